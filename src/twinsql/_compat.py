@@ -1,0 +1,165 @@
+"""Shell support: the one place the I/O shell takes concurrency primitives from.
+
+The shell is written once, as async code, and ``tools/unasync.py`` generates the sync twin by
+dropping ``async``/``await`` and renaming ``AsyncX`` → ``X`` and ``async_x`` → ``x``. For that
+to work every primitive the shell uses exists here twice, with the same method names: an
+``Async…`` form built on asyncio for the async shell and a plain form built on threading for
+the sync shell.
+
+``Slots`` is written here rather than taken from asyncio because the pool needs a counting
+semaphore whose acquire has a timeout and survives cancellation without losing a permit:
+``asyncio.wait_for(sem.acquire(), t)`` can drop a permit when the timeout and the grant race
+(CPython bpo-42130), and Python 3.10 has no ``asyncio.timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+
+__all__ = [
+    "AsyncSlots",
+    "Slots",
+    "UseGuard",
+    "async_running_loop",
+    "async_sleep",
+    "async_task_identity",
+    "monotonic",
+    "running_loop",
+    "sleep",
+    "task_identity",
+]
+
+monotonic = time.monotonic
+
+
+class AsyncSlots:
+    """A FIFO counting semaphore for one event loop: ``acquire(timeout)`` returns False on
+    timeout; a waiter cancelled after being granted a slot hands it back."""
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[bool]] = deque()
+
+    async def acquire(self, timeout: float | None) -> bool:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+        try:
+            granted = await waiter
+        except BaseException:
+            # Cancelled. If release() had already granted us the slot, pass it on, or the
+            # pool would shrink by one permit for every unlucky cancellation.
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.release()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        return granted
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self._free += 1
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for w in self._waiters if not w.done())
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+class Slots:
+    """The thread-based twin of ``AsyncSlots``."""
+
+    __slots__ = ("_sem", "_waiting", "_waiting_lock")
+
+    def __init__(self, count: int) -> None:
+        self._sem = threading.Semaphore(count)
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    def acquire(self, timeout: float | None) -> bool:
+        if self._sem.acquire(blocking=False):
+            return True
+        with self._waiting_lock:
+            self._waiting += 1
+        try:
+            return self._sem.acquire(timeout=timeout)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def release(self) -> None:
+        self._sem.release()
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+
+class UseGuard:
+    """Detects two tasks or threads using one connection at once.
+
+    A non-blocking lock, taken for the length of one operation: a second user finds it held
+    and is refused instead of interleaving its bytes into the first one's reply. Used by both
+    shells; taking it involves no I/O and no await.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def enter(self) -> bool:
+        return self._lock.acquire(blocking=False)
+
+    def exit(self) -> None:
+        self._lock.release()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+
+async def async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def async_running_loop() -> object | None:
+    """The running event loop (the async shell binds a database to the loop it starts on)."""
+    return asyncio.get_running_loop()
+
+
+def running_loop() -> object | None:
+    """Sync twin of ``async_running_loop``: a sync database has no loop to bind to."""
+    return None
+
+
+def async_task_identity() -> object | None:
+    """The current asyncio task, or None outside a task (the owner of a pinned connection)."""
+    return asyncio.current_task()
+
+
+def task_identity() -> object | None:
+    """The current thread's identity: the sync shell's unit of concurrency."""
+    return threading.get_ident()

@@ -1,0 +1,342 @@
+"""Driver layer: PostgreSQL over asyncpg (async only; sync code on a ``postgresql+asyncpg``
+URL runs on psycopg).
+
+asyncpg has no autocommit switch to set: outside an explicit ``BEGIN`` every statement
+commits by itself, and ``in_transaction`` is asyncpg's protocol-level transaction status.
+
+Choices, and why:
+
+* ``execute`` runs prepared statements from a per-connection LRU cache keyed by the SQL
+  text (option ``statement_cache_size``, default 100; ``0`` disables it and uses unnamed
+  statements, as PgBouncer in transaction mode needs). The cache entry keeps the column
+  names, so an empty result still has its columns. A statement invalidated by a schema
+  change is re-prepared and retried once when no transaction is open (inside one, the
+  server has already aborted the transaction, so the error is raised).
+* Parameter-less commands that can never return rows (``BEGIN``, ``COMMIT``, ``SAVEPOINT``,
+  DDL, ``SET`` ...) go through the simple-query protocol: one round trip, nothing prepared.
+* Rows are asyncpg ``Record`` objects, not converted: they index, iterate, compare equal to
+  tuples and ``zip`` with the column names like tuples, and converting 10k rows costs more
+  than the rest of the call. They are not ``tuple`` instances.
+* ``execute_many`` uses asyncpg's pipelined ``executemany``, which reports no row counts:
+  it returns -1.
+* ``stream`` uses a server-side portal (``PreparedStatement.cursor``) fetching
+  ``chunk_size`` rows per round trip. A portal needs a transaction: outside one, the
+  stream opens its own (``BEGIN``) and commits it when the stream ends, completed or
+  abandoned (so a streamed ``INSERT ... RETURNING`` keeps its effect), or rolls it back on
+  an error. Inside the caller's transaction an abandoned portal is closed, and the
+  transaction stays usable.
+* json and jsonb use ``json.dumps``/``json.loads`` codecs: ``dict``/``list`` parameters bind,
+  columns load as Python objects, and a ``str`` parameter is taken as JSON text, as psycopg
+  takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from twinsql import errors
+from twinsql.core.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
+from twinsql.core.errorcodes import classify_sqlstate
+from twinsql.core.params import ParamStyle
+from twinsql.core.url import DatabaseURL
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+
+try:
+    import asyncpg  # type: ignore[import-untyped]
+    from asyncpg import exceptions as pgexc
+
+    # Errors from a cached statement that a re-prepare can fix (see _reprepare).
+    _STALE = (
+        pgexc.InvalidCachedStatementError, pgexc.OutdatedSchemaCacheError, pgexc.InterfaceError
+    )
+except ImportError:  # pragma: no cover - exercised only without the extra installed
+    asyncpg = None
+
+__all__ = ["AsyncpgConnection", "AsyncpgDriver"]
+
+_INSTALL_HINT = "the asyncpg package is not installed: install twinsql[asyncpg]"
+_DEFAULT_CACHE_SIZE = 100
+_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+# libpq-style options asyncpg reads from a DSN query string (never the password).
+_DSN_OPTIONS = frozenset({
+    "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslpassword", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "krbsrvname", "gsslib",
+})
+_KNOWN_OPTIONS = _DSN_OPTIONS | {
+    "ssl", "sslmode", "statement_cache_size", "application_name", "target_session_attrs"
+}
+# First keywords of statements that never return rows.
+_COMMANDS = frozenset({
+    "ABORT", "ALTER", "ANALYZE", "BEGIN", "CHECKPOINT", "CLOSE", "CLUSTER", "COMMENT",
+    "COMMIT", "CREATE", "DEALLOCATE", "DISCARD", "DO", "DROP", "END", "GRANT", "LISTEN",
+    "LOCK", "NOTIFY", "REFRESH", "REINDEX", "RELEASE", "RESET", "REVOKE", "ROLLBACK",
+    "SAVEPOINT", "SET", "START", "TRUNCATE", "UNLISTEN", "VACUUM",
+})
+_FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
+
+
+def _is_command(sql: str) -> bool:
+    match = _FIRST_WORD.match(sql)
+    return match is not None and match.group(1).upper() in _COMMANDS
+
+
+def _rowcount(status: str | None) -> int:
+    """The row count in a command tag: ``UPDATE 3``, ``INSERT 0 5``, ``SELECT 10``."""
+    if status:
+        last = status.rpartition(" ")[2]
+        if last.isdigit():
+            return int(last)
+    return -1
+
+
+def _json_encode(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
+    """Classify an asyncpg (or socket) exception; ``None`` when it is neither."""
+    if asyncpg is None:
+        return None
+    if isinstance(exc, (pgexc.PostgresError, pgexc.InterfaceError)):
+        message = str(exc.args[0]) if exc.args else type(exc).__name__
+        detail = getattr(exc, "detail", None)
+        if detail:
+            message = f"{message}\nDETAIL: {detail}"
+        sqlstate = getattr(exc, "sqlstate", None)
+        if isinstance(exc, pgexc.PostgresError) or sqlstate:  # 08003: connection gone
+            cls = classify_sqlstate(sqlstate)
+            if sqlstate == "57014" and "statement timeout" in message:
+                cls = errors.StatementTimeout
+            return ErrorInfo(cls, message, sqlstate)
+        if isinstance(exc, pgexc.ClientConfigurationError):
+            return ErrorInfo(errors.ConfigurationError, message, None)
+        if isinstance(exc, ValueError):  # asyncpg's client-side DataError: a bad argument
+            return ErrorInfo(errors.DataError, message, None)
+        if "connection is closed" in message or "connection was closed" in message:
+            return ErrorInfo(errors.ConnectionLost, message, None)
+        return ErrorInfo(errors.InterfaceError, message, None)
+    if isinstance(exc, pgexc.ProtocolError):
+        return ErrorInfo(errors.ConnectionLost, str(exc), None)
+    if isinstance(exc, pgexc.InternalClientError):
+        return ErrorInfo(errors.DatabaseError, str(exc), None)
+    if isinstance(exc, (OSError, EOFError, asyncio.TimeoutError)):
+        return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
+    return None
+
+
+class AsyncpgConnection:
+    """One asyncpg connection, its own statements committing unless a transaction is open."""
+
+    dialect = POSTGRESQL
+    paramstyle: ParamStyle = "numeric"
+    max_params = ASYNCPG_MAX_PARAMS
+    clean_after_interrupt = False
+
+    def __init__(self, conn: Any, cache_size: int) -> None:
+        self._conn = conn
+        self._cache_size = cache_size
+        # sql -> (PreparedStatement, column names or None when it returns no rows)
+        self._cache: OrderedDict[str, tuple[Any, tuple[str, ...] | None]] = OrderedDict()
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self._conn.is_in_transaction())
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._conn.is_closed())
+
+    async def _prepare(self, sql: str) -> tuple[Any, tuple[str, ...] | None]:
+        stmt = await self._conn.prepare(sql)
+        attributes = stmt.get_attributes()
+        entry = (stmt, tuple([a.name for a in attributes]) if attributes else None)
+        if self._cache_size:
+            self._cache[sql] = entry
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return entry
+
+    async def _statement(self, sql: str) -> tuple[Any, tuple[str, ...] | None]:
+        entry = self._cache.get(sql)
+        if entry is None:
+            return await self._prepare(sql)
+        self._cache.move_to_end(sql)
+        return entry
+
+    async def _reprepare(self, sql: str, exc: BaseException) -> tuple[Any, tuple[str, ...] | None]:
+        """After ``exc`` from a cached statement: re-prepare it if the statement went stale
+        (schema change) and no transaction is open; otherwise re-raise ``exc``."""
+        stale = not isinstance(exc, pgexc.InterfaceError) or "statement is closed" in str(exc)
+        if not stale:
+            raise exc
+        self._cache.pop(sql, None)
+        if self._conn.is_in_transaction():
+            raise exc
+        return await self._prepare(sql)
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        if not params and _is_command(sql):
+            return DriverResult(None, [], _rowcount(await self._conn.execute(sql)))
+        entry = self._cache.get(sql)
+        if entry is None:
+            entry = await self._prepare(sql)
+        else:
+            self._cache.move_to_end(sql)
+        stmt, columns = entry
+        try:
+            rows = await stmt.fetch(*params)
+        except _STALE as exc:
+            stmt, columns = await self._reprepare(sql, exc)
+            rows = await stmt.fetch(*params)
+        return DriverResult(columns, rows, _rowcount(stmt.get_statusmsg()))
+
+    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        if not seq_of_params:
+            return 0
+        stmt, _ = await self._statement(sql)
+        try:
+            await stmt.executemany(seq_of_params)
+        except _STALE as exc:
+            stmt, _ = await self._reprepare(sql, exc)
+            await stmt.executemany(seq_of_params)
+        return -1  # asyncpg's executemany reports no row counts
+
+    async def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> AsyncIterator[DriverResult]:
+        conn = self._conn
+        own_transaction = not conn.is_in_transaction()
+        if own_transaction:
+            await conn.execute("BEGIN")
+        end: str | None = "COMMIT"
+        cursor = None
+        try:
+            stmt, columns = await self._statement(sql)
+            if columns is None:  # no rows to stream: just run it
+                await stmt.fetch(*params)
+                return
+            cursor = await stmt.cursor(*params)
+            while True:
+                rows = await cursor.fetch(chunk_size)
+                if rows:
+                    yield DriverResult(columns, rows)
+                if len(rows) < chunk_size:
+                    cursor = None  # exhausted: asyncpg has no portal left open
+                    return
+        except GeneratorExit:
+            raise  # abandoned early: the statement ran, commit our transaction
+        except asyncio.CancelledError:
+            end = None  # protocol state unknown: no I/O, the shell discards the connection
+            raise
+        except BaseException:
+            end = "ROLLBACK"
+            raise
+        finally:
+            if end is not None and not conn.is_closed():
+                if own_transaction:
+                    await conn.execute(end)
+                elif cursor is not None and end == "COMMIT":
+                    # asyncpg has no public close for a portal; this is what its own cursor
+                    # iterator calls. Without it the portal would live until the caller's
+                    # transaction ends.
+                    close_portal = getattr(cursor, "_close_portal", None)
+                    if close_portal is not None:
+                        await close_portal(None)
+
+    async def ping(self) -> None:
+        await self._conn.execute("SELECT 1")
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    def terminate(self) -> None:
+        self._conn.terminate()
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None:
+        return classify_asyncpg_error(exc)
+
+
+def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> tuple[dict[str, Any], int]:
+    kwargs: dict[str, Any] = {
+        "host": url.host, "port": url.port, "user": url.username,
+        "password": url.password, "database": url.database,
+    }
+    if options.connect_timeout:
+        kwargs["timeout"] = options.connect_timeout
+    server_settings: dict[str, str] = {}
+    if options.statement_timeout:
+        server_settings["statement_timeout"] = str(max(1, round(options.statement_timeout * 1000)))
+    cache_size = _DEFAULT_CACHE_SIZE
+    dsn_options: dict[str, str] = {}
+    for key, value in options.extra.items():
+        if key == "statement_cache_size":
+            try:
+                cache_size = int(value)
+            except ValueError:
+                raise errors.ConfigurationError(
+                    f"option statement_cache_size must be an integer, got {value!r}"
+                )
+            if cache_size < 0:
+                raise errors.ConfigurationError("option statement_cache_size must be >= 0")
+        elif key in ("ssl", "sslmode"):
+            lowered = value.lower()
+            if lowered in _SSL_MODES:
+                kwargs["ssl"] = lowered
+            elif lowered in ("true", "false"):
+                kwargs["ssl"] = lowered == "true"
+            else:
+                raise errors.ConfigurationError(
+                    f"option {key} must be one of {sorted(_SSL_MODES)}, got {value!r}"
+                )
+        elif key == "application_name":
+            server_settings[key] = value
+        elif key == "target_session_attrs":
+            kwargs[key] = value
+        elif key in _DSN_OPTIONS:
+            dsn_options[key] = value
+        else:
+            raise errors.ConfigurationError(
+                f"unknown option {key!r} for postgresql+asyncpg: expected one of "
+                f"{', '.join(sorted(_KNOWN_OPTIONS))}"
+            )
+    kwargs["statement_cache_size"] = cache_size
+    if server_settings:
+        kwargs["server_settings"] = server_settings
+    if dsn_options:  # host, user and password stay keywords: explicit keywords win
+        kwargs["dsn"] = "postgresql://?" + urlencode(dsn_options)
+    return kwargs, cache_size
+
+
+class AsyncpgDriver:
+    """Opens asyncpg connections."""
+
+    name = "asyncpg"
+    dialect = POSTGRESQL
+
+    async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncpgConnection:
+        if asyncpg is None:
+            raise errors.ConfigurationError(_INSTALL_HINT)
+        kwargs, cache_size = _connect_kwargs(url, options)
+        try:
+            conn = await asyncpg.connect(**kwargs)
+        except Exception as exc:
+            info = classify_asyncpg_error(exc)
+            if info is None:
+                raise
+            message = info.message.replace(url.password, "***") if url.password else info.message
+            raise info.cls(message, sqlstate=info.sqlstate, driver_error=exc) from exc
+        try:
+            for typename in ("json", "jsonb"):
+                await conn.set_type_codec(
+                    typename, encoder=_json_encode, decoder=json.loads, schema="pg_catalog"
+                )
+        except BaseException:
+            conn.terminate()
+            raise
+        return AsyncpgConnection(conn, cache_size)

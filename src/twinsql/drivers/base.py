@@ -1,0 +1,160 @@
+"""Driver layer: the small protocol every native-driver adapter implements.
+
+The I/O shell (``twinsql._async`` and its generated twin ``twinsql._sync``) talks to a
+database only through these protocols: ``AsyncDriverConnection`` for async drivers and
+``DriverConnection`` for sync ones. The two have the same method names and signatures, the
+async one awaited, so the generated sync shell calls the sync protocol line for line.
+
+Contract every adapter keeps:
+
+* The connection runs in autocommit mode. Transactions are opened and closed by the shell
+  with plain SQL (``BEGIN`` / ``COMMIT`` / ``ROLLBACK`` / ``SAVEPOINT``), so no driver sends
+  a hidden BEGIN, and ``in_transaction`` reports the session state without I/O.
+* ``execute`` receives SQL already translated to ``paramstyle`` and a positional parameter
+  sequence (for ``format`` style always a tuple, possibly empty, so ``%%`` is unescaped).
+* Errors raised by the native driver are classified into ``twinsql.errors`` classes by
+  ``classify_error`` (``None`` for an exception that is not the driver's); the shell builds
+  the exception with the SQL and parameters and chains the native one.
+* ``terminate`` closes the socket at once without any I/O wait: it is what the pool calls on
+  a connection whose protocol state is unknown (cancelled or timed out mid-operation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from twinsql.core.dialects import Dialect
+from twinsql.core.params import ParamStyle
+from twinsql.core.url import DatabaseURL
+from twinsql.errors import Error
+
+__all__ = [
+    "AsyncDriver",
+    "AsyncDriverConnection",
+    "ConnectOptions",
+    "Driver",
+    "DriverConnection",
+    "DriverResult",
+    "ErrorInfo",
+]
+
+
+class ErrorInfo(NamedTuple):
+    """A native driver error, classified: the twinsql class to raise, the driver's message
+    (the shell appends the SQL and parameters) and the SQLSTATE when the backend gave one."""
+
+    cls: type[Error]
+    message: str
+    sqlstate: str | None
+
+
+class DriverResult:
+    """What one statement produced: column names (``None`` when it returns no rows), the rows
+    as positional sequences, the affected-row count and, where the backend has it, the last
+    inserted row id."""
+
+    __slots__ = ("columns", "lastrowid", "rowcount", "rows")
+
+    def __init__(
+        self,
+        columns: Sequence[str] | None,
+        rows: list[Sequence[Any]],
+        rowcount: int = -1,
+        lastrowid: int | None = None,
+    ) -> None:
+        self.columns = columns
+        self.rows = rows
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """Per-connection settings the shell hands to a driver's ``connect``."""
+
+    connect_timeout: float | None = None
+    statement_timeout: float | None = None
+    # URL query options the shell does not consume itself, passed to the native driver.
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class AsyncDriverConnection(Protocol):
+    """One open native async connection, in autocommit mode."""
+
+    dialect: Dialect
+    paramstyle: ParamStyle
+    max_params: int
+    # True when an interrupted operation leaves the connection usable (in-process SQLite);
+    # False for network drivers, whose stream may hold half a reply.
+    clean_after_interrupt: bool
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult: ...
+
+    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int: ...
+
+    def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> AsyncIterator[DriverResult]: ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def terminate(self) -> None: ...
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
+
+
+class DriverConnection(Protocol):
+    """One open native sync connection, in autocommit mode."""
+
+    dialect: Dialect
+    paramstyle: ParamStyle
+    max_params: int
+    clean_after_interrupt: bool
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    def execute(self, sql: str, params: Sequence[Any]) -> DriverResult: ...
+
+    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int: ...
+
+    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def terminate(self) -> None: ...
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
+
+
+class AsyncDriver(Protocol):
+    """Opens async connections for one backend and native driver."""
+
+    name: str
+    dialect: Dialect
+
+    async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncDriverConnection: ...
+
+
+class Driver(Protocol):
+    """Opens sync connections for one backend and native driver."""
+
+    name: str
+    dialect: Dialect
+
+    def connect(self, url: DatabaseURL, options: ConnectOptions) -> DriverConnection: ...

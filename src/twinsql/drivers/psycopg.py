@@ -1,0 +1,329 @@
+"""Driver layer: PostgreSQL over psycopg 3, sync (``PsycopgDriver``) and async
+(``AsyncPsycopgDriver``).
+
+Each connection is opened in autocommit mode, so the shell's ``BEGIN``/``COMMIT`` are the
+only transaction control, and ``in_transaction`` reads libpq's transaction status (no I/O).
+
+Choices, and why:
+
+* One cursor per connection, reused by ``execute``: a cursor is cheap but not free, and
+  ``execute`` is the hot path. Rows are psycopg's default tuples; psycopg prepares a
+  statement server-side after ``prepare_threshold`` runs (option ``prepare_threshold``;
+  ``none`` disables it, as PgBouncer in transaction mode before 1.21 needs).
+* ``dict`` and ``list`` parameters are dumped as ``jsonb`` (a dumper registered on the
+  connection), so JSON values bind directly; json/jsonb columns load as Python objects.
+  Python lists are therefore not sent as PostgreSQL arrays.
+* ``stream`` uses libpq's chunked-rows mode (``Cursor.stream(size=...)``): one statement,
+  memory bounded by ``chunk_size`` rows. A consumer that stops early leaves the connection
+  clean: outside a transaction a ``SELECT`` is cancelled; inside a transaction, or for any
+  other statement, the rest of the result is read and dropped, so the transaction stays
+  usable and the statement's outcome does not depend on how far it was read.
+* Extra URL options must be libpq connection keywords (``sslmode``, ``application_name``,
+  ...) or ``prepare_threshold``; anything else is a ``ConfigurationError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from twinsql import errors
+from twinsql.core.dialects import POSTGRESQL, PSYCOPG_MAX_PARAMS
+from twinsql.core.errorcodes import classify_sqlstate
+from twinsql.core.params import ParamStyle
+from twinsql.core.url import DatabaseURL
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+
+try:
+    import psycopg
+    from psycopg import pq
+    from psycopg.types.json import JsonbDumper
+except ImportError:  # pragma: no cover - exercised only without the extra installed
+    psycopg = None  # type: ignore[assignment]
+
+__all__ = ["AsyncPsycopgConnection", "AsyncPsycopgDriver", "PsycopgConnection", "PsycopgDriver"]
+
+_INSTALL_HINT = "the psycopg package is not installed: install twinsql[postgresql]"
+# libpq transaction status: INTRANS (2) and INERROR (3) mean a transaction block is open.
+_IN_TRANSACTION = (2, 3)
+_ACTIVE = 1
+# Connection failures carry no SQLSTATE in libpq; the server's FATAL text tells these apart
+# from a network failure, which would otherwise be retried as ConnectionLost.
+_CONNECT_FAILURES: tuple[tuple[str, type[errors.Error], str], ...] = (
+    ("password authentication failed", errors.OperationalError, "28P01"),
+    ("no pg_hba.conf entry", errors.OperationalError, "28000"),
+    ("does not exist", errors.ProgrammingError, "3D000"),
+)
+_libpq_keywords: frozenset[str] | None = None
+
+
+def _keywords() -> frozenset[str]:
+    global _libpq_keywords
+    if _libpq_keywords is None:
+        _libpq_keywords = frozenset(o.keyword.decode() for o in pq.Conninfo.get_defaults())
+    return _libpq_keywords
+
+
+def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> dict[str, Any]:
+    """``psycopg.connect`` keyword arguments; the password is passed as a keyword only."""
+    if psycopg is None:
+        raise errors.ConfigurationError(_INSTALL_HINT)
+    kwargs: dict[str, Any] = {"autocommit": True}
+    for key, value in (
+        ("host", url.host), ("port", url.port), ("user", url.username),
+        ("password", url.password), ("dbname", url.database),
+    ):
+        if value is not None:
+            kwargs[key] = value
+    if options.connect_timeout:
+        kwargs["connect_timeout"] = max(1, math.ceil(options.connect_timeout))
+    server_options = []
+    if options.statement_timeout:
+        server_options.append(f"-c statement_timeout={max(1, round(options.statement_timeout * 1000))}")
+    for key, value in options.extra.items():
+        if key == "prepare_threshold":
+            kwargs[key] = None if value.lower() in ("", "none") else _int_option(key, value)
+        elif key == "options":
+            server_options.insert(0, value)
+        elif key in _keywords() and key not in ("password", "passfile"):
+            kwargs[key] = value
+        else:
+            raise errors.ConfigurationError(
+                f"unknown option {key!r} for postgresql+psycopg: expected a libpq keyword "
+                "(sslmode, application_name, ...) or prepare_threshold"
+            )
+    if server_options:
+        kwargs["options"] = " ".join(server_options)
+    return kwargs
+
+
+def _int_option(key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.ConfigurationError(f"option {key} must be an integer, got {value!r}")
+
+
+def _message(exc: BaseException) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = diag.message_primary if diag is not None else None
+    if primary:
+        detail = diag.message_detail if diag is not None else None
+        return f"{primary}\nDETAIL: {detail}" if detail else primary
+    return str(exc).strip() or type(exc).__name__
+
+
+def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
+    """Classify a psycopg (or socket) exception; ``None`` when it is neither."""
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        message = _message(exc)
+        sqlstate = exc.sqlstate
+        if sqlstate:
+            cls = classify_sqlstate(sqlstate)
+            if sqlstate == "57014" and "statement timeout" in message:
+                cls = errors.StatementTimeout
+            return ErrorInfo(cls, message, sqlstate)
+        if isinstance(exc, psycopg.OperationalError):
+            # No SQLSTATE: the connection failed or broke ("server closed the connection
+            # unexpectedly", "the connection is closed", "connection timeout expired").
+            for fragment, cls, state in _CONNECT_FAILURES:
+                if fragment in message:
+                    return ErrorInfo(cls, message, state)
+            return ErrorInfo(errors.ConnectionLost, message, None)
+        if isinstance(exc, psycopg.InterfaceError):
+            return ErrorInfo(errors.InterfaceError, message, None)
+        for name in ("IntegrityError", "DataError", "ProgrammingError"):
+            if isinstance(exc, getattr(psycopg, name)):
+                return ErrorInfo(getattr(errors, name), message, None)
+        if isinstance(exc, psycopg.NotSupportedError):
+            return ErrorInfo(errors.ProgrammingError, message, None)
+        return ErrorInfo(errors.DatabaseError, message, None)
+    if isinstance(exc, (OSError, EOFError)):
+        return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
+    return None
+
+
+def _connect_error(exc: BaseException, url: DatabaseURL) -> errors.Error:
+    info = classify_psycopg_error(exc) or ErrorInfo(errors.ConnectionLost, str(exc), None)
+    message = info.message
+    if url.password:
+        message = message.replace(url.password, "***")
+    return info.cls(message, sqlstate=info.sqlstate, driver_error=exc)
+
+
+def _register_json(conn: Any) -> None:
+    conn.adapters.register_dumper(dict, JsonbDumper)
+    conn.adapters.register_dumper(list, JsonbDumper)
+
+
+def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
+    """Whether a stream abandoned early may be cancelled rather than read to its end: only
+    a SELECT outside a transaction, whose cancellation loses nothing."""
+    return not was_in_transaction and sql.lstrip()[:6].upper() == "SELECT"
+
+
+class _PsycopgBase:
+    dialect = POSTGRESQL
+    paramstyle: ParamStyle = "format"
+    max_params = PSYCOPG_MAX_PARAMS
+    clean_after_interrupt = False
+
+    _conn: Any
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.pgconn.transaction_status in _IN_TRANSACTION
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._conn.closed)
+
+    def terminate(self) -> None:
+        # PQfinish: closes the socket at once (the Terminate message it writes is not
+        # waited for); safe for the async class too, since nothing is awaited.
+        self._conn.pgconn.finish()
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None:
+        return classify_psycopg_error(exc)
+
+
+class PsycopgConnection(_PsycopgBase):
+    """One sync psycopg connection in autocommit mode."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self._conn = conn
+        self._cursor = conn.cursor()
+
+    def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        cursor = self._cursor
+        cursor.execute(sql, params)
+        description = cursor.description
+        if description is None:
+            return DriverResult(None, [], cursor.rowcount)
+        return DriverResult(tuple([c.name for c in description]), cursor.fetchall(), cursor.rowcount)
+
+    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        cursor = self._cursor
+        cursor.executemany(sql, seq_of_params)
+        return cursor.rowcount
+
+    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]:
+        cancel = _cancel_on_early_stop(sql, self.in_transaction)
+        cursor = self._conn.cursor()
+        rows = cursor.stream(sql, params, size=max(1, chunk_size))
+        try:
+            chunk: list[Sequence[Any]] = []
+            columns: tuple[str, ...] = ()
+            for row in rows:
+                if not chunk:
+                    columns = tuple([c.name for c in cursor.description or ()])
+                chunk.append(row)
+                if len(chunk) >= chunk_size:
+                    yield DriverResult(columns, chunk)
+                    chunk = []
+            if chunk:
+                yield DriverResult(columns, chunk)
+        finally:
+            if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
+                try:
+                    for _ in rows:  # read the rest so the statement completes normally
+                        pass
+                except Exception:
+                    pass  # the error is the session's now (INERROR, or a closed connection)
+            rows.close()  # psycopg cancels a statement still running, then drains
+            cursor.close()
+
+    def ping(self) -> None:
+        self._cursor.execute("SELECT 1")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class AsyncPsycopgConnection(_PsycopgBase):
+    """One async psycopg connection in autocommit mode."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> None:
+        self._conn = conn
+        self._cursor = conn.cursor()
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        cursor = self._cursor
+        await cursor.execute(sql, params)
+        description = cursor.description
+        if description is None:
+            return DriverResult(None, [], cursor.rowcount)
+        rows = await cursor.fetchall()
+        return DriverResult(tuple([c.name for c in description]), rows, cursor.rowcount)
+
+    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        cursor = self._cursor
+        await cursor.executemany(sql, seq_of_params)
+        return cursor.rowcount
+
+    async def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> AsyncIterator[DriverResult]:
+        cancel = _cancel_on_early_stop(sql, self.in_transaction)
+        cursor = self._conn.cursor()
+        rows = cursor.stream(sql, params, size=max(1, chunk_size))
+        try:
+            chunk: list[Sequence[Any]] = []
+            columns: tuple[str, ...] = ()
+            async for row in rows:
+                if not chunk:
+                    columns = tuple([c.name for c in cursor.description or ()])
+                chunk.append(row)
+                if len(chunk) >= chunk_size:
+                    yield DriverResult(columns, chunk)
+                    chunk = []
+            if chunk:
+                yield DriverResult(columns, chunk)
+        finally:
+            if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
+                try:
+                    async for _ in rows:
+                        pass
+                except Exception:
+                    pass
+            await rows.aclose()
+            await cursor.close()
+
+    async def ping(self) -> None:
+        await self._cursor.execute("SELECT 1")
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+class PsycopgDriver:
+    """Opens sync psycopg connections."""
+
+    name = "psycopg"
+    dialect = POSTGRESQL
+
+    def connect(self, url: DatabaseURL, options: ConnectOptions) -> PsycopgConnection:
+        kwargs = _connect_kwargs(url, options)
+        try:
+            conn = psycopg.Connection.connect(**kwargs)
+        except (psycopg.Error, OSError) as exc:
+            raise _connect_error(exc, url) from exc
+        _register_json(conn)
+        return PsycopgConnection(conn)
+
+
+class AsyncPsycopgDriver:
+    """Opens async psycopg connections."""
+
+    name = "psycopg"
+    dialect = POSTGRESQL
+
+    async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncPsycopgConnection:
+        kwargs = _connect_kwargs(url, options)
+        try:
+            conn = await psycopg.AsyncConnection.connect(**kwargs)
+        except (psycopg.Error, OSError) as exc:
+            raise _connect_error(exc, url) from exc
+        _register_json(conn)
+        return AsyncPsycopgConnection(conn)

@@ -1,0 +1,249 @@
+"""Driver layer: the sync SQLite adapter over the standard library's ``sqlite3``.
+
+Connections are opened in autocommit mode (``isolation_level=None``) so the shell's explicit
+BEGIN/COMMIT are the only transaction control, with the defaults a server-less application
+wants: WAL journal for files (readers do not block the writer), ``synchronous=NORMAL`` (safe
+under WAL), a busy timeout instead of an immediate "database is locked", and foreign keys
+enforced.
+
+Values are bound in SQLite's storage classes. Types sqlite3 cannot bind, or binds through
+adapters deprecated since Python 3.12, are converted here, per statement and only when
+present: ``Decimal`` and ``UUID`` → text, ``date``/``datetime``/``time`` → ISO-8601 text,
+``dict``/``list`` → JSON text. Rows come back as SQLite stores them; typed reading belongs to
+the ORM, which knows each column's Python type.
+
+The async adapter (``sqlite_async``) wraps this one, so one progress handler serves both: it
+enforces ``statement_timeout`` and the async adapter's inline time budget.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from twinsql import errors
+from twinsql.core.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
+from twinsql.core.errorcodes import classify_sqlite
+from twinsql.core.params import ParamStyle
+from twinsql.core.url import DatabaseURL
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+
+__all__ = ["BudgetExceeded", "SqliteConnection", "SqliteDriver"]
+
+_BUSY_TIMEOUT_MS = 5000
+# VM instructions between progress-handler calls: small enough to stop a scan within tens
+# of microseconds of its deadline, large enough that the Python call costs well under 1%.
+_PROGRESS_STEPS = 1000
+_NATIVE = frozenset({int, float, str, bytes, type(None), bool, memoryview, bytearray})
+_NO_DEADLINE = float("inf")
+
+
+class BudgetExceeded(Exception):
+    """Raised (by this adapter) when a statement was interrupted because it ran past the
+    caller's inline time budget, not because of a timeout or a cancellation."""
+
+
+def _to_storage(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
+    """Convert the values sqlite3 cannot bind natively; returns ``params`` itself when all
+    values are native (the common case costs one pass of type look-ups)."""
+    for value in params:
+        if type(value) not in _NATIVE:
+            return [_to_storage(v) for v in params]
+    return params
+
+
+class SqliteConnection:
+    """One sqlite3 connection in autocommit mode."""
+
+    dialect = SQLITE
+    paramstyle: ParamStyle = "qmark"
+    clean_after_interrupt = True
+
+    def __init__(self, conn: sqlite3.Connection, statement_timeout: float | None) -> None:
+        self._conn = conn
+        self._closed = False
+        self._statement_timeout = statement_timeout
+        # Deadlines checked by the progress handler; inf when there is none.
+        self._timeout_at = _NO_DEADLINE
+        self._budget_at = _NO_DEADLINE
+        self._stop_reason: str | None = None
+        getlimit = getattr(conn, "getlimit", None)
+        self.max_params: int = (
+            getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[attr-defined,unused-ignore]
+            if getlimit is not None
+            else SQLITE_DEFAULT_MAX_PARAMS
+        )
+        self._handler_installed = False
+        if statement_timeout:
+            self.install_progress_handler()
+
+    def install_progress_handler(self) -> None:
+        """Enforce deadlines. Installed only when one can be set (a statement timeout, or the
+        async adapter's budget), so plain sync use pays nothing for it."""
+        if not self._handler_installed:
+            self._conn.set_progress_handler(self._progress, _PROGRESS_STEPS)
+            self._handler_installed = True
+
+    def _progress(self) -> int:
+        now = time.perf_counter()
+        if now > self._budget_at:
+            self._stop_reason = "budget"
+            return 1
+        if now > self._timeout_at:
+            self._stop_reason = "timeout"
+            return 1
+        return 0
+
+    def _arm(self, budget: float | None) -> None:
+        now = time.perf_counter()
+        self._stop_reason = None
+        self._timeout_at = (
+            now + self._statement_timeout if self._statement_timeout else _NO_DEADLINE
+        )
+        self._budget_at = now + budget if budget is not None else _NO_DEADLINE
+
+    def _disarm(self) -> None:
+        self._timeout_at = self._budget_at = _NO_DEADLINE
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def execute(self, sql: str, params: Sequence[Any], budget: float | None = None) -> DriverResult:
+        """Run one statement. With ``budget`` (seconds) a statement still running past it is
+        interrupted and ``BudgetExceeded`` raised; the caller decides whether to re-run it."""
+        self._arm(budget)
+        try:
+            cursor = self._conn.execute(sql, adapt_params(params))
+            description = cursor.description
+            if description is None:
+                return DriverResult(None, [], cursor.rowcount, cursor.lastrowid)
+            rows = cursor.fetchall()
+            return DriverResult(tuple(d[0] for d in description), rows, -1, None)
+        except sqlite3.OperationalError:
+            if self._stop_reason == "budget":
+                raise BudgetExceeded() from None
+            raise
+        finally:
+            self._disarm()
+
+    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        self._arm(None)
+        try:
+            cursor = self._conn.executemany(sql, (adapt_params(p) for p in seq_of_params))
+            return cursor.rowcount
+        finally:
+            self._disarm()
+
+    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]:
+        cursor = self._conn.execute(sql, adapt_params(params))
+        try:
+            description = cursor.description
+            if description is None:
+                return
+            columns = tuple(d[0] for d in description)
+            while True:
+                self._arm(None)
+                try:
+                    rows = cursor.fetchmany(chunk_size)
+                finally:
+                    self._disarm()
+                if not rows:
+                    return
+                yield DriverResult(columns, rows)
+        finally:
+            cursor.close()
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this connection (safe from any thread)."""
+        self._stop_reason = "cancel"
+        self._conn.interrupt()
+
+    def ping(self) -> None:
+        self._conn.execute("SELECT 1").fetchall()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._conn.close()
+
+    def terminate(self) -> None:
+        self.close()
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None:
+        if isinstance(exc, sqlite3.ProgrammingError) and "closed" in str(exc):
+            return ErrorInfo(errors.InterfaceError, str(exc), None)
+        if isinstance(exc, sqlite3.ProgrammingError) and "supplied" in str(exc):
+            return ErrorInfo(errors.ParameterError, str(exc), None)
+        if isinstance(exc, sqlite3.InterfaceError):
+            return ErrorInfo(errors.ParameterError, str(exc), None)
+        if not isinstance(exc, sqlite3.Error):
+            return None
+        name = getattr(exc, "sqlite_errorname", None)
+        cls = classify_sqlite(name, str(exc))
+        if cls is errors.QueryCanceled and self._stop_reason == "timeout":
+            cls = errors.StatementTimeout
+        return ErrorInfo(cls, str(exc), None)
+
+
+class SqliteDriver:
+    """Opens ``SqliteConnection``s for ``sqlite://`` URLs."""
+
+    name = "sqlite3"
+    dialect = SQLITE
+
+    def connect(self, url: DatabaseURL, options: ConnectOptions) -> SqliteConnection:
+        return SqliteConnection(open_sqlite(url, options), options.statement_timeout)
+
+
+def open_sqlite(url: DatabaseURL, options: ConnectOptions) -> sqlite3.Connection:
+    """Open and configure a raw sqlite3 connection (shared by the sync and async adapters)."""
+    path = url.database or ":memory:"
+    extra = dict(options.extra)
+    busy_ms = int(float(extra.pop("busy_timeout", _BUSY_TIMEOUT_MS)))
+    journal = extra.pop("journal_mode", "wal").lower()
+    if extra:
+        raise errors.ConfigurationError(
+            f"unknown SQLite option(s): {', '.join(sorted(extra))}; "
+            "supported: busy_timeout, journal_mode"
+        )
+    if journal not in {"wal", "delete", "truncate", "persist", "memory", "off"}:
+        raise errors.ConfigurationError(f"unknown SQLite journal_mode {journal!r}")
+    try:
+        conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000
+        )
+    except sqlite3.Error as exc:
+        raise errors.OperationalError(
+            f"cannot open SQLite database {path!r}: {exc}", driver_error=exc
+        ) from exc
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not url.is_memory:
+        # The journal mode name is checked against an allow-list above.
+        conn.execute(f"PRAGMA journal_mode = {journal}")
+        if journal == "wal":
+            conn.execute("PRAGMA synchronous = NORMAL")
+    return conn

@@ -1,0 +1,160 @@
+"""Driver layer: async SQLite without a thread hop per call.
+
+SQLite runs in-process, so "async" only has to mean "does not stall the event loop for
+long". A thread hop per call (aiosqlite's design) costs ~65 µs on our machines against ~3 µs
+for a point query, so this adapter does what was measured to be ~1.1× the sync driver:
+
+* A **read** (``core.params.is_read_only``) runs inline on the event loop under a time budget
+  (``INLINE_BUDGET``). sqlite3's progress handler interrupts it past the budget, and the
+  statement is re-run from the start on this connection's own worker thread, where it may
+  take as long as it needs while the loop serves other tasks. Re-running a read is harmless.
+* A **write** is never re-run after a partial execution (an interrupted write inside a
+  transaction rolls the whole transaction back). Single writes run inline: an index update
+  is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` with more
+  than ``INLINE_MANY_ROWS`` rows runs on the worker thread, because a bulk load is where a
+  write can take long enough to matter to other tasks.
+* Operations on one connection stay strictly ordered: a worker operation that is still
+  running (its awaiting task was cancelled) is waited for before the next one starts.
+* When the awaiting task is cancelled during a worker operation, ``interrupt()`` stops the
+  statement, so a cancelled long scan does not keep the connection or the thread busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from twinsql.core.dialects import SQLITE
+from twinsql.core.params import ParamStyle, is_read_only
+from twinsql.core.url import DatabaseURL
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.drivers.sqlite import BudgetExceeded, SqliteConnection, open_sqlite
+
+__all__ = ["INLINE_BUDGET", "INLINE_MANY_ROWS", "AsyncSqliteConnection", "AsyncSqliteDriver"]
+
+T = TypeVar("T")
+
+# Half a millisecond on the loop is the longest a read may hold up other tasks.
+INLINE_BUDGET = 0.0005
+INLINE_MANY_ROWS = 100
+
+
+@functools.lru_cache(maxsize=2048)
+def _is_read(sql: str) -> bool:
+    return is_read_only(sql, "sqlite")
+
+
+class AsyncSqliteConnection:
+    """An ``SqliteConnection`` driven from the event loop (see the module docstring)."""
+
+    dialect = SQLITE
+    paramstyle: ParamStyle = "qmark"
+    clean_after_interrupt = True
+
+    def __init__(self, sync: SqliteConnection) -> None:
+        self._sync = sync
+        self.max_params = sync.max_params
+        self._executor: ThreadPoolExecutor | None = None
+        # A worker operation whose awaiting task was cancelled; the next operation waits for it.
+        self._unfinished: asyncio.Future[Any] | None = None
+        sync.install_progress_handler()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._sync.in_transaction
+
+    @property
+    def closed(self) -> bool:
+        return self._sync.closed
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        await self._settle()
+        if not _is_read(sql):
+            return self._sync.execute(sql, params)
+        try:
+            return self._sync.execute(sql, params, budget=INLINE_BUDGET)
+        except BudgetExceeded:
+            return await self._on_worker(self._sync.execute, sql, params)
+
+    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        await self._settle()
+        if len(seq_of_params) <= INLINE_MANY_ROWS:
+            return self._sync.execute_many(sql, seq_of_params)
+        return await self._on_worker(self._sync.execute_many, sql, seq_of_params)
+
+    async def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> AsyncIterator[DriverResult]:
+        await self._settle()
+        chunks = self._sync.stream(sql, params, chunk_size)
+        try:
+            while True:
+                # Each chunk is fetched on the worker: a chunk of a big scan can take long,
+                # and one hop per chunk is amortised over chunk_size rows.
+                chunk = await self._on_worker(next, chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            await self._settle()
+            chunks.close()
+
+    async def ping(self) -> None:
+        await self._settle()
+        self._sync.ping()
+
+    async def close(self) -> None:
+        await self._settle()
+        self.terminate()
+
+    def terminate(self) -> None:
+        if self._unfinished is not None and not self._unfinished.done():
+            self._sync.interrupt()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        if self._unfinished is None or self._unfinished.done():
+            self._sync.close()
+        else:
+            # The worker still holds the connection: close it once the interrupted call ends.
+            self._unfinished.add_done_callback(lambda _f: self._sync.close())
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None:
+        return self._sync.classify_error(exc)
+
+    async def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="twinsql-sqlite")
+        future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if not future.done():
+                self._sync.interrupt()
+                self._unfinished = future
+            raise
+
+    async def _settle(self) -> None:
+        """Wait for a cancelled worker operation to finish (ordering), ignoring its outcome."""
+        unfinished = self._unfinished
+        if unfinished is not None:
+            self._unfinished = None
+            if not unfinished.done():
+                await asyncio.wait([unfinished])
+            if not unfinished.cancelled():
+                unfinished.exception()  # consumed: it was reported to the cancelled caller
+
+
+class AsyncSqliteDriver:
+    """Opens ``AsyncSqliteConnection``s for ``sqlite://`` URLs."""
+
+    name = "sqlite3"
+    dialect = SQLITE
+
+    async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncSqliteConnection:
+        # Opening a file is a few syscalls; doing it inline keeps connect free of a hop.
+        raw = open_sqlite(url, options)
+        return AsyncSqliteConnection(SqliteConnection(raw, options.statement_timeout))

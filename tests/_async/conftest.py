@@ -1,0 +1,47 @@
+# twinsql: async source — tools/unasync.py generates the sync twin of this file.
+"""Fixtures for the integration tests: one database per backend, in this file's mode."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+import twinsql
+from tests import support
+from tests.conftest import require_server
+
+_IS_ASYNC = True
+
+
+@pytest.fixture(params=support.backends(_IS_ASYNC))
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    require_server(name)
+    return name
+
+
+@pytest.fixture
+def url(backend: str, tmp_path: Path) -> str:
+    return support.url_for(backend, str(tmp_path / "test.db"))
+
+
+@pytest.fixture
+async def db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
+    database = twinsql.connect_async(url, pool_size=4, max_overflow=2, pool_timeout=10)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def admin(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
+    """A second database object on the same server, for killing and inspecting sessions."""
+    database = twinsql.connect_async(url, pool_size=1, max_overflow=0)
+    try:
+        yield database
+    finally:
+        await database.close()
+

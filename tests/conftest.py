@@ -1,0 +1,30 @@
+"""Suite-wide pytest configuration: backend selection and the loud summary of skips."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import support
+
+_unreachable: set[str] = set()
+
+
+def require_server(backend: str) -> None:
+    """Skip (or, under CI, fail) a test whose server does not answer."""
+    server = support.SERVER_OF[backend]
+    if server is None or support.server_answers(server):
+        return
+    _unreachable.add(server)
+    message = f"{server} server does not answer (see tests/support.py for its URL)"
+    if support.IN_CI:
+        pytest.fail(f"CI=true: {message}; every backend must run in CI", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _unreachable:
+        terminalreporter.write_sep("!", "BACKENDS NOT TESTED", red=True, bold=True)
+        for server in sorted(_unreachable):
+            terminalreporter.write_line(
+                f"{server}: server unreachable — its tests were SKIPPED, not passed", red=True
+            )
