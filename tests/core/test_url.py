@@ -206,8 +206,19 @@ LEAKY_URLS = [
     f"app:{SENTINEL}://h/db",
     f"postgresql://app:S3cr3t-P?ss@h/db",
     f"postgresql://app:S3cr3t-P%zz@h/db",
-    f"postgresql://app:S3cr3t-P:1234@h/db",
+    f"postgresql://app:{ENCODED}@h/db%zz",
 ]
+
+
+def test_unencoded_colon_and_at_in_password_still_parse() -> None:
+    # The user name ends at the first ":" and the host starts after the last "@".
+    assert parse_url("postgresql://app:pa:ss@h/db").password == "pa:ss"
+    assert parse_url("postgresql://app:p@ss@h/db").password == "p@ss"
+    assert parse_url("postgresql://app:p@ss@h/db").host == "h"
+
+
+def test_sqlite_paths_may_hold_a_bare_percent() -> None:
+    assert parse_url("sqlite:///100%.db").database == "100%.db"
 
 
 @pytest.mark.parametrize("url", LEAKY_URLS)

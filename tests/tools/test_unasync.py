@@ -94,9 +94,39 @@ def test_dotted_module_paths_rename_async_part() -> None:
     assert out == "from twinsql._sync.pool import x\nimport tests._sync.conftest\n"
 
 
-def test_renames_win_over_patterns() -> None:
-    _, used = sync("AsyncExitStack\n")
-    assert used == {ua.rename_rule("AsyncExitStack")}
+@pytest.mark.parametrize(
+    ("old", "new", "pattern_new", "pattern_rule"),
+    [
+        ("AsyncExitStack", "ExitStack", "ExitStack", ua.RULE_ASYNC_CLASS),
+        ("async_sleep", "blocking_sleep", "sleep", ua.RULE_ASYNC_PREFIX),
+    ],
+)
+def test_renames_win_over_patterns(
+    monkeypatch: pytest.MonkeyPatch, old: str, new: str, pattern_new: str, pattern_rule: str
+) -> None:
+    code = f"x = {old}()  # {old}\n"
+    # Without a RENAMES entry, a pattern rule converts the name ...
+    out, used = sync(code)
+    assert out == f"x = {pattern_new}()  # {pattern_new}\n"
+    assert used == {pattern_rule}
+    # ... so add a temporary entry for it.  ALL_RULES is computed from RENAMES when the tool is
+    # loaded, so rebuild it the same way, or the dead-rule bookkeeping would not know the rule.
+    monkeypatch.setitem(ua.RENAMES, old, new)
+    rule = ua.rename_rule(old)
+    all_rules = (
+        ua.RULE_KEYWORDS,
+        *(ua.rename_rule(name) for name in ua.RENAMES),
+        ua.RULE_ASYNC_CLASS,
+        ua.RULE_ASYNC_PREFIX,
+        ua.RULE_IS_ASYNC,
+    )
+    assert tuple(r for r in all_rules if r != rule) == ua.ALL_RULES  # same recipe as the tool
+    monkeypatch.setattr(ua, "ALL_RULES", all_rules)
+    assert rule in ua.unused_rules(set())
+    out, used = sync(code)
+    assert out == f"x = {new}()  # {new}\n"
+    assert used == {rule}  # the rename, not the pattern, fired (in code and in the comment)
+    assert rule not in ua.unused_rules(used)
 
 
 # --------------------------------------------------------------------------- rule 3
@@ -270,7 +300,6 @@ ASYNC_MODULE = f'''\
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 
 from twinsql._async.pool import AsyncPool
 
@@ -282,7 +311,6 @@ class AsyncCursor:
 
     def __init__(self, pool: AsyncPool) -> None:
         self._pool = pool
-        self._rows: list[int] = []
 
     async def __aenter__(self) -> AsyncCursor:
         await self._pool.connect_async()
@@ -290,14 +318,6 @@ class AsyncCursor:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    def __aiter__(self) -> AsyncCursor:
-        return self
-
-    async def __anext__(self) -> int:
-        if not self._rows:
-            raise StopAsyncIteration
-        return self._rows.pop()
 
     async def aclose(self) -> None:
         await(self._pool.release(self))
@@ -307,17 +327,16 @@ class AsyncCursor:
         total = await self._pool.execute_scalar_async(
             "SELECT count(*) FROM t",  # async for-free comment
         )
-        async for row in self:
+        async for row in self._pool.async_rows(sql):
             yield row + total
-        rows = [r async for r in self]
+        rows = [r async for r in self._pool.async_rows(sql)]
         yield len(rows)
 
 
-@asynccontextmanager
 async def async_open(pool: AsyncPool) -> AsyncIterator[AsyncCursor]:
-    async with AsyncExitStack() as stack, \\
+    async with AsyncCursor(await pool.async_acquire()) as first, \\
             AsyncCursor(await pool.async_acquire()) as cur:
-        stack.callback(print, f"closing {{AsyncCursor.__name__}}")
+        print(f"opened {{AsyncCursor.__name__}}", first)
         yield cur
 '''
 
@@ -328,7 +347,6 @@ SYNC_MODULE = '''\
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 
 from twinsql._sync.pool import Pool
 
@@ -340,7 +358,6 @@ class Cursor:
 
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
-        self._rows: list[int] = []
 
     def __enter__(self) -> Cursor:
         self._pool.connect()
@@ -348,14 +365,6 @@ class Cursor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __iter__(self) -> Cursor:
-        return self
-
-    def __next__(self) -> int:
-        if not self._rows:
-            raise StopIteration
-        return self._rows.pop()
 
     def close(self) -> None:
         (self._pool.release(self))
@@ -365,17 +374,16 @@ class Cursor:
         total = self._pool.execute_scalar(
             "SELECT count(*) FROM t",  # for-free comment
         )
-        for row in self:
+        for row in self._pool.rows(sql):
             yield row + total
-        rows = [r for r in self]
+        rows = [r for r in self._pool.rows(sql)]
         yield len(rows)
 
 
-@contextmanager
 def open(pool: Pool) -> Iterator[Cursor]:
-    with ExitStack() as stack, \\
+    with Cursor(pool.acquire()) as first, \\
             Cursor(pool.acquire()) as cur:
-        stack.callback(print, f"closing {Cursor.__name__}")
+        print(f"opened {Cursor.__name__}", first)
         yield cur
 '''
 

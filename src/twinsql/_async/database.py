@@ -26,7 +26,16 @@ from typing import Any
 from urllib.parse import quote
 
 from twinsql import errors
-from twinsql._async.connection import AsyncConnection, Params, Row, ShellSettings
+from twinsql._async.connection import (
+    AsyncConnection,
+    Params,
+    Row,
+    ShellSettings,
+    as_dicts,
+    first_dict,
+    first_value,
+    prepare_statement,
+)
 from twinsql._async.pool import AsyncPool
 from twinsql._async.transaction import AsyncTransaction
 from twinsql._compat import async_running_loop, async_task_identity
@@ -66,6 +75,8 @@ class AsyncDatabase:
         )
         self._options = resolved
         self._driver = async_driver_for(self._url)
+        self._style = self._driver.paramstyle
+        self._lexer = self._driver.dialect.name
         password = self._url.password or ""
         self._settings = ShellSettings(
             echo=resolved.echo,
@@ -110,36 +121,40 @@ class AsyncDatabase:
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = await self._checkout()
         try:
-            return await conn.execute(sql, params)
+            return as_dicts(await conn._run(prepared, sql, params))
         finally:
             if pooled:
                 await self._pool.release(conn)
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = await self._checkout()
         try:
-            return await conn.fetch_one(sql, params)
+            return first_dict(await conn._run(prepared, sql, params))
         finally:
             if pooled:
                 await self._pool.release(conn)
 
     async def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = await self._checkout()
         try:
-            return await conn.execute_scalar(sql, params)
+            return first_value(await conn._run(prepared, sql, params))
         finally:
             if pooled:
                 await self._pool.release(conn)
 
     async def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = await self._checkout()
         try:
-            return await conn.execute_non_query(sql, params)
+            return (await conn._run(prepared, sql, params)).rowcount
         finally:
             if pooled:
                 await self._pool.release(conn)

@@ -17,16 +17,41 @@ from typing import Any
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
 from twinsql.core.dialects import Dialect
-from twinsql.core.params import compile_sql
+from twinsql.core.params import Lexer, ParamStyle, compile_sql
 from twinsql.core.txn import TransactionStack
 from twinsql.drivers.base import DriverConnection, DriverResult
 
-__all__ = ["Connection", "Row", "ShellSettings"]
+__all__ = ["Connection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any] | None
+# SQL in the driver's placeholder style, and the positional values to bind.
+Prepared = tuple[str, Sequence[Any]]
 
 sql_logger = logging.getLogger("twinsql.sql")
+
+
+def prepare_statement(sql: str, params: Params, style: ParamStyle, lexer: Lexer) -> Prepared:
+    """Translate placeholders and bind values; every check happens here, before any I/O."""
+    compiled = compile_sql(sql, style, lexer)
+    return compiled.text, compiled.bind(params)
+
+
+def as_dicts(result: DriverResult) -> list[Row]:
+    columns = result.columns
+    if columns is None:
+        return []
+    return [dict(zip(columns, row)) for row in result.rows]
+
+
+def first_dict(result: DriverResult) -> Row | None:
+    if result.columns is None or not result.rows:
+        return None
+    return dict(zip(result.columns, result.rows[0]))
+
+
+def first_value(result: DriverResult) -> Any:
+    return result.rows[0][0] if result.rows else None
 
 
 class ShellSettings:
@@ -62,7 +87,7 @@ class Connection:
         self._guard = UseGuard()
         self._stack = TransactionStack()
         self._style = raw.paramstyle
-        self._lexer = raw.dialect.name
+        self._lexer: Lexer = raw.dialect.name  # type: ignore[assignment]
         self.created_at = monotonic()
         # Set when an operation was interrupted mid-I/O or the link broke: never reuse.
         self.broken = False
@@ -92,29 +117,19 @@ class Connection:
 
     def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order ([] for none)."""
-        result = self._run(sql, params)
-        columns = result.columns
-        if columns is None:
-            return []
-        return [dict(zip(columns, row)) for row in result.rows]
+        return as_dicts(self._run(self._prepare(sql, params), sql, params))
 
     def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None when the statement returned no row."""
-        result = self._run(sql, params)
-        if result.columns is None or not result.rows:
-            return None
-        return dict(zip(result.columns, result.rows[0]))
+        return first_dict(self._run(self._prepare(sql, params), sql, params))
 
     def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None when there is no row."""
-        result = self._run(sql, params)
-        if not result.rows:
-            return None
-        return result.rows[0][0]
+        return first_value(self._run(self._prepare(sql, params), sql, params))
 
     def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count (-1 if unknown)."""
-        return (self._run(sql, params)).rowcount
+        return (self._run(self._prepare(sql, params), sql, params)).rowcount
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement once per parameter set; return the affected-row count."""
@@ -186,15 +201,17 @@ class Connection:
 
     # -- internals shared with transaction.py and pool.py ---------------------------------
 
-    def _run(self, sql: str, params: Params) -> DriverResult:
-        compiled = compile_sql(sql, self._style, self._lexer)
-        bound = compiled.bind(params)
+    def _prepare(self, sql: str, params: Params) -> Prepared:
+        return prepare_statement(sql, params, self._style, self._lexer)
+
+    def _run(self, prepared: Prepared, sql: str, params: Params) -> DriverResult:
+        """Run a prepared statement; ``sql``/``params`` are the caller's, for errors and logs."""
         self._check_refusal(sql, params)
         self._enter(sql)
         try:
             if self._settings.echo:
                 self._settings.log(sql, params)
-            return self._raw.execute(compiled.text, bound)
+            return self._raw.execute(prepared[0], prepared[1])
         except Exception as exc:
             error = self._failure(exc, sql, params)
             if error is None:

@@ -26,7 +26,16 @@ from typing import Any
 from urllib.parse import quote
 
 from twinsql import errors
-from twinsql._sync.connection import Connection, Params, Row, ShellSettings
+from twinsql._sync.connection import (
+    Connection,
+    Params,
+    Row,
+    ShellSettings,
+    as_dicts,
+    first_dict,
+    first_value,
+    prepare_statement,
+)
 from twinsql._sync.pool import Pool
 from twinsql._sync.transaction import Transaction
 from twinsql._compat import running_loop, task_identity
@@ -66,6 +75,8 @@ class Database:
         )
         self._options = resolved
         self._driver = driver_for(self._url)
+        self._style = self._driver.paramstyle
+        self._lexer = self._driver.dialect.name
         password = self._url.password or ""
         self._settings = ShellSettings(
             echo=resolved.echo,
@@ -110,36 +121,40 @@ class Database:
 
     def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = self._checkout()
         try:
-            return conn.execute(sql, params)
+            return as_dicts(conn._run(prepared, sql, params))
         finally:
             if pooled:
                 self._pool.release(conn)
 
     def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = self._checkout()
         try:
-            return conn.fetch_one(sql, params)
+            return first_dict(conn._run(prepared, sql, params))
         finally:
             if pooled:
                 self._pool.release(conn)
 
     def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = self._checkout()
         try:
-            return conn.execute_scalar(sql, params)
+            return first_value(conn._run(prepared, sql, params))
         finally:
             if pooled:
                 self._pool.release(conn)
 
     def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = self._checkout()
         try:
-            return conn.execute_non_query(sql, params)
+            return (conn._run(prepared, sql, params)).rowcount
         finally:
             if pooled:
                 self._pool.release(conn)

@@ -14,9 +14,11 @@ large a dependency for a URL.  The rules:
 * Error messages never quote the URL: a URL that fails to parse may have split the password
   anywhere, so a message shows the scheme only (and only when it looks like one).
 * Special characters in the user name, password and database name are percent-encoded
-  (``urllib.parse.quote(password, safe="")``).  An ``@`` after the host, or a broken ``%``
-  escape in the user info, is almost always an unencoded password, so it is rejected with
-  that hint instead of being parsed into the wrong fields.
+  (``urllib.parse.quote(password, safe="")``).  An ``@`` after the host, or a ``%`` that
+  starts no escape, is almost always an unencoded password, so it is rejected with that
+  hint instead of being parsed into the wrong fields.  A ``:`` in the password needs no
+  encoding (the user name ends at the first ``:``), nor does an ``@`` (the host starts
+  after the last one).
 * Query options are ``key=value`` pairs, percent-decoded (``+`` is kept, not turned into a
   space).  A key given twice is an error rather than "last wins": silently dropping one of
   two ``sslmode`` values is the kind of surprise a security setting must not have.
@@ -291,16 +293,18 @@ def _parse(text: str, source: str) -> DatabaseURL:
         database = unquote(path[1:]) if path else ""
         return DatabaseURL(backend, driver, database=database or _MEMORY, options=options)
 
+    # A "%" that starts no escape is most often an unencoded password that spilled into
+    # another field (SQLite paths are exempt: "100%.db" is a plain file name).
+    if _BAD_ESCAPE_RE.search(rest):
+        raise _fail(
+            scheme, source,
+            "invalid percent-escape: encode special characters in the user name, password "
+            "and database name with urllib.parse.quote(value, safe='')",
+        )
     userinfo, at, hostport = authority.rpartition("@")
     username: str | None = None
     password: str | None = None
     if at:
-        if _BAD_ESCAPE_RE.search(userinfo):
-            raise _fail(
-                scheme, source,
-                "invalid percent-escape in the user name or password; encode them with "
-                "urllib.parse.quote(value, safe='')",
-            )
         user_raw, colon, password_raw = userinfo.partition(":")
         username = unquote(user_raw) or None
         password = unquote(password_raw) if colon else None

@@ -147,6 +147,7 @@ class AsyncDriver(Protocol):
 
     name: str
     dialect: Dialect
+    paramstyle: ParamStyle
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncDriverConnection: ...
 
@@ -156,5 +157,6 @@ class Driver(Protocol):
 
     name: str
     dialect: Dialect
+    paramstyle: ParamStyle
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> DriverConnection: ...

@@ -213,6 +213,7 @@ class SqliteDriver:
 
     name = "sqlite3"
     dialect = SQLITE
+    paramstyle: ParamStyle = "qmark"
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> SqliteConnection:
         return SqliteConnection(open_sqlite(url, options), options.statement_timeout)

@@ -153,6 +153,7 @@ class AsyncSqliteDriver:
 
     name = "sqlite3"
     dialect = SQLITE
+    paramstyle: ParamStyle = "qmark"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncSqliteConnection:
         # Opening a file is a few syscalls; doing it inline keeps connect free of a hop.
