@@ -102,7 +102,8 @@ def classify_mysql_error(exc: BaseException, base: type[BaseException] | None) -
         args = exc.args
         errno = args[0] if args and isinstance(args[0], int) else None
         message = str(args[1]) if len(args) > 1 else (str(args[0]) if args else "")
-        message = message or type(exc).__name__
+        if not message:  # PyMySQL's InterfaceError(0, '') on a closed connection
+            message = "the connection is closed" if errno == 0 else type(exc).__name__
         sqlstate = getattr(exc, "sqlstate", None)  # asyncmy has it, PyMySQL does not
         cls = classify_mysql_errno(errno)
         if cls is None:

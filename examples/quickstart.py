@@ -1,0 +1,76 @@
+"""twinsql quickstart: the same database through the sync and the async API.
+
+Run with ``make demo`` (SQLite file ``twinsql-demo.db``), or point it at a server:
+``DATABASE_URL=postgresql://postgres@127.0.0.1/test python examples/quickstart.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import twinsql
+
+URL = os.environ.get("DATABASE_URL", "sqlite:///twinsql-demo.db")
+
+CREATE = {
+    "sqlite": "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, "
+    "email TEXT NOT NULL UNIQUE, age INTEGER NOT NULL)",
+    "postgresql": "CREATE TABLE users (id SERIAL PRIMARY KEY, name TEXT NOT NULL, "
+    "email TEXT NOT NULL UNIQUE, age INTEGER NOT NULL)",
+    "mysql": "CREATE TABLE users (id INTEGER PRIMARY KEY AUTO_INCREMENT, name VARCHAR(100) "
+    "NOT NULL, email VARCHAR(200) NOT NULL UNIQUE, age INTEGER NOT NULL)",
+}
+
+
+def sync_part() -> None:
+    print(f"== sync API on {twinsql.parse_url(URL).redacted()}")
+    with twinsql.connect(URL) as db:
+        db.execute_non_query("DROP TABLE IF EXISTS users")
+        db.execute_non_query(CREATE[db.dialect.name])
+        people = [(f"user{i}", f"user{i}@example.com", 18 + i % 50) for i in range(200)]
+        with db.transaction():
+            added = db.execute_many(
+                "INSERT INTO users (name, email, age) VALUES (?, ?, ?)", people
+            )
+        print(f"inserted {added} users in one transaction")
+        adults = db.execute_scalar("SELECT COUNT(*) FROM users WHERE age >= :min", {"min": 30})
+        print(f"{adults} users are 30 or older")
+        row = db.fetch_one("SELECT id, name, email FROM users WHERE email = ?", ("user7@example.com",))
+        print(f"fetched one row as a dict: {row}")
+        try:
+            db.execute_non_query(
+                "INSERT INTO users (name, email, age) VALUES (?, ?, ?)",
+                ("dup", "user7@example.com", 40),
+            )
+        except twinsql.UniqueViolation as exc:
+            print(f"a duplicate email raises {type(exc).__name__} (same class on every backend)")
+        hostile = "Robert'); DROP TABLE users; --"
+        db.execute_non_query("UPDATE users SET name = ? WHERE id = ?", (hostile, row["id"] if row else 1))
+        print(f"a hostile name is stored verbatim: {db.execute_scalar('SELECT name FROM users WHERE name = ?', (hostile,))!r}")
+
+
+async def async_part() -> None:
+    print("== async API, many queries at once with asyncio.gather")
+    async with twinsql.connect_async(URL, pool_size=5) as db:
+        started = time.perf_counter()
+        counts = await asyncio.gather(
+            *(
+                db.execute_scalar("SELECT COUNT(*) FROM users WHERE age = ?", (age,))
+                for age in range(18, 68)
+            )
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"ran {len(counts)} queries concurrently in {elapsed:.1f} ms; total {sum(counts)} users")
+        async with db.transaction() as conn:
+            await conn.execute_non_query("UPDATE users SET age = age + 1 WHERE age < ?", (20,))
+            youngest = await conn.execute_scalar("SELECT MIN(age) FROM users")
+        print(f"after a transaction the youngest user is {youngest}")
+        stats = db.pool_stats()
+        print(f"pool: {stats.opened} connections opened, {stats.idle} idle, {stats.checked_out} in use")
+
+
+if __name__ == "__main__":
+    sync_part()
+    asyncio.run(async_part())
