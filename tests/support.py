@@ -114,7 +114,8 @@ def session_id_sql(dialect: str) -> str | None:
 def kill_sql(dialect: str) -> str:
     """SQL that kills another server session, given its id as the one parameter."""
     if dialect == "postgresql":
-        return "SELECT pg_terminate_backend(?)"
+        # The timeout makes it wait until the backend has really exited.
+        return "SELECT pg_terminate_backend(?, 5000)"
     return "KILL CONNECTION ?"
 
 

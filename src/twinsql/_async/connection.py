@@ -37,6 +37,15 @@ def prepare_statement(sql: str, params: Params, style: ParamStyle, lexer: Lexer)
     return compiled.text, compiled.bind(params)
 
 
+def scrub_values(message: str, params: Params) -> str:
+    """Replace the text of each string parameter (of 3+ characters) in ``message``."""
+    values = params.values() if isinstance(params, Mapping) else (params or ())
+    for value in values:
+        if isinstance(value, str) and len(value) >= 3:
+            message = message.replace(value, "***")
+    return message
+
+
 def as_dicts(result: DriverResult) -> list[Row]:
     columns = result.columns
     if columns is None:
@@ -282,8 +291,13 @@ class AsyncConnection:
             self.broken = True
         elif self._stack.depth and not in_control:
             self._stack.statement_failed(info.cls.__name__, self._raw.in_transaction)
+        message = self._settings.scrub(info.message)
+        if self._settings.hide_parameters:
+            # Some servers quote the statement with its values filled in (MySQL's
+            # "near '…'" after client-side interpolation): hide the values there too.
+            message = scrub_values(message, params)
         return info.cls(
-            self._settings.scrub(info.message),
+            message,
             sql=sql,
             params=params,
             hide_parameters=self._settings.hide_parameters,

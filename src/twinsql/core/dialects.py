@@ -18,6 +18,7 @@ misspelt names, which then compare as strings instead of failing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from twinsql.errors import ArgumentError, ConfigurationError, InvalidIdentifierError
@@ -52,6 +53,8 @@ _ISOLATION_LEVELS = frozenset(
 # SQLite transactions are always serializable; what can be chosen is when the write lock
 # is taken: BEGIN DEFERRED (default), IMMEDIATE or EXCLUSIVE.
 _SQLITE_MODES = frozenset({"deferred", "immediate", "exclusive"})
+_LEVEL_SHAPE = re.compile(r"[a-z]+(?:[ \t_-]+[a-z]+)*")
+_SEPARATORS = re.compile(r"[ \t_-]+")
 _SHOWN_CHARS = 60  # how much of a rejected value a message repeats
 
 
@@ -91,9 +94,7 @@ class Dialect:
         """Quote one identifier, doubling embedded quote characters; raise
         ``InvalidIdentifierError`` for a name the backend cannot hold exactly."""
         if not isinstance(name, str):
-            raise InvalidIdentifierError(
-                f"an identifier must be a str, not {type(name).__name__}"
-            )
+            raise InvalidIdentifierError(f"an identifier must be a str, not {type(name).__name__}")
         if not name:
             raise InvalidIdentifierError("an identifier cannot be empty")
         if "\x00" in name:
@@ -140,10 +141,10 @@ class Dialect:
         ``ArgumentError``.  On SQLite the transaction modes ``deferred``, ``immediate``
         and ``exclusive`` are accepted as well."""
         if not isinstance(level, str):
-            raise ArgumentError(
-                f"an isolation level must be a str, not {type(level).__name__}"
-            )
-        canonical = " ".join(level.replace("_", " ").replace("-", " ").lower().split())
+            raise ArgumentError(f"an isolation level must be a str, not {type(level).__name__}")
+        words = level.strip().lower()
+        # Separators only between letters: "serializable --" is not "serializable".
+        canonical = " ".join(_SEPARATORS.split(words)) if _LEVEL_SHAPE.fullmatch(words) else ""
         allowed = self.capabilities.isolation_levels
         if canonical in allowed or (self.name == "sqlite" and canonical in _SQLITE_MODES):
             return canonical

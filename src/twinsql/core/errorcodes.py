@@ -28,6 +28,9 @@ _SQLSTATE_EXACT: dict[str, type[e.Error]] = {
     "57P01": e.ConnectionLost,  # admin_shutdown (pg_terminate_backend)
     "57P02": e.ConnectionLost,  # crash_shutdown
     "57P03": e.ConnectionLost,  # cannot_connect_now
+    "57P04": e.ConnectionLost,  # database_dropped: the session is terminated
+    "57P05": e.ConnectionLost,  # idle_session_timeout: the server closed the session
+    "25P03": e.ConnectionLost,  # idle_in_transaction_session_timeout: session terminated
     "53300": e.ConnectionLost,  # too_many_connections: the connection could not be opened
     "0A000": e.ProgrammingError,  # feature_not_supported
 }
@@ -75,6 +78,7 @@ _MYSQL_ERRNO: dict[int, type[e.Error]] = {
     4025: e.CheckViolation,  # MariaDB ER_CONSTRAINT_FAILED
     1213: e.DeadlockDetected,  # ER_LOCK_DEADLOCK (the whole transaction is rolled back)
     1205: e.LockTimeout,  # ER_LOCK_WAIT_TIMEOUT (only the statement is rolled back)
+    3572: e.LockTimeout,  # MySQL ER_LOCK_NOWAIT (FOR UPDATE NOWAIT; PostgreSQL's 55P03)
     1969: e.StatementTimeout,  # MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
     3024: e.StatementTimeout,  # MySQL ER_QUERY_TIMEOUT (max_execution_time)
     1317: e.QueryCanceled,  # ER_QUERY_INTERRUPTED (KILL QUERY)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
@@ -43,11 +43,15 @@ Lexer = Literal["sqlite", "postgresql", "mysql"]
 _STYLES = frozenset(get_args(ParamStyle))
 _LEXERS = frozenset(get_args(Lexer))
 
-# Token kinds.  QUOTED covers strings, quoted identifiers and dollar quotes alike: all of
-# them are opaque to placeholder search.
-_WS, _COMMENT, _QUOTED, _WORD, _QMARK, _LITQ, _NAMED, _SEMI, _PERCENT, _OTHER = range(10)
-_BLOCK, _DOLLAR, _OPEN = 10, 11, 12  # scanner-internal: resolved to COMMENT / QUOTED
-_TRIVIA = (_WS, _COMMENT)
+# Token kinds, named like the regex groups that produce them.  Only what matters is a token:
+# the text between tokens (words, numbers, operators, whitespace) is left as plain gaps, so
+# a long statement costs one regex step per placeholder or literal, not per character.
+# QUOTED covers strings, quoted identifiers and dollar quotes alike.  BLOCK, DOLLAR and
+# OPEN exist only inside the scanner, which resolves them to COMMENT / QUOTED.
+_KIND_NAMES = ("comment", "quoted", "qmark", "litq", "named", "semi", "block", "dollar", "open")
+_COMMENT, _QUOTED, _QMARK, _LITQ, _NAMED, _SEMI, _BLOCK, _DOLLAR, _OPEN = range(9)
+_KINDS = {name: kind for kind, name in enumerate(_KIND_NAMES)}
+_WORD, _PAREN, _EQUALS = 9, 10, 11  # lexemes found in the gaps, see _lexemes
 Token = tuple[int, int, int]  # (kind, start, end)
 
 # Unrolled-loop patterns ("normal* (special normal*)*"): linear time, no nested quantifiers
@@ -58,76 +62,111 @@ _SQ_BS = r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'"
 _DQ_BS = r'"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"'
 _BT = r"`[^`]*(?:``[^`]*)*`"
 _BLOCK_COMMENT = r"/\*[\s\S]*?\*/"
+_NOT_IN_WORD = r"(?<![\w$])"  # E'…' and $tag$ start a token only outside an identifier
 
 
 def _build(lexer: str) -> re.Pattern[str]:
     if lexer == "postgresql":
-        comment, quoted = r"--[^\n]*", rf"{_SQ}|{_DQ}|[Ee]{_SQ_BS}"
-        special = [r"(?P<block>/\*)", r"(?P<dollar>\$(?:[^\W\d]\w*)?\$)"]
-        unterminated = r"[Ee]?'[\s\S]*|\"[\s\S]*"
+        comment, quoted = r"--[^\n]*", rf"{_SQ}|{_DQ}|{_NOT_IN_WORD}[Ee]{_SQ_BS}"
+        special = [r"(?P<block>/\*)", rf"(?P<dollar>{_NOT_IN_WORD}\$(?:[^\W\d]\w*)?\$)"]
+        unterminated = rf"(?:{_NOT_IN_WORD}[Ee])?'[\s\S]*|\"[\s\S]*"
     elif lexer == "mysql":
-        comment, quoted = rf"--(?=\s|\Z)[^\n]*|#[^\n]*|{_BLOCK_COMMENT}", f"{_SQ_BS}|{_DQ_BS}|{_BT}"
-        special, unterminated = [], r"(?:['\"`]|/\*)[\s\S]*"
+        comment = rf"--(?=\s|\Z)[^\n]*|#[^\n]*|{_BLOCK_COMMENT}"
+        quoted, special = f"{_SQ_BS}|{_DQ_BS}|{_BT}", []
+        unterminated = r"(?:['\"`]|/\*)[\s\S]*"
     else:
         comment, quoted = rf"--[^\n]*|{_BLOCK_COMMENT}", rf"{_SQ}|{_DQ}|{_BT}|\[[^\]]*\]"
         special, unterminated = [], r"(?:['\"`\[]|/\*)[\s\S]*"
     alternatives = [
-        r"(?P<ws>\s+)",
         rf"(?P<comment>{comment})",
         *special,
         rf"(?P<quoted>{quoted})",
         rf"(?P<open>{unterminated})",
-        r"(?P<word>[^\W\d][\w$]*|\d[\w.]*)",
-        r"(?P<other>::)",
+        # not after an identifier character or ":" ("::" is a cast), not before a digit
         r"(?P<named>(?<![\w$:]):[A-Za-z_][A-Za-z0-9_]*)",
         r"(?P<litq>\?\?)",
         r"(?P<qmark>\?)",
         r"(?P<semi>;)",
-        r"(?P<percent>%)",
-        r"(?P<run>[^\s\w'\"`\[/\-#?:;%$]+|[\s\S])",
     ]
     return re.compile("|".join(alternatives))
 
 
 _PATTERNS = {lexer: _build(lexer) for lexer in _LEXERS}
-_KINDS = {
-    "ws": _WS, "comment": _COMMENT, "block": _BLOCK, "dollar": _DOLLAR, "quoted": _QUOTED,
-    "open": _OPEN, "word": _WORD, "other": _OTHER, "named": _NAMED, "litq": _LITQ,
-    "qmark": _QMARK, "semi": _SEMI, "percent": _PERCENT, "run": _OTHER,
+# Regex group number → token kind, per lexer (m.lastindex is cheaper than m.lastgroup).
+_GROUP_KINDS = {
+    lexer: tuple(
+        next((_KINDS[name] for name, i in pattern.groupindex.items() if i == number), -1)
+        for number in range(pattern.groups + 1)
+    )
+    for lexer, pattern in _PATTERNS.items()
 }
 _NESTED_RE = re.compile(r"/\*|\*/")
+_LEXEME_RE = re.compile(r"(?<![\w$])[^\W\d][\w$]*|(\()|(=)")
+_NEXT_CHAR_RE = re.compile(r"\s*(\S)")
+_OPENING_RE = re.compile(r"[\s(]*")
 
 
 def _scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
-    """Split ``sql`` into tokens; the flag says an unterminated quote or comment was met."""
-    match = _PATTERNS[lexer].match
+    """The tokens of ``sql`` in order; the flag says an unterminated quote or comment ran
+    to the end of the text."""
+    finditer, kinds = _PATTERNS[lexer].finditer, _GROUP_KINDS[lexer]
     tokens: list[Token] = []
-    pos, n, unterminated = 0, len(sql), False
-    while pos < n:
-        m = match(sql, pos)
-        assert m is not None  # the last alternative matches any character
-        kind = _KINDS[m.lastgroup or "run"]
-        end = m.end()
-        if kind == _BLOCK:  # PostgreSQL block comments nest
-            kind, depth = _COMMENT, 1
-            for mark in _NESTED_RE.finditer(sql, end):
-                depth += 1 if mark.group() == "/*" else -1
-                if depth == 0:
-                    end = mark.end()
-                    break
-            else:
-                end, unterminated = n, True
-        elif kind == _DOLLAR:
-            kind, close = _QUOTED, sql.find(m.group(), end)
-            if close == -1:
-                end, unterminated = n, True
-            else:
-                end = close + (end - pos)
-        elif kind == _OPEN:
-            kind, unterminated = _QUOTED, True
-        tokens.append((kind, pos, end))
+    append = tokens.append
+    pos, unterminated = 0, False
+    while True:
+        for m in finditer(sql, pos):
+            kind = kinds[m.lastindex or 0]
+            if kind < _BLOCK:  # the common case: the regex found the whole token
+                append((kind, m.start(), m.end()))
+                continue
+            if kind == _OPEN:  # runs to the end of the text
+                append((_QUOTED, m.start(), len(sql)))
+                return tokens, True
+            start, end = m.span()
+            if kind == _BLOCK:  # PostgreSQL block comments nest: count them by hand
+                kind, depth = _COMMENT, 1
+                for mark in _NESTED_RE.finditer(sql, end):
+                    depth += 1 if mark.group() == "/*" else -1
+                    if depth == 0:
+                        end = mark.end()
+                        break
+                else:
+                    end, unterminated = len(sql), True
+            else:  # a dollar quote ends at the next occurrence of its own tag
+                kind, close = _QUOTED, sql.find(m.group(), end)
+                end, unterminated = (
+                    (len(sql), True) if close == -1 else (close + end - start, False)
+                )
+            append((kind, start, end))
+            pos = end
+            break  # resume scanning after the hand-measured token
+        else:
+            return tokens, unterminated
+
+
+def _lexemes(sql: str, tokens: list[Token]) -> Iterator[tuple[int, int, int, int]]:
+    """Words, ``(`` and ``=`` outside quotes and comments, and the ``;`` tokens, in text
+    order, as ``(kind, start, end, index)``; ``index`` is the token's index for ``;``."""
+    pos = 0
+    for index, (kind, start, end) in enumerate([*tokens, (-1, len(sql), len(sql))]):
+        for m in _LEXEME_RE.finditer(sql, pos, start):
+            kind_found = _PAREN if m.group(1) else _EQUALS if m.group(2) else _WORD
+            yield kind_found, m.start(), m.end(), -1
+        if kind == _SEMI:
+            yield kind, start, end, index
         pos = end
-    return tokens, unterminated
+
+
+def _trivial(sql: str, tokens: list[Token], index: int, begin: int, end: int) -> bool:
+    """True when ``sql[begin:end]`` holds nothing but whitespace and comments; ``index`` is
+    the index of the first token at or after ``begin``."""
+    pos = begin
+    while index < len(tokens) and tokens[index][1] < end:
+        kind, start, stop = tokens[index]
+        if kind != _COMMENT or sql[pos:start].strip():
+            return False
+        pos, index = stop, index + 1
+    return not sql[pos:end].strip()
 
 
 # Statements whose body may hold ";" outside any quote: SQLite/MySQL triggers and routines
@@ -139,18 +178,18 @@ _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})  # MySQL: END IF is
 
 
 def _separators(sql: str, tokens: list[Token]) -> list[int]:
-    """Indexes of the ``;`` tokens that end a statement."""
+    """The indexes of the ``;`` tokens that end a statement."""
     seps: list[int] = []
     first: str | None = None
     routine = paren = closed_by_end = False
     depth = 0
-    for i, (kind, start, end) in enumerate(tokens):
+    for kind, start, end, index in _lexemes(sql, tokens):
         if kind == _SEMI:
             if depth == 0:
-                seps.append(i)
+                seps.append(index)
                 first, routine, paren, closed_by_end = None, False, False, False
-        elif kind == _OTHER:
-            paren = paren or "(" in sql[start:end]
+        elif kind == _PAREN:
+            paren = True
         elif kind == _WORD:
             if first is None:
                 first = sql[start:end].upper()
@@ -174,7 +213,7 @@ def _separators(sql: str, tokens: list[Token]) -> list[int]:
 
 def _check_single(sql: str, tokens: list[Token]) -> None:
     seps = _separators(sql, tokens)
-    if seps and any(kind not in _TRIVIA for kind, _, _ in tokens[seps[0] + 1 :]):
+    if seps and not _trivial(sql, tokens, seps[0] + 1, tokens[seps[0]][2], len(sql)):
         raise MultipleStatementsError(
             "more than one SQL statement in one call: call execute once per statement, or "
             "use the batcher (SQLBatcher / AsyncSQLBatcher) for a script",
@@ -187,11 +226,19 @@ class CompiledSQL:
     parameters.  Immutable by convention; shared through the compile cache."""
 
     __slots__ = ("_distinct", "_source", "_unterminated", "count", "is_read_only", "names",
-                 "style", "text")
+                 "style", "text")  # fmt: skip
 
-    def __init__(self, *, text: str, style: ParamStyle, count: int,
-                 names: tuple[str, ...] | None, is_read_only: bool, source: str,
-                 unterminated: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        text: str,
+        style: ParamStyle,
+        count: int,
+        names: tuple[str, ...] | None,
+        is_read_only: bool,
+        source: str,
+        unterminated: bool = False,
+    ) -> None:
         self.text = text
         self.style: ParamStyle = style
         self.count = count
@@ -202,8 +249,10 @@ class CompiledSQL:
         self._distinct = frozenset(names) if names is not None else frozenset()
 
     def __repr__(self) -> str:
-        return (f"CompiledSQL(text={self.text!r}, style={self.style!r}, count={self.count}, "
-                f"names={self.names!r}, is_read_only={self.is_read_only})")
+        return (
+            f"CompiledSQL(text={self.text!r}, style={self.style!r}, count={self.count}, "
+            f"names={self.names!r}, is_read_only={self.is_read_only})"
+        )
 
     def bind(self, params: Sequence[Any] | Mapping[str, Any] | None) -> Sequence[Any]:
         """Check ``params`` against the placeholders and return them as the positional
@@ -214,9 +263,12 @@ class CompiledSQL:
                     return params if self.count else ()
                 raise self._error(self._count_message(len(params)))
             return self._bind_positional(params)
-        if isinstance(params, Mapping) and len(params) == len(self._distinct):
+        # "type is dict" first: it skips the slower ABC check on the hot path.  Equal sizes
+        # and every name found mean no extra keys either.
+        is_mapping = type(params) is dict or isinstance(params, Mapping)
+        if is_mapping and len(params) == len(self._distinct):  # type: ignore[arg-type]
             try:
-                return tuple([params[name] for name in self.names])
+                return tuple([params[name] for name in self.names])  # type: ignore[index]
             except KeyError:
                 pass  # fall through to the detailed message
         return self._bind_named(params)
@@ -231,8 +283,7 @@ class CompiledSQL:
                 return ()
             if self.count == 0:
                 raise self._error(
-                    "statement has no placeholders, but parameters were given: "
-                    + _listing(params)
+                    "statement has no placeholders, but parameters were given: " + _listing(params)
                 )
             raise self._error(
                 "statement uses ? placeholders but a mapping was given: pass a tuple of "
@@ -283,8 +334,10 @@ class CompiledSQL:
         given_text = "no parameters" if given is None else _plural(given, "parameter")
         message = f"statement has {has}, {given_text} given"
         if self._unterminated:
-            message += (" (the statement has an unterminated quote or comment: placeholders "
-                        "after it were not counted)")
+            message += (
+                " (the statement has an unterminated quote or comment: placeholders "
+                "after it were not counted)"
+            )
         return message
 
     def _error(self, message: str) -> ParameterError:
@@ -305,8 +358,9 @@ def _is_ident_char(ch: str) -> bool:
 
 def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) -> CompiledSQL:
     if style not in _STYLES:
-        raise ArgumentError(f"unknown parameter style {style!r}; expected one of "
-                            f"{', '.join(sorted(_STYLES))}")
+        raise ArgumentError(
+            f"unknown parameter style {style!r}; expected one of {', '.join(sorted(_STYLES))}"
+        )
     tokens, unterminated = _scan(sql, _check_lexer(lexer))
     marks = [tok for tok in tokens if _QMARK <= tok[0] <= _NAMED]
     if not allow_multiple and any(tok[0] == _SEMI for tok in tokens):
@@ -360,8 +414,13 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
     if named:
         names = tuple(numbers) if style == "numeric" else tuple(named)
     return CompiledSQL(
-        text="".join(pieces), style=style, count=positional + len(named), names=names,
-        is_read_only=_read_only(sql, tokens), source=sql, unterminated=unterminated,
+        text="".join(pieces),
+        style=style,
+        count=positional + len(named),
+        names=names,
+        is_read_only=_read_only(sql, tokens),
+        source=sql,
+        unterminated=unterminated,
     )
 
 
@@ -389,8 +448,9 @@ def compile_sql(
 
 def _check_lexer(lexer: str) -> str:
     if lexer not in _LEXERS:
-        raise ArgumentError(f"unknown SQL lexer {lexer!r}; expected one of "
-                            f"{', '.join(sorted(_LEXERS))}")
+        raise ArgumentError(
+            f"unknown SQL lexer {lexer!r}; expected one of {', '.join(sorted(_LEXERS))}"
+        )
     return lexer
 
 
@@ -399,12 +459,14 @@ def split_statements(sql: str, lexer: Lexer) -> list[str]:
     empty and comment-only statements are dropped.  Placeholders are left untouched."""
     tokens, _ = _scan(sql, _check_lexer(lexer))
     statements: list[str] = []
-    begin = 0
+    begin = first_token = 0
     for index in [*_separators(sql, tokens), len(tokens)]:
-        part = tokens[begin:index]
-        begin = index + 1
-        if any(kind not in _TRIVIA for kind, _, _ in part):
-            statements.append(sql[part[0][1] : part[-1][2]].strip())
+        start, end = (
+            (tokens[index][1], tokens[index][2]) if index < len(tokens) else (len(sql),) * 2
+        )
+        if not _trivial(sql, tokens, first_token, begin, start):
+            statements.append(sql[begin:start].strip())
+        begin, first_token = end, index + 1
     return statements
 
 
@@ -422,53 +484,60 @@ def is_read_only(sql: str, lexer: Lexer) -> bool:
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "INTO", "SHARE", "LOCK"})
 _FUNCTIONS = frozenset({"INSERT", "REPLACE"})
 _PRAGMA_ACTIONS = frozenset({"optimize", "wal_checkpoint", "incremental_vacuum", "shrink_memory"})
-_PRAGMA_QUERIES = frozenset({
-    "table_info", "table_xinfo", "table_list", "index_info", "index_xinfo", "index_list",
-    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
-})
+_PRAGMA_QUERIES = frozenset({"table_info", "table_xinfo", "table_list", "index_info",
+                             "index_xinfo", "index_list", "foreign_key_list",
+                             "foreign_key_check", "integrity_check", "quick_check"})  # fmt: skip
 
 
 def _read_only(sql: str, tokens: list[Token]) -> bool:
-    sig = [tok for tok in tokens if tok[0] not in _TRIVIA]
-    if any(kind == _SEMI for kind, _, _ in sig[:-1]):
+    semi = next((i for i, tok in enumerate(tokens) if tok[0] == _SEMI), None)
+    if semi is not None and not _trivial(sql, tokens, semi + 1, tokens[semi][2], len(sql)):
         return False  # a script: judge nothing
-    i = 0
-    while i < len(sig) and sig[i][0] == _OTHER and not sql[sig[i][1] : sig[i][2]].strip("("):
-        i += 1  # "(SELECT …) UNION …"
-    if i == len(sig) or sig[i][0] != _WORD:
+    lexemes = _lexemes(sql, tokens)
+    first = next((lex for lex in lexemes if lex[0] == _WORD), None)
+    if first is None or not _opening(sql, tokens, first[1]):
         return False
-    words = [(j, sql[s:e].upper()) for j, (kind, s, e) in enumerate(sig) if kind == _WORD]
-    first = sql[sig[i][1] : sig[i][2]].upper()
-    if first == "SHOW":
+    keyword = sql[first[1] : first[2]].upper()
+    if keyword == "SHOW":
         return True
-    if first == "EXPLAIN":
-        return not any(word in ("ANALYZE", "ANALYSE") for _, word in words)
-    if first == "PRAGMA":
-        return _pragma_read_only(sql, sig[i + 1 :])
-    if first not in ("SELECT", "VALUES", "WITH"):
+    if keyword == "EXPLAIN":
+        return not any(sql[s:e].upper() in ("ANALYZE", "ANALYSE") for _, s, e, _ in lexemes)
+    if keyword == "PRAGMA":
+        return _pragma_read_only(sql, lexemes)
+    if keyword not in ("SELECT", "VALUES", "WITH"):
         return False
-    for j, word in words:
+    for kind, start, end, _ in lexemes:
+        word = sql[start:end].upper() if kind == _WORD else ""
         if word in _WRITES:
-            following = sig[j + 1] if j + 1 < len(sig) else None
-            is_call = following is not None and following[0] == _OTHER and sql[
-                following[1]
-            ] == "("
+            following = _NEXT_CHAR_RE.match(sql, end)
+            is_call = following is not None and following.group(1) == "("
             if not (word in _FUNCTIONS and is_call):
                 return False
     return True
 
 
-def _pragma_read_only(sql: str, rest: list[Token]) -> bool:
-    name, has_argument = "", False
-    for kind, start, end in rest:
-        text = sql[start:end]
-        if kind == _OTHER and "=" in text:
+def _opening(sql: str, tokens: list[Token], limit: int) -> bool:
+    """True when ``sql[:limit]`` holds only whitespace, comments and "(" ("(SELECT …")."""
+    pos = 0
+    for kind, start, end in tokens:
+        if start >= limit:
+            break
+        if kind != _COMMENT or not _OPENING_RE.fullmatch(sql, pos, start):
             return False
-        if kind == _OTHER and "(" in text:
+        pos = end
+    return _OPENING_RE.fullmatch(sql, pos, limit) is not None
+
+
+def _pragma_read_only(sql: str, lexemes: Iterator[tuple[int, int, int, int]]) -> bool:
+    name, has_argument = "", False
+    for kind, start, end, _ in lexemes:
+        if kind == _EQUALS:
+            return False
+        if kind == _PAREN:
             has_argument = True
             break
         if kind == _WORD:
-            name = text.lower()  # after "schema." the last word is the pragma's name
+            name = sql[start:end].lower()  # after "schema." the last word is the name
     if name in _PRAGMA_ACTIONS:
         return False
     return not has_argument or name in _PRAGMA_QUERIES

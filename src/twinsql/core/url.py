@@ -127,7 +127,8 @@ class DatabaseURL:
                 )
             object.__setattr__(self, "driver", driver)
         if self.port is not None and (
-            isinstance(self.port, bool) or not isinstance(self.port, int)
+            isinstance(self.port, bool)
+            or not isinstance(self.port, int)
             or not 1 <= self.port <= 65535
         ):
             raise ConfigurationError("the port must be an integer from 1 to 65535")
@@ -277,7 +278,8 @@ def _parse(text: str, source: str) -> DatabaseURL:
     path, _, query = tail.partition("?")
     if backend != "sqlite" and "@" in tail:
         raise _fail(
-            scheme, source,
+            scheme,
+            source,
             "'@' after the host: percent-encode special characters in the user name and "
             "password, e.g. urllib.parse.quote(password, safe='')",
         )
@@ -286,7 +288,8 @@ def _parse(text: str, source: str) -> DatabaseURL:
     if backend == "sqlite":
         if authority:
             raise _fail(
-                scheme, source,
+                scheme,
+                source,
                 "SQLite URLs have no host: use sqlite:///relative.db (three slashes), "
                 "sqlite:////absolute/path.db (four) or sqlite:// for an in-memory database",
             )
@@ -297,7 +300,8 @@ def _parse(text: str, source: str) -> DatabaseURL:
     # another field (SQLite paths are exempt: "100%.db" is a plain file name).
     if _BAD_ESCAPE_RE.search(rest):
         raise _fail(
-            scheme, source,
+            scheme,
+            source,
             "invalid percent-escape: encode special characters in the user name, password "
             "and database name with urllib.parse.quote(value, safe='')",
         )
@@ -311,8 +315,14 @@ def _parse(text: str, source: str) -> DatabaseURL:
     host, port = _parse_hostport(hostport, scheme, source)
     db_name = unquote(path[1:]) if len(path) > 1 else None
     return DatabaseURL(
-        backend, driver, username=username, password=password, host=host, port=port,
-        database=db_name, options=options,
+        backend,
+        driver,
+        username=username,
+        password=password,
+        host=host,
+        port=port,
+        database=db_name,
+        options=options,
     )
 
 
@@ -354,4 +364,3 @@ def _parse_options(query: str, scheme: str, source: str) -> _Options:
             raise _fail(scheme, source, "a query option is given more than once")
         options[key] = unquote(raw_value)
     return _Options(options)
-

@@ -140,6 +140,7 @@ class AsyncmyDriver:
 
     name = "asyncmy"
     dialect = MYSQL
+    paramstyle: ParamStyle = "format"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncmyConnection:
         if asyncmy is None:

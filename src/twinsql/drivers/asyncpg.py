@@ -8,10 +8,11 @@ Choices, and why:
 
 * ``execute`` runs prepared statements from a per-connection LRU cache keyed by the SQL
   text (option ``statement_cache_size``, default 100; ``0`` disables it and uses unnamed
-  statements, as PgBouncer in transaction mode needs). The cache entry keeps the column
-  names, so an empty result still has its columns. A statement invalidated by a schema
-  change is re-prepared and retried once when no transaction is open (inside one, the
-  server has already aborted the transaction, so the error is raised).
+  statements, as PgBouncer in transaction mode needs; psycopg's ``prepare_threshold=none``
+  means the same). The cache entry keeps the column names, so an empty result still has
+  its columns. A statement invalidated by a schema change is re-prepared and retried once
+  when no transaction is open (inside one, the server has already aborted the
+  transaction, so the error is raised).
 * Parameter-less commands that can never return rows (``BEGIN``, ``COMMIT``, ``SAVEPOINT``,
   DDL, ``SET`` ...) go through the simple-query protocol: one round trip, nothing prepared.
 * Rows are asyncpg ``Record`` objects, not converted: they index, iterate, compare equal to
@@ -69,7 +70,8 @@ _DSN_OPTIONS = frozenset({
     "ssl_max_protocol_version", "krbsrvname", "gsslib",
 })
 _KNOWN_OPTIONS = _DSN_OPTIONS | {
-    "ssl", "sslmode", "statement_cache_size", "application_name", "target_session_attrs"
+    "ssl", "sslmode", "statement_cache_size", "application_name", "target_session_attrs",
+    "prepare_threshold",
 }
 # First keywords of statements that never return rows.
 _COMMANDS = frozenset({
@@ -121,10 +123,13 @@ def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
         if "connection is closed" in message or "connection was closed" in message:
             return ErrorInfo(errors.ConnectionLost, message, None)
         return ErrorInfo(errors.InterfaceError, message, None)
-    if isinstance(exc, pgexc.ProtocolError):
-        return ErrorInfo(errors.ConnectionLost, str(exc), None)
+    if isinstance(exc, pgexc.OutdatedSchemaCacheError):  # a type changed under a statement
+        return ErrorInfo(errors.OperationalError, str(exc), None)
     if isinstance(exc, pgexc.InternalClientError):
-        return ErrorInfo(errors.DatabaseError, str(exc), None)
+        # The protocol state machine is broken: a ProtocolError, or "cannot switch to state
+        # N; another operation (2) is in progress" when the server's FATAL goodbye (after
+        # pg_terminate_backend) arrived between two statements. The connection is unusable.
+        return ErrorInfo(errors.ConnectionLost, str(exc), None)
     if isinstance(exc, (OSError, EOFError, asyncio.TimeoutError)):
         return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
     return None
@@ -181,10 +186,10 @@ class AsyncpgConnection:
         return await self._prepare(sql)
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
-        if not params and _is_command(sql):
-            return DriverResult(None, [], _rowcount(await self._conn.execute(sql)))
         entry = self._cache.get(sql)
         if entry is None:
+            if not params and _is_command(sql):
+                return DriverResult(None, [], _rowcount(await self._conn.execute(sql)))
             entry = await self._prepare(sql)
         else:
             self._cache.move_to_end(sql)
@@ -194,7 +199,11 @@ class AsyncpgConnection:
         except _STALE as exc:
             stmt, columns = await self._reprepare(sql, exc)
             rows = await stmt.fetch(*params)
-        return DriverResult(columns, rows, _rowcount(stmt.get_statusmsg()))
+        if columns is not None:
+            # Every row was fetched, so the count in the tag (SELECT n, UPDATE n with
+            # RETURNING ...) is the number of rows: skip parsing it.
+            return DriverResult(columns, rows, len(rows))
+        return DriverResult(None, rows, _rowcount(stmt.get_statusmsg()))
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
         if not seq_of_params:
@@ -227,24 +236,25 @@ class AsyncpgConnection:
                 if rows:
                     yield DriverResult(columns, rows)
                 if len(rows) < chunk_size:
-                    cursor = None  # exhausted: asyncpg has no portal left open
                     return
         except GeneratorExit:
             raise  # abandoned early: the statement ran, commit our transaction
         except asyncio.CancelledError:
             end = None  # protocol state unknown: no I/O, the shell discards the connection
             raise
-        except BaseException:
+        except BaseException as exc:
             end = "ROLLBACK"
+            if isinstance(exc, _STALE):
+                self._cache.pop(sql, None)  # re-prepared by the next use
             raise
         finally:
             if end is not None and not conn.is_closed():
                 if own_transaction:
-                    await conn.execute(end)
+                    await conn.execute(end)  # also closes the portal
                 elif cursor is not None and end == "COMMIT":
-                    # asyncpg has no public close for a portal; this is what its own cursor
-                    # iterator calls. Without it the portal would live until the caller's
-                    # transaction ends.
+                    # Close the portal now rather than when the caller's transaction ends.
+                    # asyncpg has no public call for it; this is what its own cursor
+                    # iterator uses.
                     close_portal = getattr(cursor, "_close_portal", None)
                     if close_portal is not None:
                         await close_portal(None)
@@ -294,6 +304,9 @@ def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> tuple[dict[str
                 raise errors.ConfigurationError(
                     f"option {key} must be one of {sorted(_SSL_MODES)}, got {value!r}"
                 )
+        elif key == "prepare_threshold":  # psycopg's option, for a URL both drivers use
+            if value.lower() in ("", "none") and "statement_cache_size" not in options.extra:
+                cache_size = 0  # "never prepare": the PgBouncer setting
         elif key == "application_name":
             server_settings[key] = value
         elif key == "target_session_attrs":
@@ -318,6 +331,7 @@ class AsyncpgDriver:
 
     name = "asyncpg"
     dialect = POSTGRESQL
+    paramstyle: ParamStyle = "numeric"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncpgConnection:
         if asyncpg is None:

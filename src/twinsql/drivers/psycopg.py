@@ -19,7 +19,10 @@ Choices, and why:
   other statement, the rest of the result is read and dropped, so the transaction stays
   usable and the statement's outcome does not depend on how far it was read.
 * Extra URL options must be libpq connection keywords (``sslmode``, ``application_name``,
-  ...) or ``prepare_threshold``; anything else is a ``ConfigurationError``.
+  ...) or ``prepare_threshold``; anything else is a ``ConfigurationError``. asyncpg's
+  ``ssl`` and ``statement_cache_size`` are understood too (as ``sslmode`` and as the size of
+  psycopg's prepared-statement cache, ``0`` disabling it), because sync code on a
+  ``postgresql+asyncpg`` URL runs on psycopg.
 """
 
 from __future__ import annotations
@@ -48,13 +51,16 @@ _INSTALL_HINT = "the psycopg package is not installed: install twinsql[postgresq
 # libpq transaction status: INTRANS (2) and INERROR (3) mean a transaction block is open.
 _IN_TRANSACTION = (2, 3)
 _ACTIVE = 1
+_TUPLES_OK = 2  # ExecStatus of a result that carries rows
 # Connection failures carry no SQLSTATE in libpq; the server's FATAL text tells these apart
 # from a network failure, which would otherwise be retried as ConnectionLost.
-_CONNECT_FAILURES: tuple[tuple[str, type[errors.Error], str], ...] = (
-    ("password authentication failed", errors.OperationalError, "28P01"),
-    ("no pg_hba.conf entry", errors.OperationalError, "28000"),
-    ("does not exist", errors.ProgrammingError, "3D000"),
+_CONNECT_FAILURES: tuple[tuple[str, str, type[errors.Error], str], ...] = (
+    ("password authentication failed", "", errors.OperationalError, "28P01"),
+    ("no pg_hba.conf entry", "", errors.OperationalError, "28000"),
+    ('FATAL:  role "', "does not exist", errors.OperationalError, "28000"),
+    ('FATAL:  database "', "does not exist", errors.ProgrammingError, "3D000"),
 )
+_SSL_ALIASES = {"true": "require", "false": "disable"}
 _libpq_keywords: frozenset[str] | None = None
 
 
@@ -65,8 +71,11 @@ def _keywords() -> frozenset[str]:
     return _libpq_keywords
 
 
-def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> dict[str, Any]:
-    """``psycopg.connect`` keyword arguments; the password is passed as a keyword only."""
+def _connect_kwargs(
+    url: DatabaseURL, options: ConnectOptions
+) -> tuple[dict[str, Any], int | None]:
+    """``psycopg.connect`` keyword arguments (the password passed as a keyword, never in a
+    DSN string), and the prepared-statement cache size when the URL sets one."""
     if psycopg is None:
         raise errors.ConfigurationError(_INSTALL_HINT)
     kwargs: dict[str, Any] = {"autocommit": True}
@@ -78,24 +87,36 @@ def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> dict[str, Any]
             kwargs[key] = value
     if options.connect_timeout:
         kwargs["connect_timeout"] = max(1, math.ceil(options.connect_timeout))
+    prepared_max: int | None = None
     server_options = []
     if options.statement_timeout:
-        server_options.append(f"-c statement_timeout={max(1, round(options.statement_timeout * 1000))}")
-    for key, value in options.extra.items():
+        milliseconds = max(1, round(options.statement_timeout * 1000))
+        server_options.append(f"-c statement_timeout={milliseconds}")
+    extra = options.extra
+    for key, value in extra.items():
         if key == "prepare_threshold":
             kwargs[key] = None if value.lower() in ("", "none") else _int_option(key, value)
+        elif key == "statement_cache_size":  # asyncpg's option, for a URL both drivers use
+            size = _int_option(key, value)
+            if size <= 0 and "prepare_threshold" not in extra:
+                kwargs["prepare_threshold"] = None
+            elif size > 0:
+                prepared_max = size
+        elif key == "ssl":  # asyncpg's spelling of sslmode
+            kwargs["sslmode"] = _SSL_ALIASES.get(value.lower(), value)
         elif key == "options":
             server_options.insert(0, value)
-        elif key in _keywords() and key not in ("password", "passfile"):
+        elif key in _keywords() and key != "password":
             kwargs[key] = value
         else:
             raise errors.ConfigurationError(
                 f"unknown option {key!r} for postgresql+psycopg: expected a libpq keyword "
-                "(sslmode, application_name, ...) or prepare_threshold"
+                "(sslmode, application_name, ...), prepare_threshold, statement_cache_size "
+                "or ssl"
             )
     if server_options:
         kwargs["options"] = " ".join(server_options)
-    return kwargs
+    return kwargs, prepared_max
 
 
 def _int_option(key: str, value: str) -> int:
@@ -127,8 +148,8 @@ def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
         if isinstance(exc, psycopg.OperationalError):
             # No SQLSTATE: the connection failed or broke ("server closed the connection
             # unexpectedly", "the connection is closed", "connection timeout expired").
-            for fragment, cls, state in _CONNECT_FAILURES:
-                if fragment in message:
+            for fragment, also, cls, state in _CONNECT_FAILURES:
+                if fragment in message and also in message:
                     return ErrorInfo(cls, message, state)
             return ErrorInfo(errors.ConnectionLost, message, None)
         if isinstance(exc, psycopg.InterfaceError):
@@ -155,6 +176,21 @@ def _connect_error(exc: BaseException, url: DatabaseURL) -> errors.Error:
 def _register_json(conn: Any) -> None:
     conn.adapters.register_dumper(dict, JsonbDumper)
     conn.adapters.register_dumper(list, JsonbDumper)
+
+
+def _columns(result: Any, encoding: str) -> tuple[str, ...] | None:
+    """Column names of a result, or ``None`` when it has no rows (a command). Read from the
+    PGresult directly: three times cheaper than building ``cursor.description``."""
+    if result is None or result.status != _TUPLES_OK:
+        return None
+    fname = result.fname
+    return tuple([fname(i).decode(encoding) for i in range(result.nfields)])
+
+
+def _no_result(exc: BaseException) -> bool:
+    """psycopg's complaint that a streamed statement returned no rows (DDL, a plain UPDATE):
+    the statement ran, and like the other drivers the stream just yields nothing."""
+    return getattr(exc, "sqlstate", None) is None and "didn't produce a result" in str(exc)
 
 
 def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
@@ -191,17 +227,18 @@ class _PsycopgBase:
 class PsycopgConnection(_PsycopgBase):
     """One sync psycopg connection in autocommit mode."""
 
-    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
         self._cursor = conn.cursor()
+        self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
 
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
         cursor.execute(sql, params)
-        description = cursor.description
-        if description is None:
+        columns = _columns(cursor.pgresult, self._encoding)
+        if columns is None:
             return DriverResult(None, [], cursor.rowcount)
-        return DriverResult(tuple([c.name for c in description]), cursor.fetchall(), cursor.rowcount)
+        return DriverResult(columns, cursor.fetchall(), cursor.rowcount)
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
         cursor = self._cursor
@@ -224,6 +261,9 @@ class PsycopgConnection(_PsycopgBase):
                     chunk = []
             if chunk:
                 yield DriverResult(columns, chunk)
+        except psycopg.ProgrammingError as exc:
+            if not _no_result(exc):
+                raise
         finally:
             if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
                 try:
@@ -244,18 +284,18 @@ class PsycopgConnection(_PsycopgBase):
 class AsyncPsycopgConnection(_PsycopgBase):
     """One async psycopg connection in autocommit mode."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
         self._cursor = conn.cursor()
+        self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
         await cursor.execute(sql, params)
-        description = cursor.description
-        if description is None:
+        columns = _columns(cursor.pgresult, self._encoding)
+        if columns is None:
             return DriverResult(None, [], cursor.rowcount)
-        rows = await cursor.fetchall()
-        return DriverResult(tuple([c.name for c in description]), rows, cursor.rowcount)
+        return DriverResult(columns, await cursor.fetchall(), cursor.rowcount)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
         cursor = self._cursor
@@ -280,6 +320,9 @@ class AsyncPsycopgConnection(_PsycopgBase):
                     chunk = []
             if chunk:
                 yield DriverResult(columns, chunk)
+        except psycopg.ProgrammingError as exc:
+            if not _no_result(exc):
+                raise
         finally:
             if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
                 try:
@@ -302,14 +345,17 @@ class PsycopgDriver:
 
     name = "psycopg"
     dialect = POSTGRESQL
+    paramstyle: ParamStyle = "format"
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PsycopgConnection:
-        kwargs = _connect_kwargs(url, options)
+        kwargs, prepared_max = _connect_kwargs(url, options)
         try:
             conn = psycopg.Connection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
         _register_json(conn)
+        if prepared_max is not None:
+            conn.prepared_max = prepared_max
         return PsycopgConnection(conn)
 
 
@@ -318,12 +364,15 @@ class AsyncPsycopgDriver:
 
     name = "psycopg"
     dialect = POSTGRESQL
+    paramstyle: ParamStyle = "format"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncPsycopgConnection:
-        kwargs = _connect_kwargs(url, options)
+        kwargs, prepared_max = _connect_kwargs(url, options)
         try:
             conn = await psycopg.AsyncConnection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
         _register_json(conn)
+        if prepared_max is not None:
+            conn.prepared_max = prepared_max
         return AsyncPsycopgConnection(conn)

@@ -104,8 +104,10 @@ def classify_mysql_error(exc: BaseException, base: type[BaseException] | None) -
         message = str(args[1]) if len(args) > 1 else (str(args[0]) if args else "")
         if not message:  # PyMySQL's InterfaceError(0, '') on a closed connection
             message = "the connection is closed" if errno == 0 else type(exc).__name__
-        sqlstate = getattr(exc, "sqlstate", None)  # asyncmy has it, PyMySQL does not
+        sqlstate = getattr(exc, "sqlstate", None)  # asyncmy and PyMySQL >= 1.2 set it
         cls = classify_mysql_errno(errno)
+        if cls is None and errno is None and message == "Already closed":  # ping on a closed one
+            cls = errors.ConnectionLost
         if cls is None:
             names = {c.__name__ for c in type(exc).__mro__}
             cls = next((c for name, c in _BY_CLASS_NAME if name in names), errors.DatabaseError)
@@ -130,12 +132,15 @@ def _ssl_context(extra: Mapping[str, str]) -> ssl.SSLContext | None:
     verify_identity = _bool_option(
         "ssl_verify_identity", wanted.get("ssl_verify_identity", str(verify_cert))
     )
-    context = ssl.create_default_context(cafile=ca)
-    context.check_hostname = verify_cert and verify_identity
-    if not verify_cert:
-        context.verify_mode = ssl.CERT_NONE
-    if "ssl_cert" in wanted:
-        context.load_cert_chain(wanted["ssl_cert"], wanted.get("ssl_key"))
+    try:
+        context = ssl.create_default_context(cafile=ca)
+        context.check_hostname = verify_cert and verify_identity
+        if not verify_cert:
+            context.verify_mode = ssl.CERT_NONE
+        if "ssl_cert" in wanted:
+            context.load_cert_chain(wanted["ssl_cert"], wanted.get("ssl_key"))
+    except (OSError, ssl.SSLError) as exc:
+        raise errors.ConfigurationError(f"cannot load the TLS files given in the URL: {exc}")
     return context
 
 
@@ -267,6 +272,7 @@ class PyMySQLDriver:
 
     name = "pymysql"
     dialect = MYSQL
+    paramstyle: ParamStyle = "format"
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PyMySQLConnection:
         if pymysql is None:
