@@ -37,7 +37,9 @@ def sync_part() -> None:
         print(f"inserted {added} users in one transaction")
         adults = db.execute_scalar("SELECT COUNT(*) FROM users WHERE age >= :min", {"min": 30})
         print(f"{adults} users are 30 or older")
-        row = db.fetch_one("SELECT id, name, email FROM users WHERE email = ?", ("user7@example.com",))
+        row = db.fetch_one(
+            "SELECT id, name, email FROM users WHERE email = ?", ("user7@example.com",)
+        )
         print(f"fetched one row as a dict: {row}")
         try:
             db.execute_non_query(
@@ -45,10 +47,12 @@ def sync_part() -> None:
                 ("dup", "user7@example.com", 40),
             )
         except twinsql.UniqueViolation as exc:
-            print(f"a duplicate email raises {type(exc).__name__} (same class on every backend)")
+            print(f"a duplicate email raises {type(exc).__name__} (the same on every backend)")
         hostile = "Robert'); DROP TABLE users; --"
-        db.execute_non_query("UPDATE users SET name = ? WHERE id = ?", (hostile, row["id"] if row else 1))
-        print(f"a hostile name is stored verbatim: {db.execute_scalar('SELECT name FROM users WHERE name = ?', (hostile,))!r}")
+        user_id = row["id"] if row else 1
+        db.execute_non_query("UPDATE users SET name = ? WHERE id = ?", (hostile, user_id))
+        stored = db.execute_scalar("SELECT name FROM users WHERE id = ?", (user_id,))
+        print(f"a hostile name is stored verbatim: {stored!r}")
 
 
 async def async_part() -> None:
@@ -62,13 +66,13 @@ async def async_part() -> None:
             )
         )
         elapsed = (time.perf_counter() - started) * 1000
-        print(f"ran {len(counts)} queries concurrently in {elapsed:.1f} ms; total {sum(counts)} users")
+        print(f"ran {len(counts)} queries concurrently in {elapsed:.1f} ms: {sum(counts)} users")
         async with db.transaction() as conn:
             await conn.execute_non_query("UPDATE users SET age = age + 1 WHERE age < ?", (20,))
             youngest = await conn.execute_scalar("SELECT MIN(age) FROM users")
         print(f"after a transaction the youngest user is {youngest}")
         stats = db.pool_stats()
-        print(f"pool: {stats.opened} connections opened, {stats.idle} idle, {stats.checked_out} in use")
+        print(f"pool: {stats.opened} opened, {stats.idle} idle, {stats.checked_out} in use")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def url_for(backend: str, sqlite_path: str) -> str:
     return MYSQL_URL
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def server_answers(server: str) -> bool:
     url = parse_url(POSTGRESQL_URL if server == "postgresql" else MYSQL_URL)
     port = url.port or (5432 if server == "postgresql" else 3306)

@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "ArgumentError",
+    "CheckViolation",
     "CircuitOpenError",
     "CommitOutcomeUnknown",
     "ConcurrentUseError",
@@ -35,7 +36,6 @@ __all__ = [
     "LockTimeout",
     "MultipleStatementsError",
     "NotNullViolation",
-    "CheckViolation",
     "OperationalError",
     "ParameterError",
     "PoolClosed",

@@ -11,15 +11,15 @@ a half-read reply to the next caller.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
 from twinsql.core.dialects import Dialect
 from twinsql.core.params import Lexer, ParamStyle, compile_sql
 from twinsql.core.txn import TransactionStack
-from twinsql.drivers.base import AsyncDriverConnection, DriverResult
+from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, DriverResult
 
 __all__ = ["AsyncConnection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
 
@@ -50,13 +50,13 @@ def as_dicts(result: DriverResult) -> list[Row]:
     columns = result.columns
     if columns is None:
         return []
-    return [dict(zip(columns, row)) for row in result.rows]
+    return [dict(zip(columns, row, strict=False)) for row in result.rows]
 
 
 def first_dict(result: DriverResult) -> Row | None:
     if result.columns is None or not result.rows:
         return None
-    return dict(zip(result.columns, result.rows[0]))
+    return dict(zip(result.columns, result.rows[0], strict=False))
 
 
 def first_value(result: DriverResult) -> Any:
@@ -96,7 +96,7 @@ class AsyncConnection:
         self._guard = UseGuard()
         self._stack = TransactionStack()
         self._style = raw.paramstyle
-        self._lexer: Lexer = raw.dialect.name  # type: ignore[assignment]
+        self._lexer = cast(Lexer, raw.dialect.name)
         self.created_at = monotonic()
         # Set when an operation was interrupted mid-I/O or the link broke: never reuse.
         self.broken = False
@@ -165,7 +165,7 @@ class AsyncConnection:
 
     async def stream(
         self, sql: str, params: Params = None, *, chunk_size: int = 1000
-    ) -> AsyncIterator[Row]:
+    ) -> AsyncStream[Row]:
         """Yield rows one by one with memory bounded by ``chunk_size`` (a server-side cursor
         or chunked fetch). The connection is busy until the iteration ends or is closed."""
         if chunk_size < 1:
@@ -183,7 +183,7 @@ class AsyncConnection:
                 columns = chunk.columns
                 assert columns is not None
                 for row in chunk.rows:
-                    yield dict(zip(columns, row))
+                    yield dict(zip(columns, row, strict=False))
             completed = True
         except Exception as exc:
             error = self._failure(exc, sql, params)

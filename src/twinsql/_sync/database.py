@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import contextvars
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from twinsql import errors
@@ -41,9 +41,10 @@ from twinsql._sync.transaction import Transaction
 from twinsql._compat import running_loop, task_identity
 from twinsql.core.dialects import Dialect
 from twinsql.core.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.core.params import Lexer
 from twinsql.core.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
-from twinsql.drivers.base import ConnectOptions
+from twinsql.drivers.base import Stream, ConnectOptions
 
 __all__ = [
     "Database",
@@ -76,7 +77,7 @@ class Database:
         self._options = resolved
         self._driver = driver_for(self._url)
         self._style = self._driver.paramstyle
-        self._lexer = self._driver.dialect.name
+        self._lexer = cast(Lexer, self._driver.dialect.name)
         password = self._url.password or ""
         self._settings = ShellSettings(
             echo=resolved.echo,
@@ -170,7 +171,7 @@ class Database:
 
     def stream(
         self, sql: str, params: Params = None, *, chunk_size: int = 1000
-    ) -> Iterator[Row]:
+    ) -> Stream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
         conn, pooled = self._checkout()

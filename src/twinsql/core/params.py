@@ -134,9 +134,10 @@ def _scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
                     end, unterminated = len(sql), True
             else:  # a dollar quote ends at the next occurrence of its own tag
                 kind, close = _QUOTED, sql.find(m.group(), end)
-                end, unterminated = (
-                    (len(sql), True) if close == -1 else (close + end - start, False)
-                )
+                if close == -1:
+                    end, unterminated = len(sql), True
+                else:
+                    end = close + end - start
             append((kind, start, end))
             pos = end
             break  # resume scanning after the hand-measured token
@@ -263,14 +264,18 @@ class CompiledSQL:
                     return params if self.count else ()
                 raise self._error(self._count_message(len(params)))
             return self._bind_positional(params)
-        # "type is dict" first: it skips the slower ABC check on the hot path.  Equal sizes
-        # and every name found mean no extra keys either.
-        is_mapping = type(params) is dict or isinstance(params, Mapping)
-        if is_mapping and len(params) == len(self._distinct):  # type: ignore[arg-type]
+        # "type is dict" first: it skips the slower ABC check on the hot path.
+        if type(params) is dict or isinstance(params, Mapping):
+            return self._bind_mapping(params)
+        return self._bind_named(params)
+
+    def _bind_mapping(self, params: Mapping[str, Any]) -> Sequence[Any]:
+        assert self.names is not None
+        if len(params) == len(self._distinct):  # same size and every name found: no extras
             try:
-                return tuple([params[name] for name in self.names])  # type: ignore[index]
+                return tuple([params[name] for name in self.names])
             except KeyError:
-                pass  # fall through to the detailed message
+                pass  # the detailed message below
         return self._bind_named(params)
 
     def _bind_positional(self, params: object) -> Sequence[Any]:

@@ -42,7 +42,10 @@ _SYNC_FALLBACK = {"asyncpg", "asyncmy"}
 _ASYNC_FALLBACK = {"pymysql", "mysqlclient"}
 
 
-def _load(table: dict[tuple[str, str | None], tuple[str, str]], url: DatabaseURL, mode: str) -> object:
+_Table = dict[tuple[str, str | None], tuple[str, str]]
+
+
+def _load(table: _Table, url: DatabaseURL, mode: str) -> object:
     key = (url.backend, url.driver)
     if key not in table:
         fallback = _SYNC_FALLBACK if mode == "sync" else _ASYNC_FALLBACK

@@ -21,7 +21,7 @@ raise the same class and read back the same Python types (``UUID`` as ``str``, `
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from twinsql import errors
@@ -101,7 +101,7 @@ class AsyncmyConnection:
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncIterator[DriverResult]:
+    ) -> AsyncGenerator[DriverResult, None]:
         cursor = self._conn.cursor(SSCursor)
         try:
             await cursor.execute(sql, adapt_params(params))

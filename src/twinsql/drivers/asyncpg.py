@@ -37,7 +37,7 @@ import asyncio
 import json
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -218,7 +218,7 @@ class AsyncpgConnection:
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncIterator[DriverResult]:
+    ) -> AsyncGenerator[DriverResult, None]:
         conn = self._conn
         own_transaction = not conn.is_in_transaction()
         if own_transaction:

@@ -21,9 +21,9 @@ Contract every adapter keeps:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from twinsql.core.dialects import Dialect
 from twinsql.core.params import ParamStyle
@@ -33,12 +33,19 @@ from twinsql.errors import Error
 __all__ = [
     "AsyncDriver",
     "AsyncDriverConnection",
+    "AsyncStream",
     "ConnectOptions",
     "Driver",
     "DriverConnection",
     "DriverResult",
     "ErrorInfo",
+    "Stream",
 ]
+
+T = TypeVar("T")
+# What ``stream`` returns: a generator the caller may close early (``aclose``/``close``).
+AsyncStream = AsyncGenerator[T, None]
+Stream = Generator[T, None, None]
 
 
 class ErrorInfo(NamedTuple):
@@ -102,7 +109,7 @@ class AsyncDriverConnection(Protocol):
 
     def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncIterator[DriverResult]: ...
+    ) -> AsyncStream[DriverResult]: ...
 
     async def ping(self) -> None: ...
 
@@ -131,7 +138,7 @@ class DriverConnection(Protocol):
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int: ...
 
-    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]: ...
+    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Stream[DriverResult]: ...
 
     def ping(self) -> None: ...
 

@@ -28,7 +28,7 @@ Choices, and why:
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any
 
 from twinsql import errors
@@ -245,7 +245,9 @@ class PsycopgConnection(_PsycopgBase):
         cursor.executemany(sql, seq_of_params)
         return cursor.rowcount
 
-    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]:
+    def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> Generator[DriverResult, None, None]:
         cancel = _cancel_on_early_stop(sql, self.in_transaction)
         cursor = self._conn.cursor()
         rows = cursor.stream(sql, params, size=max(1, chunk_size))
@@ -304,7 +306,7 @@ class AsyncPsycopgConnection(_PsycopgBase):
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncIterator[DriverResult]:
+    ) -> AsyncGenerator[DriverResult, None]:
         cancel = _cancel_on_early_stop(sql, self.in_transaction)
         cursor = self._conn.cursor()
         rows = cursor.stream(sql, params, size=max(1, chunk_size))

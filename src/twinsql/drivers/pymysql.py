@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import json
 import ssl
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -233,7 +233,9 @@ class PyMySQLConnection:
             raise
         return int(count) if count is not None else -1
 
-    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]:
+    def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> Generator[DriverResult, None, None]:
         cursor = self._conn.cursor(pymysql.cursors.SSCursor)
         try:
             cursor.execute(sql, adapt_params(params))

@@ -24,7 +24,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from twinsql import errors
@@ -157,7 +157,9 @@ class SqliteConnection:
         finally:
             self._disarm()
 
-    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[DriverResult]:
+    def stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> Generator[DriverResult, None, None]:
         cursor = self._conn.execute(sql, adapt_params(params))
         try:
             description = cursor.description

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -87,7 +87,7 @@ class AsyncSqliteConnection:
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncIterator[DriverResult]:
+    ) -> AsyncGenerator[DriverResult, None]:
         await self._settle()
         chunks = self._sync.stream(sql, params, chunk_size)
         try:
