@@ -94,7 +94,7 @@ def resolve_options(
     merged.update(kwargs)
     driver_options = {k: v for k, v in url_options.items() if k not in known}
     recycle = merged.get("pool_recycle")
-    if recycle is not None and not isinstance(recycle, str) and recycle == -1:
+    if recycle is not None and not isinstance(recycle, bool) and str(recycle).strip() == "-1":
         recycle = None
     options = DatabaseOptions(
         pool_size=int(_as_number("pool_size", merged.get("pool_size", 5), minimum=1, integer=True)),
