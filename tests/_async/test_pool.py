@@ -10,6 +10,7 @@ import pytest
 import twinsql
 from tests import support
 from tests._async.helpers import session_id
+from twinsql._compat import async_sleep
 
 
 async def test_exhaustion_raises_pool_timeout_at_the_timeout(url: str) -> None:
@@ -115,3 +116,22 @@ async def test_pool_repr_and_errors_hide_the_password(backend: str) -> None:
     rendered = f"{info.value!s} {info.value!r} {info.value.__cause__!s}"
     assert sentinel not in rendered
     await db.close()
+
+
+async def test_pool_recycle_replaces_old_connections(url: str) -> None:
+    async with twinsql.connect_async(url, pool_size=1, max_overflow=0, pool_recycle=0.05) as db:
+        assert await db.execute_scalar("SELECT 1") == 1
+        assert db.pool_stats().opened == 1
+        await async_sleep(0.1)
+        assert await db.execute_scalar("SELECT 1") == 1
+        stats = db.pool_stats()
+        assert stats.opened == 2 and stats.discarded == 1, stats
+
+
+async def test_connection_left_broken_is_never_reused(db: twinsql.AsyncDatabase) -> None:
+    async with db.connection() as conn:
+        conn.broken = True  # as after an interrupted read
+        first = conn
+    async with db.connection() as conn:
+        assert conn is not first
+    assert db.pool_stats().discarded == 1

@@ -10,6 +10,7 @@ import pytest
 import twinsql
 from tests import support
 from tests._sync.helpers import session_id
+from twinsql._compat import sleep
 
 
 def test_exhaustion_raises_pool_timeout_at_the_timeout(url: str) -> None:
@@ -115,3 +116,22 @@ def test_pool_repr_and_errors_hide_the_password(backend: str) -> None:
     rendered = f"{info.value!s} {info.value!r} {info.value.__cause__!s}"
     assert sentinel not in rendered
     db.close()
+
+
+def test_pool_recycle_replaces_old_connections(url: str) -> None:
+    with twinsql.connect(url, pool_size=1, max_overflow=0, pool_recycle=0.05) as db:
+        assert db.execute_scalar("SELECT 1") == 1
+        assert db.pool_stats().opened == 1
+        sleep(0.1)
+        assert db.execute_scalar("SELECT 1") == 1
+        stats = db.pool_stats()
+        assert stats.opened == 2 and stats.discarded == 1, stats
+
+
+def test_connection_left_broken_is_never_reused(db: twinsql.Database) -> None:
+    with db.connection() as conn:
+        conn.broken = True  # as after an interrupted read
+        first = conn
+    with db.connection() as conn:
+        assert conn is not first
+    assert db.pool_stats().discarded == 1
