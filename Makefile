@@ -28,7 +28,7 @@ test: $(STAMP) lint typecheck check-generated
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests tools examples bench
+	$(VENV)/bin/ruff check src tests tools examples $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
