@@ -34,7 +34,14 @@ from twinsql.core.params import ParamStyle
 from twinsql.core.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 
-__all__ = ["BudgetExceeded", "SqliteConnection", "SqliteDriver"]
+__all__ = [
+    "BudgetExceeded",
+    "SqliteConnection",
+    "SqliteDriver",
+    "busy_timeout_ms",
+    "is_busy",
+    "open_sqlite",
+]
 
 _BUSY_TIMEOUT_MS = 5000
 # VM instructions between progress-handler calls: small enough to stop a scan within tens
@@ -149,6 +156,33 @@ class SqliteConnection:
         finally:
             self._disarm()
 
+    def execute_waiting(
+        self, sql: str, params: Sequence[Any], wait_ms: int
+    ) -> DriverResult:
+        """``execute``, retrying while the database is locked by another connection, for up
+        to ``wait_ms``. Safe: a statement that fails with SQLITE_BUSY did not run."""
+        deadline = time.monotonic() + wait_ms / 1000
+        pause = 0.001
+        while True:
+            try:
+                return self.execute(sql, params)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    def execute_many_waiting(
+        self, sql: str, seq_of_params: Sequence[Sequence[Any]], wait_ms: int
+    ) -> int:
+        """``execute_many`` with SQLite's own busy wait (``executemany`` may have run some
+        rows before a lock conflict, so it is never retried from outside)."""
+        self._conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            return self.execute_many(sql, seq_of_params)
+        finally:
+            self._conn.execute("PRAGMA busy_timeout = 0")
+
     def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
         self._arm(None)
         try:
@@ -221,8 +255,26 @@ class SqliteDriver:
         return SqliteConnection(open_sqlite(url, options), options.statement_timeout)
 
 
-def open_sqlite(url: DatabaseURL, options: ConnectOptions) -> sqlite3.Connection:
-    """Open and configure a raw sqlite3 connection (shared by the sync and async adapters)."""
+def busy_timeout_ms(options: ConnectOptions) -> int:
+    return int(float(options.extra.get("busy_timeout", _BUSY_TIMEOUT_MS)))
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY: another connection holds the lock; the statement did not run at all."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return bool(name == "SQLITE_BUSY" or name == "SQLITE_BUSY_TIMEOUT")
+    return "database is locked" in str(exc)
+
+
+def open_sqlite(
+    url: DatabaseURL, options: ConnectOptions, *, wait_for_locks: bool = True
+) -> sqlite3.Connection:
+    """Open and configure a raw sqlite3 connection (shared by the sync and async adapters).
+    ``wait_for_locks=False`` opens it with no busy timeout: the async adapter must never
+    wait for a lock on the event loop, and waits on its worker thread instead."""
     path = url.database or ":memory:"
     extra = dict(options.extra)
     busy_ms = int(float(extra.pop("busy_timeout", _BUSY_TIMEOUT_MS)))
@@ -236,13 +288,16 @@ def open_sqlite(url: DatabaseURL, options: ConnectOptions) -> sqlite3.Connection
         raise errors.ConfigurationError(f"unknown SQLite journal_mode {journal!r}")
     try:
         conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000
+            path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=busy_ms / 1000 if wait_for_locks else 0,
         )
     except sqlite3.Error as exc:
         raise errors.OperationalError(
             f"cannot open SQLite database {path!r}: {exc}", driver_error=exc
         ) from exc
-    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms if wait_for_locks else 0}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not url.is_memory:
         # The journal mode name is checked against an allow-list above.

@@ -10,19 +10,24 @@ for a point query, so this adapter does what was measured to be ~1.1× the sync 
   take as long as it needs while the loop serves other tasks. Re-running a read is harmless.
 * A **write** is never re-run after a partial execution (an interrupted write inside a
   transaction rolls the whole transaction back). Single writes run inline: an index update
-  is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` with more
-  than ``INLINE_MANY_ROWS`` rows runs on the worker thread, because a bulk load is where a
-  write can take long enough to matter to other tasks.
+  is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` runs on
+  the worker thread: a bulk load is where a write takes long enough to matter to other
+  tasks, and the one hop is spread over all its rows.
 * Operations on one connection stay strictly ordered: a worker operation that is still
   running (its awaiting task was cancelled) is waited for before the next one starts.
 * When the awaiting task is cancelled during a worker operation, ``interrupt()`` stops the
   statement, so a cancelled long scan does not keep the connection or the thread busy.
+* Locks are never waited for on the loop: the connection has no busy timeout, and a
+  statement refused with SQLITE_BUSY (which did not run at all, so re-running it is safe) is
+  retried on the worker thread for up to ``busy_timeout``. Waiting inline would freeze the
+  very loop on which the lock holder must run to commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -31,15 +36,20 @@ from twinsql.core.dialects import SQLITE
 from twinsql.core.params import ParamStyle, is_read_only
 from twinsql.core.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
-from twinsql.drivers.sqlite import BudgetExceeded, SqliteConnection, open_sqlite
+from twinsql.drivers.sqlite import (
+    BudgetExceeded,
+    SqliteConnection,
+    busy_timeout_ms,
+    is_busy,
+    open_sqlite,
+)
 
-__all__ = ["INLINE_BUDGET", "INLINE_MANY_ROWS", "AsyncSqliteConnection", "AsyncSqliteDriver"]
+__all__ = ["INLINE_BUDGET", "AsyncSqliteConnection", "AsyncSqliteDriver"]
 
 T = TypeVar("T")
 
 # Half a millisecond on the loop is the longest a read may hold up other tasks.
 INLINE_BUDGET = 0.0005
-INLINE_MANY_ROWS = 100
 
 
 @functools.lru_cache(maxsize=2048)
@@ -54,8 +64,9 @@ class AsyncSqliteConnection:
     paramstyle: ParamStyle = "qmark"
     clean_after_interrupt = True
 
-    def __init__(self, sync: SqliteConnection) -> None:
+    def __init__(self, sync: SqliteConnection, busy_ms: int) -> None:
         self._sync = sync
+        self._busy_ms = busy_ms
         self.max_params = sync.max_params
         self._executor: ThreadPoolExecutor | None = None
         # A worker operation whose awaiting task was cancelled; the next operation waits for it.
@@ -72,18 +83,24 @@ class AsyncSqliteConnection:
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         await self._settle()
-        if not _is_read(sql):
-            return self._sync.execute(sql, params)
         try:
-            return self._sync.execute(sql, params, budget=INLINE_BUDGET)
-        except BudgetExceeded:
-            return await self._on_worker(self._sync.execute, sql, params)
+            if not _is_read(sql):
+                return self._sync.execute(sql, params)
+            try:
+                return self._sync.execute(sql, params, budget=INLINE_BUDGET)
+            except BudgetExceeded:
+                return await self._on_worker(self._sync.execute, sql, params)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+        return await self._on_worker(self._sync.execute_waiting, sql, params, self._busy_ms)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+        # On the worker: a bulk write can be long, and it may have to wait for a lock.
         await self._settle()
-        if len(seq_of_params) <= INLINE_MANY_ROWS:
-            return self._sync.execute_many(sql, seq_of_params)
-        return await self._on_worker(self._sync.execute_many, sql, seq_of_params)
+        return await self._on_worker(
+            self._sync.execute_many_waiting, sql, seq_of_params, self._busy_ms
+        )
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
@@ -157,5 +174,7 @@ class AsyncSqliteDriver:
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncSqliteConnection:
         # Opening a file is a few syscalls; doing it inline keeps connect free of a hop.
-        raw = open_sqlite(url, options)
-        return AsyncSqliteConnection(SqliteConnection(raw, options.statement_timeout))
+        raw = open_sqlite(url, options, wait_for_locks=False)
+        return AsyncSqliteConnection(
+            SqliteConnection(raw, options.statement_timeout), busy_timeout_ms(options)
+        )
