@@ -67,6 +67,9 @@ RENAMES: Final[dict[str, str]] = {
     "connect_async": "connect",
     "execute_async": "execute",
     "execute_scalar_async": "execute_scalar",
+    "run_in_transaction_async": "run_in_transaction",
+    "create_all_async": "create_all",
+    "drop_all_async": "drop_all",
     "_async": "_sync",
 }
 

@@ -7,6 +7,13 @@ SQLite (the embedded default), PostgreSQL and MySQL/MariaDB.
 This module is the curated public API and nothing else.
 """
 
+from twinsql._async.adapters import (
+    AsyncDatabaseAdapter,
+    AsyncGenericAdapter,
+    AsyncPostgreSQLAdapter,
+)
+from twinsql._async.batcher import AsyncSQLBatcher
+from twinsql._async.collector import AsyncListQueryCollector, AsyncQueryCollector
 from twinsql._async.connection import AsyncConnection
 from twinsql._async.database import (
     AsyncDatabase,
@@ -16,7 +23,12 @@ from twinsql._async.database import (
     execute_async,
     execute_scalar_async,
 )
+from twinsql._async.retry import run_in_transaction_async
+from twinsql._async.schema import create_all_async, drop_all_async
 from twinsql._async.transaction import AsyncTransaction
+from twinsql._sync.adapters import DatabaseAdapter, GenericAdapter, PostgreSQLAdapter
+from twinsql._sync.batcher import SQLBatcher
+from twinsql._sync.collector import ListQueryCollector, QueryCollector
 from twinsql._sync.connection import Connection
 from twinsql._sync.database import (
     Database,
@@ -26,9 +38,19 @@ from twinsql._sync.database import (
     execute,
     execute_scalar,
 )
+from twinsql._sync.retry import run_in_transaction
+from twinsql._sync.schema import create_all, drop_all
 from twinsql._sync.transaction import Transaction
+from twinsql.core.batch_ledger import BatchIncomplete, BatchReport, LedgerEntry, StatementState
+from twinsql.core.batch_resilience import CircuitBreaker, CircuitState, RetryPolicy
+from twinsql.core.batch_statements import StatementTooLarge
+from twinsql.core.batching import plan_insert_batches
 from twinsql.core.dialects import Dialect
+from twinsql.core.model.fields import Field, sql_expression
+from twinsql.core.model.query import Page
 from twinsql.core.options import DatabaseOptions, PoolStats
+from twinsql.core.sql.expr import Col, raw
+from twinsql.core.sql.functions import Avg, Count, Func, Max, Min, Sum
 from twinsql.core.url import DatabaseURL, parse_url
 from twinsql.errors import (
     ArgumentError,
@@ -55,12 +77,19 @@ from twinsql.errors import (
     PoolTimeout,
     ProgrammingError,
     QueryCanceled,
+    RecordNotFound,
+    RelationNotLoaded,
     SerializationFailure,
+    StaleObjectError,
     StatementTimeout,
     TransactionAborted,
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
+from twinsql.orm.model import Model
+from twinsql.orm.query import Query
+from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 
 __version__ = "0.1.0"
 
@@ -68,18 +97,33 @@ __all__ = [
     "ArgumentError",
     "AsyncConnection",
     "AsyncDatabase",
+    "AsyncDatabaseAdapter",
     "AsyncDatabaseTransaction",
+    "AsyncGenericAdapter",
+    "AsyncListQueryCollector",
     "AsyncPinnedConnection",
+    "AsyncPostgreSQLAdapter",
+    "AsyncQueryCollector",
+    "AsyncSQLBatcher",
     "AsyncTransaction",
+    "Avg",
+    "BatchIncomplete",
+    "BatchReport",
+    "BelongsTo",
     "CheckViolation",
+    "CircuitBreaker",
     "CircuitOpenError",
+    "CircuitState",
+    "Col",
     "CommitOutcomeUnknown",
     "ConcurrentUseError",
     "ConfigurationError",
     "Connection",
     "ConnectionLost",
+    "Count",
     "DataError",
     "Database",
+    "DatabaseAdapter",
     "DatabaseError",
     "DatabaseOptions",
     "DatabaseTransaction",
@@ -87,23 +131,49 @@ __all__ = [
     "DeadlockDetected",
     "Dialect",
     "Error",
+    "Field",
     "ForeignKeyViolation",
+    "Func",
+    "GenericAdapter",
+    "HasMany",
+    "HasOne",
     "IntegrityError",
     "InterfaceError",
     "InvalidIdentifierError",
+    "LedgerEntry",
+    "ListQueryCollector",
     "LockTimeout",
+    "ManyToMany",
+    "Max",
+    "Min",
+    "Model",
     "MultipleStatementsError",
     "NotNullViolation",
     "OperationalError",
+    "OptimisticLockMixin",
+    "Page",
     "ParameterError",
     "PinnedConnection",
     "PoolClosed",
     "PoolStats",
     "PoolTimeout",
+    "PostgreSQLAdapter",
     "ProgrammingError",
+    "Query",
     "QueryCanceled",
+    "QueryCollector",
+    "RecordNotFound",
+    "RelationNotLoaded",
+    "RetryPolicy",
+    "SQLBatcher",
     "SerializationFailure",
+    "SoftDeleteMixin",
+    "StaleObjectError",
+    "StatementState",
     "StatementTimeout",
+    "StatementTooLarge",
+    "Sum",
+    "TimestampsMixin",
     "Transaction",
     "TransactionAborted",
     "UniqueViolation",
@@ -111,9 +181,18 @@ __all__ = [
     "__version__",
     "connect",
     "connect_async",
+    "create_all",
+    "create_all_async",
+    "drop_all",
+    "drop_all_async",
     "execute",
     "execute_async",
     "execute_scalar",
     "execute_scalar_async",
     "parse_url",
+    "plan_insert_batches",
+    "raw",
+    "run_in_transaction",
+    "run_in_transaction_async",
+    "sql_expression",
 ]

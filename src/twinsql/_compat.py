@@ -18,9 +18,13 @@ import asyncio
 import threading
 import time
 from collections import deque
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
 __all__ = [
+    "AsyncReturns",
     "AsyncSlots",
+    "Returns",
     "Slots",
     "UseGuard",
     "async_running_loop",
@@ -33,6 +37,12 @@ __all__ = [
 ]
 
 monotonic = time.monotonic
+
+_T = TypeVar("_T")
+# What a callback handed to the shell returns: awaited in the async shell, a plain value in
+# the generated sync one (``Returns[int]`` is ``int`` to a type checker).
+AsyncReturns = Awaitable[_T]
+Returns = Annotated[_T, "returned directly"]
 
 
 class AsyncSlots:

@@ -42,7 +42,10 @@ __all__ = [
     "PoolTimeout",
     "ProgrammingError",
     "QueryCanceled",
+    "RecordNotFound",
+    "RelationNotLoaded",
     "SerializationFailure",
+    "StaleObjectError",
     "StatementTimeout",
     "TransactionAborted",
     "UniqueViolation",
@@ -158,6 +161,19 @@ class PoolClosed(InterfaceError):
 
 class CircuitOpenError(InterfaceError):
     """A circuit breaker is open: the call failed fast and nothing was sent."""
+
+
+class RecordNotFound(Error, LookupError):
+    """``find_or_fail`` (or ``refresh``) found no row for the record."""
+
+
+class RelationNotLoaded(InterfaceError):
+    """A relation was read before it was loaded; reading never queries. The message names
+    the fix: ``with_("name")`` on the query, or ``load("name")`` / ``async_load("name")``."""
+
+
+class StaleObjectError(Error):
+    """Optimistic locking: the row changed (or vanished) since this record was read."""
 
 
 class TransactionAborted(InterfaceError):

@@ -45,3 +45,18 @@ async def admin(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
     finally:
         await database.close()
 
+
+
+@pytest.fixture
+async def orm_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
+    """A database with every test model's table freshly created, bound to the models."""
+    from tests.orm_models import ALL_MODELS, OrmBase
+
+    database = twinsql.connect_async(url, pool_size=4, max_overflow=4, pool_timeout=10)
+    try:
+        await twinsql.drop_all_async(database, ALL_MODELS)
+        await twinsql.create_all_async(database, ALL_MODELS)
+        OrmBase.bind(database)
+        yield database
+    finally:
+        await database.close()

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import twinsql
 from tests import support
 
@@ -33,3 +37,22 @@ async def session_id(db: twinsql.AsyncDatabase | twinsql.AsyncConnection) -> int
     if sql is None:
         return None
     return int(await db.execute_scalar(sql))
+
+
+_IS_ASYNC = True
+
+
+async def run_concurrently(calls: list[Any]) -> list[Any]:
+    """Run zero-argument callables at once: tasks in the async suite, threads in the sync
+    one. Exceptions are returned, not raised."""
+    if _IS_ASYNC:
+        return list(await asyncio.gather(*(call() for call in calls), return_exceptions=True))
+    results: list[Any] = []
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        for future in futures:
+            try:
+                results.append(future.result())
+            except Exception as exc:
+                results.append(exc)
+    return results

@@ -45,3 +45,18 @@ def admin(url: str) -> Iterator[twinsql.Database]:
     finally:
         database.close()
 
+
+
+@pytest.fixture
+def orm_db(url: str) -> Iterator[twinsql.Database]:
+    """A database with every test model's table freshly created, bound to the models."""
+    from tests.orm_models import ALL_MODELS, OrmBase
+
+    database = twinsql.connect(url, pool_size=4, max_overflow=4, pool_timeout=10)
+    try:
+        twinsql.drop_all(database, ALL_MODELS)
+        twinsql.create_all(database, ALL_MODELS)
+        OrmBase.bind(database)
+        yield database
+    finally:
+        database.close()

@@ -44,7 +44,7 @@ from twinsql.core.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.core.params import Lexer
 from twinsql.core.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
-from twinsql.drivers.base import AsyncStream, ConnectOptions
+from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult
 
 __all__ = [
     "AsyncDatabase",
@@ -122,40 +122,27 @@ class AsyncDatabase:
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = await self._checkout()
-        try:
-            return as_dicts(await conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                await self._pool.release(conn)
+        return as_dicts(await self._result(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = await self._checkout()
-        try:
-            return first_dict(await conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                await self._pool.release(conn)
+        return first_dict(await self._result(sql, params))
 
     async def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = await self._checkout()
-        try:
-            return first_value(await conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                await self._pool.release(conn)
+        return first_value(await self._result(sql, params))
 
     async def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
+        return (await self._result(sql, params)).rowcount
+
+    async def _result(self, sql: str, params: Params = None) -> DriverResult:
+        """The driver's result itself (columns and positional rows): the ORM hydrates models
+        from it without building a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = await self._checkout()
         try:
-            return (await conn._run(prepared, sql, params)).rowcount
+            return await conn._run(prepared, sql, params)
         finally:
             if pooled:
                 await self._pool.release(conn)

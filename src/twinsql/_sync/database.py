@@ -44,7 +44,7 @@ from twinsql.core.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.core.params import Lexer
 from twinsql.core.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
-from twinsql.drivers.base import Stream, ConnectOptions
+from twinsql.drivers.base import Stream, ConnectOptions, DriverResult
 
 __all__ = [
     "Database",
@@ -122,40 +122,27 @@ class Database:
 
     def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = self._checkout()
-        try:
-            return as_dicts(conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                self._pool.release(conn)
+        return as_dicts(self._result(sql, params))
 
     def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = self._checkout()
-        try:
-            return first_dict(conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                self._pool.release(conn)
+        return first_dict(self._result(sql, params))
 
     def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
-        prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = self._checkout()
-        try:
-            return first_value(conn._run(prepared, sql, params))
-        finally:
-            if pooled:
-                self._pool.release(conn)
+        return first_value(self._result(sql, params))
 
     def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
+        return (self._result(sql, params)).rowcount
+
+    def _result(self, sql: str, params: Params = None) -> DriverResult:
+        """The driver's result itself (columns and positional rows): the ORM hydrates models
+        from it without building a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         conn, pooled = self._checkout()
         try:
-            return (conn._run(prepared, sql, params)).rowcount
+            return conn._run(prepared, sql, params)
         finally:
             if pooled:
                 self._pool.release(conn)

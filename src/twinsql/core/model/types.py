@@ -1,0 +1,256 @@
+"""Core layer (pure): how each Python field type is stored on each backend and read back.
+
+A field's annotation is classified once, when the model class is created, into a
+``TypeSpec``. From it come the column type for ``CREATE TABLE`` and two small functions per
+backend: a *writer* (Python value → what the driver binds) and a *reader* (what the driver
+returns → the Python value). Most of them are ``None``: PostgreSQL returns nearly every type
+natively, and hydration applies only the readers that exist, so a model of ints and strings
+pays nothing for this module.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import json
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+from pydantic.fields import FieldInfo
+
+__all__ = ["TypeSpec", "classify", "column_type", "reader_for", "writer_for"]
+
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    kind: str  # int float bool str bytes decimal date datetime time uuid json enum
+    nullable: bool
+    python_type: Any = None
+    max_length: int | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+
+
+_SIMPLE: dict[Any, str] = {
+    int: "int",
+    float: "float",
+    bool: "bool",
+    str: "str",
+    bytes: "bytes",
+    decimal.Decimal: "decimal",
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+    datetime.time: "time",
+    uuid.UUID: "uuid",
+    dict: "json",
+    list: "json",
+}
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _strip_optional(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(annotation))
+        if len(args) == 1:
+            inner, inner_nullable = _strip_optional(args[0])
+            return inner, nullable or inner_nullable
+        return annotation, nullable
+    return annotation, False
+
+
+def classify(info: FieldInfo) -> TypeSpec:
+    """The storage kind of a pydantic field."""
+    annotation, nullable = _strip_optional(info.annotation)
+    base = typing.get_origin(annotation) or annotation
+    kind = _SIMPLE.get(base)
+    if kind is None:
+        if isinstance(base, type) and issubclass(base, enum.Enum):
+            kind = "enum"
+        elif isinstance(base, type) and issubclass(base, pydantic.BaseModel):
+            kind = "json"
+        elif base is typing.Literal:
+            kind = "str"
+        elif base in (set, frozenset, tuple) or base is typing.Any:
+            kind = "json"
+        else:
+            kind = "json"
+    max_length = max_digits = decimal_places = None
+    for item in info.metadata:
+        max_length = getattr(item, "max_length", None) or max_length
+        max_digits = getattr(item, "max_digits", None) or max_digits
+        decimal_places = getattr(item, "decimal_places", None) or decimal_places
+    return TypeSpec(kind, nullable, annotation, max_length, max_digits, decimal_places)
+
+
+# -- DDL -----------------------------------------------------------------------------------
+
+_DDL: dict[str, dict[str, str]] = {
+    "postgresql": {
+        "int": "BIGINT",
+        "float": "DOUBLE PRECISION",
+        "bool": "BOOLEAN",
+        "str": "TEXT",
+        "bytes": "BYTEA",
+        "date": "DATE",
+        "datetime": "TIMESTAMPTZ",
+        "time": "TIME",
+        "uuid": "UUID",
+        "json": "JSONB",
+        "enum": "TEXT",
+    },
+    "mysql": {
+        "int": "BIGINT",
+        "float": "DOUBLE",
+        "bool": "BOOLEAN",
+        "str": "TEXT",
+        "bytes": "LONGBLOB",
+        "date": "DATE",
+        "datetime": "DATETIME(6)",
+        "time": "TIME(6)",
+        "uuid": "CHAR(36)",
+        "json": "JSON",
+        "enum": "VARCHAR(64)",
+    },
+    "sqlite": {
+        "int": "INTEGER",
+        "float": "REAL",
+        "bool": "BOOLEAN",
+        "str": "TEXT",
+        "bytes": "BLOB",
+        "date": "DATE",
+        "datetime": "TIMESTAMP",
+        "time": "TIME",
+        "uuid": "TEXT",
+        "json": "TEXT",
+        "enum": "TEXT",
+    },
+}
+
+
+def column_type(spec: TypeSpec, dialect: str, *, keyed: bool) -> str:
+    """The SQL column type. ``keyed``: the column is a key, unique or indexed, which on
+    MySQL needs a bounded VARCHAR instead of TEXT."""
+    if spec.kind == "decimal":
+        digits = spec.max_digits or 28
+        places = spec.decimal_places if spec.decimal_places is not None else 10
+        return f"NUMERIC({int(digits)}, {int(places)})"
+    if spec.kind == "str" and spec.max_length is not None and dialect != "sqlite":
+        return f"VARCHAR({int(spec.max_length)})"
+    if spec.kind == "str" and dialect == "mysql" and keyed:
+        return "VARCHAR(255)"
+    if spec.kind == "enum" and _enum_is_int(spec):
+        return _DDL[dialect]["int"]
+    return _DDL[dialect][spec.kind]
+
+
+def _enum_is_int(spec: TypeSpec) -> bool:
+    enum_type = spec.python_type
+    members: list[Any] = (
+        list(enum_type) if isinstance(enum_type, type) and issubclass(enum_type, enum.Enum) else []
+    )
+    return bool(members) and all(isinstance(m.value, int) for m in members)
+
+
+# -- writers: Python value → bound value ---------------------------------------------------
+
+
+def _dump_json(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return value
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def writer_for(spec: TypeSpec) -> Converter | None:
+    """Conversion before binding, or None. Drivers already bind dates, decimals, UUIDs and
+    dicts on every backend; enums and nested pydantic models need help."""
+    if spec.kind == "enum":
+        return _enum_value
+    if spec.kind == "json" and spec.python_type not in (dict, list):
+        return _dump_json
+    return None
+
+
+# -- readers: stored value → Python value ---------------------------------------------------
+
+
+def _to_bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value
+
+
+def _to_decimal(value: Any) -> Any:
+    return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+
+
+def _to_uuid(value: Any) -> Any:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _from_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _to_date(value: Any) -> Any:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _to_datetime(value: Any) -> Any:
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    return value
+
+
+def _to_utc_datetime(value: Any) -> Any:
+    # MySQL DATETIME holds the UTC wall time of an aware value (the driver converts).
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def _to_time(value: Any) -> Any:
+    if isinstance(value, str):
+        return datetime.time.fromisoformat(value)
+    if isinstance(value, datetime.timedelta):
+        return (datetime.datetime.min + value).time()
+    return value
+
+
+def reader_for(spec: TypeSpec, dialect: str) -> Converter | None:
+    """Conversion after fetching, or None when the driver already returns the type."""
+    kind = spec.kind
+    if kind == "enum":
+        enum_type = spec.python_type
+        return lambda value: value if value is None else enum_type(value)
+    if kind == "json" and spec.python_type not in (dict, list, Any):
+        adapter = pydantic.TypeAdapter(spec.python_type)
+        return lambda value: value if value is None else adapter.validate_python(_from_json(value))
+    if dialect == "postgresql":
+        return None
+    simple: dict[str, Converter] = {
+        "bool": _to_bool,
+        "decimal": _to_decimal,
+        "uuid": _to_uuid,
+        "json": _from_json,
+        "time": _to_time,
+    }
+    if dialect == "sqlite":
+        simple.update(date=_to_date, datetime=_to_datetime)
+    else:
+        simple.update(datetime=_to_utc_datetime)
+    return simple.get(kind)

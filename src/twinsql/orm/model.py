@@ -1,0 +1,273 @@
+"""ORM layer: ``twinsql.Model``, one pydantic model class for sync and async code.
+
+Composition only: this module holds no I/O code. Every I/O method exists twice — ``find``
+and ``async_find``, ``save`` and ``async_save`` … — and delegates to the generated sync
+shell (``twinsql._sync.record``) or to its async source (``twinsql._async.record``), so the
+two behave the same by construction. Metadata comes from ``core.model``; a model class
+gets its ``ModelInfo`` (``__twinsql__``) and its column accessor (``c``) when it is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import pydantic
+from pydantic import ConfigDict
+
+from twinsql import errors
+from twinsql._async import record as async_record
+from twinsql._async.database import AsyncDatabase, AsyncDatabaseTransaction
+from twinsql._sync import record as sync_record
+from twinsql._sync.database import Database, DatabaseTransaction
+from twinsql.core.model.meta import ModelInfo, build_model_info
+from twinsql.core.model.state import is_persisted, mark_dirty, state_of
+from twinsql.core.sql.expr import Col
+from twinsql.orm.query import Query
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Columns", "Model"]
+
+M = TypeVar("M", bound="Model")
+_set = object.__setattr__
+
+
+class Columns:
+    """``User.c.age``: typed column expressions for building conditions. An unknown name
+    raises at once, before any query is built."""
+
+    __slots__ = ("_info",)
+
+    def __init__(self, info: ModelInfo) -> None:
+        self._info = info
+
+    def __getattr__(self, name: str) -> Col:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Col(self._info.check_field(name), table=self._info.table)
+
+    def __getitem__(self, name: str) -> Col:
+        return self.__getattr__(name)
+
+    def __dir__(self) -> Iterable[str]:
+        return self._info.fields
+
+
+class Model(pydantic.BaseModel):
+    """Base class of twinsql models. Subclass it with pydantic fields; set
+    ``__table_name__`` (default: the class name in snake case, plural)."""
+
+    model_config = ConfigDict(validate_assignment=True, from_attributes=True)
+    # Outside pydantic's field dict: the record's persistence state (core.model.state).
+    __slots__ = ("_tw_state",)
+
+    __table_name__: ClassVar[str | None] = None
+    __twinsql__: ClassVar[ModelInfo]
+    __twinsql_db__: ClassVar[Database | None] = None
+    __twinsql_async_db__: ClassVar[AsyncDatabase | None] = None
+    # Mixins set these to the names of the fields that play the role.
+    __soft_delete_field__: ClassVar[str | None] = None
+    __version_field__: ClassVar[str | None] = None
+    __created_field__: ClassVar[str | None] = None
+    __updated_field__: ClassVar[str | None] = None
+    c: ClassVar[Columns]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__dict__.get("__abstract__", False):
+            return
+        from twinsql.orm.relations import Relation  # the relations module imports us
+
+        relations = {
+            name: value
+            for klass in reversed(cls.__mro__)
+            for name, value in vars(klass).items()
+            if isinstance(value, Relation)
+        }
+        info = build_model_info(
+            cls,
+            dict(cls.model_fields),
+            table_name=cls.__dict__.get("__table_name__"),
+            relations=relations,
+            roles={
+                "soft_delete_field": cls.__soft_delete_field__,
+                "version_field": cls.__version_field__,
+                "created_field": cls.__created_field__,
+                "updated_field": cls.__updated_field__,
+            },
+        )
+        cls.__twinsql__ = info
+        cls.c = Columns(info)
+        for relation in relations.values():
+            relation.attach(cls)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        info = type(self).__twinsql__
+        if name in info.field_set:
+            fields_set = self.__pydantic_fields_set__
+            if isinstance(fields_set, frozenset):  # shared by hydration: copy before writing
+                _set(self, "__pydantic_fields_set__", set(fields_set))
+            super().__setattr__(name, value)
+            mark_dirty(self, name)
+        else:
+            super().__setattr__(name, value)
+
+    # -- state (no I/O) ---------------------------------------------------------------------
+
+    @property
+    def is_persisted(self) -> bool:
+        """True once the record was loaded from or saved to the database."""
+        return is_persisted(self)
+
+    @property
+    def dirty_fields(self) -> frozenset[str]:
+        """Fields assigned since the record was loaded or last saved."""
+        return frozenset(state_of(self).dirty) if self.is_persisted else frozenset()
+
+    # -- hooks (no I/O; override in models) -------------------------------------------------
+
+    def before_save(self) -> None: ...
+    def after_save(self) -> None: ...
+    def before_create(self) -> None: ...
+    def after_create(self) -> None: ...
+    def before_update(self) -> None: ...
+    def after_update(self) -> None: ...
+    def before_delete(self) -> None: ...
+    def after_delete(self) -> None: ...
+
+    # -- binding and transactions -----------------------------------------------------------
+
+    @classmethod
+    def bind(cls, db: Database | AsyncDatabase) -> None:
+        """Bind this model (and its subclasses) to a database; call once with a ``Database``
+        and once with an ``AsyncDatabase`` to use both APIs."""
+        if isinstance(db, AsyncDatabase):
+            cls.__twinsql_async_db__ = db
+        elif isinstance(db, Database):
+            cls.__twinsql_db__ = db
+        else:
+            raise errors.ArgumentError(
+                f"bind() takes a twinsql Database or AsyncDatabase, not {type(db).__name__}"
+            )
+
+    @classmethod
+    def transaction(
+        cls, isolation: str | None = None, *, readonly: bool = False
+    ) -> DatabaseTransaction:
+        """``with Account.transaction():`` on the model's sync database (nested: savepoint)."""
+        return sync_record.database_of(cls, None).transaction(isolation, readonly=readonly)
+
+    @classmethod
+    def async_transaction(
+        cls, isolation: str | None = None, *, readonly: bool = False
+    ) -> AsyncDatabaseTransaction:
+        """``async with Account.async_transaction():`` on the model's async database."""
+        return async_record.async_database_of(cls, None).transaction(isolation, readonly=readonly)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    @classmethod
+    def query(cls) -> Query[Self]:
+        """A new query on this model; immutable, and only its terminals do I/O."""
+        return Query(cls)
+
+    @classmethod
+    def find(cls, pk: Any, *, using: Database | None = None) -> Self | None:
+        return sync_record.find(cls, pk, using=using)
+
+    @classmethod
+    async def async_find(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self | None:
+        return await async_record.async_find(cls, pk, using=using)
+
+    @classmethod
+    def find_or_fail(cls, pk: Any, *, using: Database | None = None) -> Self:
+        return sync_record.find_or_fail(cls, pk, using=using)
+
+    @classmethod
+    async def async_find_or_fail(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self:
+        return await async_record.async_find_or_fail(cls, pk, using=using)
+
+    @classmethod
+    def find_one(cls, *conditions: Any, using: Database | None = None, **equal: Any) -> Self | None:
+        return cls.query().where(*conditions, **equal).first(using=using)
+
+    @classmethod
+    async def async_find_one(
+        cls, *conditions: Any, using: AsyncDatabase | None = None, **equal: Any
+    ) -> Self | None:
+        return await cls.query().where(*conditions, **equal).async_first(using=using)
+
+    @classmethod
+    def find_all(cls, *conditions: Any, using: Database | None = None, **equal: Any) -> list[Self]:
+        return cls.query().where(*conditions, **equal).all(using=using)
+
+    @classmethod
+    async def async_find_all(
+        cls, *conditions: Any, using: AsyncDatabase | None = None, **equal: Any
+    ) -> list[Self]:
+        return await cls.query().where(*conditions, **equal).async_all(using=using)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, *, using: Database | None = None, **values: Any) -> Self:
+        """Validate ``values``, insert the record, return it (with its generated key)."""
+        record = cls(**values)
+        record.save(using=using)
+        return record
+
+    @classmethod
+    async def async_create(cls, *, using: AsyncDatabase | None = None, **values: Any) -> Self:
+        record = cls(**values)
+        await record.async_save(using=using)
+        return record
+
+    @classmethod
+    def insert_many(
+        cls, rows: Iterable[Self | Mapping[str, Any]], *, using: Database | None = None
+    ) -> int:
+        """Insert many records in as few statements as the backend's limits allow."""
+        return sync_record.insert_many(cls, rows, using=using)
+
+    @classmethod
+    async def async_insert_many(
+        cls, rows: Iterable[Self | Mapping[str, Any]], *, using: AsyncDatabase | None = None
+    ) -> int:
+        return await async_record.async_insert_many(cls, rows, using=using)
+
+    def save(self, *, using: Database | None = None) -> Self:
+        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip)."""
+        sync_record.save(self, using=using)
+        return self
+
+    async def async_save(self, *, using: AsyncDatabase | None = None) -> Self:
+        await async_record.async_save(self, using=using)
+        return self
+
+    def delete(self, *, using: Database | None = None) -> None:
+        """DELETE the record (soft-delete models set ``deleted_at`` instead)."""
+        sync_record.delete(self, using=using)
+
+    async def async_delete(self, *, using: AsyncDatabase | None = None) -> None:
+        await async_record.async_delete(self, using=using)
+
+    def refresh(self, *, using: Database | None = None) -> Self:
+        """Re-read the record's fields from the database."""
+        sync_record.refresh(self, using=using)
+        return self
+
+    async def async_refresh(self, *, using: AsyncDatabase | None = None) -> Self:
+        await async_record.async_refresh(self, using=using)
+        return self
+
+    def load(self, *names: str, using: Database | None = None) -> Self:
+        """Load relations (``u.load("orders", "orders.items")``) on this record."""
+        sync_record.load(self, names, using=using)
+        return self
+
+    async def async_load(self, *names: str, using: AsyncDatabase | None = None) -> Self:
+        await async_record.async_load(self, names, using=using)
+        return self

@@ -1,0 +1,231 @@
+"""ORM layer: relation declarations — ``BelongsTo``, ``HasOne``, ``HasMany``, ``ManyToMany``.
+
+Declared as class variables::
+
+    class User(Model):
+        orders: ClassVar[HasMany["Order"]] = HasMany(foreign_key="user_id")
+
+A relation is a descriptor. Reading it on a record returns what was loaded (by
+``with_(...)`` or ``load(...)``) and otherwise raises ``RelationNotLoaded`` naming the fix:
+reading never queries, in either mode. The target model may be named by a string (or taken
+from the ``ClassVar`` annotation); it is resolved on first use among the defined models.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from twinsql import errors
+from twinsql.core.model.relations import Kind, RelationSpec
+from twinsql.core.model.state import loaded_relations
+
+if TYPE_CHECKING:
+    from twinsql.orm.model import Model
+
+__all__ = ["BelongsTo", "HasMany", "HasOne", "ManyToMany", "Relation", "check_paths"]
+
+T = TypeVar("T")
+_ANNOTATED_TARGET = re.compile(r"\[\s*['\"]?([A-Za-z_][A-Za-z0-9_.]*)['\"]?\s*\]\s*\]\s*$")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+class Relation(Generic[T]):
+    """Base of the relation descriptors."""
+
+    kind: Kind
+
+    def __init__(
+        self,
+        target: type[T] | str | None = None,
+        *,
+        foreign_key: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        self._target = target
+        self._foreign_key = foreign_key
+        self._key = key
+        self.name = ""
+        self.owner: type[Any] | None = None
+        self._spec: RelationSpec | None = None
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    def attach(self, owner: type[Any]) -> None:
+        """Called when the owning model class is complete (a subclass re-attaches)."""
+        if self.owner is None:  # the class that declares it; subclasses share it
+            self.owner = owner
+        if self._target is None:
+            self._target = self._target_from_annotation(owner)
+
+    def _target_from_annotation(self, owner: type[Any]) -> str:
+        for klass in owner.__mro__:
+            annotation = getattr(klass, "__annotations__", {}).get(self.name)
+            if annotation is not None:
+                match = _ANNOTATED_TARGET.search(str(annotation).replace("typing.", ""))
+                if match:
+                    return match.group(1).rsplit(".", 1)[-1]
+        raise errors.ArgumentError(
+            f"relation {owner.__name__}.{self.name}: name the target model, e.g. "
+            f"{type(self).__name__}('Order', ...), or annotate it as "
+            f"ClassVar[{type(self).__name__}['Order']]"
+        )
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Relation[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
+    def __get__(self, instance: object | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        loaded = loaded_relations(instance)
+        if loaded is None or self.name not in loaded:
+            model = type(instance).__name__
+            raise errors.RelationNotLoaded(
+                f"{model}.{self.name} is not loaded, and reading a relation never queries. "
+                f"Load it with the query: {model}.query().with_({self.name!r}), or on this "
+                f"record: record.load({self.name!r}) / await record.async_load({self.name!r})"
+            )
+        return loaded[self.name]
+
+    def __set__(self, instance: object, value: Any) -> None:
+        raise errors.InterfaceError(
+            f"{self.name} is a relation; set its foreign key field, or save related records"
+        )
+
+    # -- resolution -------------------------------------------------------------------------
+
+    def spec(self) -> RelationSpec:
+        if self._spec is None:
+            assert self.owner is not None, "relation used before its model was created"
+            self._spec = self._resolve(
+                self.owner.__twinsql__, _resolve_model(self._target, self.owner)
+            )
+        return self._spec
+
+    def _resolve(self, owner: Any, target: Any) -> RelationSpec:
+        raise NotImplementedError
+
+    def target_model(self) -> type[Any]:
+        return self.spec().target.model
+
+
+def _resolve_model(target: Any, owner: type[Any]) -> Any:
+    if isinstance(target, type):
+        return target
+    from twinsql.orm.model import Model
+
+    name = str(target)
+    module = sys.modules.get(owner.__module__)
+    candidate = getattr(module, name, None) if module is not None else None
+    if isinstance(candidate, type) and issubclass(candidate, Model):
+        return candidate
+    found = [m for m in _all_models(Model) if m.__name__ == name]
+    if len(found) == 1:
+        return found[0]
+    raise errors.ArgumentError(
+        f"relation target {name!r} of {owner.__name__}: "
+        + ("no such model is defined" if not found else "the name is ambiguous; pass the class")
+    )
+
+
+def _all_models(base: type[Any]) -> list[type[Any]]:
+    out = []
+    for sub in base.__subclasses__():
+        if hasattr(sub, "__twinsql__"):
+            out.append(sub)
+        out.extend(_all_models(sub))
+    return out
+
+
+class BelongsTo(Relation[T]):
+    """The owner holds the target's key: ``Order.user`` via ``Order.user_id``."""
+
+    kind: Kind = "belongs_to"
+
+    def _resolve(self, owner: Any, target: Any) -> RelationSpec:
+        info = target.__twinsql__
+        fk = owner.check_field(self._foreign_key or f"{self.name}_id")
+        key = info.check_field(self._key or info.primary_key)
+        return RelationSpec("belongs_to", self.name, owner, info, fk, key)
+
+
+class HasOne(Relation[T]):
+    """The target holds the owner's key, one target per owner."""
+
+    kind: Kind = "has_one"
+
+    def _resolve(self, owner: Any, target: Any) -> RelationSpec:
+        info = target.__twinsql__
+        fk = info.check_field(self._foreign_key or f"{_snake(owner.model.__name__)}_id")
+        key = owner.check_field(self._key or owner.primary_key)
+        return RelationSpec(self.kind, self.name, owner, info, fk, key)
+
+
+class HasMany(HasOne[T]):
+    """The target holds the owner's key, any number of targets per owner."""
+
+    kind: Kind = "has_many"
+
+
+class ManyToMany(Relation[T]):
+    """Linked through a join model: ``ManyToMany("Tag", through="PostTag")``; the join
+    model's keys default to ``<owner>_id`` and ``<target>_id``."""
+
+    kind: Kind = "many_to_many"
+
+    def __init__(
+        self,
+        target: type[T] | str | None = None,
+        *,
+        through: type[Any] | str,
+        owner_key: str | None = None,
+        target_key: str | None = None,
+    ) -> None:
+        super().__init__(target)
+        self._through = through
+        self._owner_key = owner_key
+        self._target_key = target_key
+
+    def _resolve(self, owner: Any, target: Any) -> RelationSpec:
+        assert self.owner is not None
+        through = _resolve_model(self._through, self.owner).__twinsql__
+        info = target.__twinsql__
+        owner_key = through.check_field(self._owner_key or f"{_snake(owner.model.__name__)}_id")
+        target_key = through.check_field(self._target_key or f"{_snake(info.model.__name__)}_id")
+        return RelationSpec(
+            "many_to_many",
+            self.name,
+            owner,
+            info,
+            owner_key,
+            owner.primary_key,
+            through,
+            owner_key,
+            target_key,
+        )
+
+
+def check_paths(model: type[Model], paths: Sequence[tuple[str, ...]]) -> type[Any]:
+    """Fail before I/O on an unknown relation name anywhere in a ``with_`` path; return the
+    target model of the last path's last segment."""
+    current: Any = model
+    for path in paths:
+        current = model
+        for name in path:
+            relations = current.__twinsql__.relations
+            relation = relations.get(name)
+            if relation is None:
+                known = ", ".join(relations) or "none"
+                raise errors.ArgumentError(
+                    f"{current.__name__} has no relation {name!r}; relations: {known}"
+                )
+            current = relation.target_model()
+    return current  # type: ignore[no-any-return]

@@ -1,0 +1,132 @@
+"""Models shared by the ORM tests of both modes (hand-written, not generated)."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import uuid
+from typing import ClassVar
+
+from twinsql import (
+    BelongsTo,
+    Field,
+    HasMany,
+    HasOne,
+    ManyToMany,
+    Model,
+    OptimisticLockMixin,
+    SoftDeleteMixin,
+    TimestampsMixin,
+)
+
+
+class OrmBase(Model):
+    __abstract__: ClassVar[bool] = True
+
+
+class User(OrmBase):
+    __table_name__ = "orm_users"
+    id: int | None = None
+    name: str = Field(max_length=100)
+    email: str = Field(unique=True, max_length=200)
+    age: int = 0
+    status: str = "active"
+    score: float | None = None
+
+    orders: ClassVar[HasMany[Order]] = HasMany(foreign_key="user_id")
+    profile: ClassVar[HasOne[Profile]] = HasOne(foreign_key="user_id")
+
+
+class Profile(OrmBase):
+    __table_name__ = "orm_profiles"
+    id: int | None = None
+    user_id: int
+    bio: str = ""
+
+    user: ClassVar[BelongsTo[User]] = BelongsTo()
+
+
+class Order(OrmBase):
+    __table_name__ = "orm_orders"
+    id: int | None = None
+    user_id: int = Field(index=True)
+    total: decimal.Decimal = Field(max_digits=12, decimal_places=2)
+    note: str | None = None
+
+    user: ClassVar[BelongsTo[User]] = BelongsTo()
+    items: ClassVar[HasMany[OrderItem]] = HasMany(foreign_key="order_id")
+
+
+class OrderItem(OrmBase):
+    __table_name__ = "orm_order_items"
+    id: int | None = None
+    order_id: int = Field(index=True)
+    sku: str = Field(max_length=40)
+    qty: int = 1
+
+
+class Tag(OrmBase):
+    __table_name__ = "orm_tags"
+    id: int | None = None
+    name: str = Field(unique=True, max_length=50)
+
+
+class PostTag(OrmBase):
+    __table_name__ = "orm_post_tags"
+    id: int | None = None
+    post_id: int
+    tag_id: int
+
+
+class Post(TimestampsMixin, SoftDeleteMixin, OrmBase):
+    __table_name__ = "orm_posts"
+    id: int | None = None
+    title: str
+
+    tags: ClassVar[ManyToMany[Tag]] = ManyToMany(through="PostTag")
+
+
+class Account(OptimisticLockMixin, OrmBase):
+    __table_name__ = "orm_accounts"
+    id: int | None = None
+    owner: str = Field(max_length=50)
+    balance: decimal.Decimal = Field(max_digits=14, decimal_places=2)
+
+
+class Employee(OrmBase):
+    __table_name__ = "orm_employees"
+    id: int | None = None
+    name: str
+    department: str = Field(max_length=50, index=True)
+    salary: float
+    hire_date: datetime.date
+
+
+class Kind(enum.Enum):
+    CLICK = "click"
+    VIEW = "view"
+
+
+class Event(OrmBase):
+    __table_name__ = "orm_events"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: Kind
+    payload: dict[str, object] = Field(default_factory=dict)
+    at: datetime.datetime
+    flag: bool = False
+    amount: decimal.Decimal | None = Field(default=None, max_digits=10, decimal_places=3)
+
+
+ALL_MODELS: list[type[Model]] = [
+    User,
+    Profile,
+    Order,
+    OrderItem,
+    Tag,
+    PostTag,
+    Post,
+    Account,
+    Employee,
+    Event,
+]
