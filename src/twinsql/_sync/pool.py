@@ -56,6 +56,7 @@ class Pool:
         self._connect_options = connect_options
         self._settings = settings
         self._slots = Slots(options.pool_size + options.max_overflow)
+        self._plain_checkout = options.pool_recycle is None and not options.pool_pre_ping
         self._idle: deque[Connection] = deque()
         self._checked_out = 0
         self._closed = False
@@ -86,7 +87,7 @@ class Pool:
         if self._closed:
             raise errors.PoolClosed("the database has been closed")
         options = self._options
-        if not self._slots.acquire(options.pool_timeout):
+        if not self._slots.try_acquire() and not self._slots.acquire(options.pool_timeout):
             self._timeouts += 1
             raise errors.PoolTimeout(
                 f"no connection became free within {options.pool_timeout:g}s "
@@ -95,9 +96,17 @@ class Pool:
                 "sooner"
             )
         try:
-            conn = self._take_idle()
+            conn = None
+            if self._plain_checkout and self._idle:
+                # The common case: no recycling or pre-ping to do, a warm connection waiting.
+                conn = self._idle.pop()
+                if conn._raw.closed:
+                    self._discard(conn)
+                    conn = None
             if conn is None:
-                conn = self._open()
+                conn = self._take_idle()
+                if conn is None:
+                    conn = self._open()
         except BaseException:
             self._slots.release()
             raise
@@ -107,10 +116,11 @@ class Pool:
     def release(self, conn: Connection) -> None:
         """Return a connection: rolled back if left in a transaction, discarded if broken."""
         self._checked_out -= 1
+        raw = conn._raw
         try:
-            if conn.broken or conn.raw.closed or self._closed:
+            if conn.broken or self._closed or raw.closed:
                 self._discard(conn)
-            elif conn.in_transaction or conn._stack.depth:
+            elif raw.in_transaction or conn._stack.depth:
                 self._roll_back_and_keep(conn)
             elif len(self._idle) >= self._options.pool_size:
                 self._discard(conn)  # an overflow connection

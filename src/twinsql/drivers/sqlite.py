@@ -141,20 +141,24 @@ class SqliteConnection:
     def execute(self, sql: str, params: Sequence[Any], budget: float | None = None) -> DriverResult:
         """Run one statement. With ``budget`` (seconds) a statement still running past it is
         interrupted and ``BudgetExceeded`` raised; the caller decides whether to re-run it."""
+        if not self._handler_installed:
+            return self._execute(sql, params)
         self._arm(budget)
         try:
-            cursor = self._conn.execute(sql, adapt_params(params))
-            description = cursor.description
-            if description is None:
-                return DriverResult(None, [], cursor.rowcount, cursor.lastrowid)
-            rows = cursor.fetchall()
-            return DriverResult(tuple(d[0] for d in description), rows, -1, None)
+            return self._execute(sql, params)
         except sqlite3.OperationalError:
             if self._stop_reason == "budget":
                 raise BudgetExceeded() from None
             raise
         finally:
             self._disarm()
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        cursor = self._conn.execute(sql, adapt_params(params))
+        description = cursor.description
+        if description is None:
+            return DriverResult(None, [], cursor.rowcount, cursor.lastrowid)
+        return DriverResult(tuple(d[0] for d in description), cursor.fetchall(), -1, None)
 
     def execute_waiting(
         self, sql: str, params: Sequence[Any], wait_ms: int
