@@ -7,10 +7,13 @@ Run with ``make demo`` (SQLite file ``twinsql-demo.db``), or point it at a serve
 from __future__ import annotations
 
 import asyncio
+import decimal
 import os
 import time
+from typing import ClassVar
 
 import twinsql
+from twinsql import BelongsTo, Count, Field, HasMany, Model
 
 URL = os.environ.get("DATABASE_URL", "sqlite:///twinsql-demo.db")
 
@@ -75,6 +78,67 @@ async def async_part() -> None:
         print(f"pool: {stats.opened} opened, {stats.idle} idle, {stats.checked_out} in use")
 
 
+class DemoModel(Model):
+    """The demo's models share one binding: bind the base once per mode."""
+
+    __abstract__: ClassVar[bool] = True
+
+
+class Customer(DemoModel):
+    __table_name__ = "demo_customers"
+    id: int | None = None
+    name: str = Field(max_length=100)
+    city: str = Field(max_length=50, index=True)
+
+    orders: ClassVar[HasMany[Purchase]] = HasMany(foreign_key="customer_id")
+
+
+class Purchase(DemoModel):
+    __table_name__ = "demo_purchases"
+    id: int | None = None
+    customer_id: int = Field(index=True)
+    total: decimal.Decimal = Field(max_digits=10, decimal_places=2)
+
+    customer: ClassVar[BelongsTo[Customer]] = BelongsTo()
+
+
+def orm_sync_part(db: twinsql.Database) -> None:
+    print("== ORM, sync: one model definition")
+    twinsql.drop_all(db, [Customer, Purchase])
+    twinsql.create_all(db, [Customer, Purchase])
+    DemoModel.bind(db)
+    Customer.insert_many(
+        [{"name": f"customer{i}", "city": ("Oslo", "Lima", "Pune")[i % 3]} for i in range(30)]
+    )
+    for customer in Customer.query().where(Customer.c.city == "Lima").all():
+        assert customer.id is not None
+        Purchase.create(customer_id=customer.id, total=decimal.Decimal("19.90"))
+    ada = Customer.find_one(name="customer0")
+    print(f"found {ada!r}")
+    stats = Customer.query().group_by("city").order_by("city").aggregate(n=Count("id"))
+    print(f"customers per city: {stats}")
+
+
+async def orm_async_part(db: twinsql.AsyncDatabase) -> None:
+    print("== ORM, async: the same model, async_ methods")
+    DemoModel.bind(db)
+    buyers = await Customer.query().with_("orders").where(city="Lima").order_by("id").async_all()
+    spent = sum(o.total for c in buyers for o in c.orders)
+    print(f"{len(buyers)} customers in Lima with their orders loaded in 2 queries: {spent}")
+    first = await Customer.async_find_or_fail(buyers[0].id)
+    first.name = "renamed in async code"
+    await first.async_save()
+    print(f"saved only the changed field: {await Customer.async_find(first.id)!r}")
+
+
+async def orm_async_main() -> None:
+    async with twinsql.connect_async(URL) as db:
+        await orm_async_part(db)
+
+
 if __name__ == "__main__":
     sync_part()
     asyncio.run(async_part())
+    with twinsql.connect(URL) as database:
+        orm_sync_part(database)
+    asyncio.run(orm_async_main())
