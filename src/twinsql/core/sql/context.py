@@ -58,9 +58,15 @@ class Context(Resolver):
         kind = type(expr)
         if kind is Col:
             assert isinstance(expr, Col)
-            if expr.table is None and expr.table_alias is None:
-                text = self._current().sel.get(expr.field)
-                return text if text is not None else self.main_column(expr.field)
+            scope, table = self.scope, expr.table
+            if scope is not None and expr.table_alias is None and (
+                table is None or table is scope.table
+            ):
+                text = scope.sel.get(expr.field)  # the fast path, as in Col._render
+                if text is not None:
+                    return text
+            if table is None and expr.table_alias is None:
+                return self.main_column(expr.field)
             return self.column(expr, True)
         if kind is Aliased:
             assert isinstance(expr, Aliased)

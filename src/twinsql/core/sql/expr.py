@@ -296,10 +296,17 @@ class Col(Expr):
         _set(self, "table_alias", _check_alias_ref(table_alias))
 
     def _render(self, ctx: Context) -> str:
-        if self.table is None and self.table_alias is None:
-            scope = ctx.scope
-            text = scope.cols.get(self.field) if scope is not None else None
-            return text if text is not None else ctx.main_column(self.field)
+        # Fast path: a column of the current main table (by default or by identity).
+        scope = ctx.scope
+        table = self.table
+        if scope is not None and self.table_alias is None and (
+            table is None or table is scope.table
+        ):
+            text = scope.cols.get(self.field)
+            if text is not None:
+                return text
+        if table is None and self.table_alias is None:
+            return ctx.main_column(self.field)
         return ctx.column(self, False)
 
 
