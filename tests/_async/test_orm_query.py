@@ -196,3 +196,52 @@ async def test_returning(orm_db: twinsql.AsyncDatabase) -> None:
 async def test_to_sql_is_pure_and_parameterised() -> None:
     sql, params = User.query().where(name="x'; DROP TABLE t; --").limit(5).to_sql("postgresql")
     assert "DROP TABLE" not in sql and params[0] == "x'; DROP TABLE t; --"
+
+
+async def test_union(orm_db: twinsql.AsyncDatabase) -> None:
+    await seed_users()
+    young = User.query().where(User.c.age < 21)
+    old = User.query().where(User.c.age > 28)
+    both = await young.union(old).order_by("id").async_all()
+    assert sorted(u.age for u in both) == [20, 20, 29, 29]
+    assert await young.union_all(young).async_count() == 4
+
+
+async def test_window_function(orm_db: twinsql.AsyncDatabase) -> None:
+    await seed_users(6)
+    ranked = await (
+        User.query()
+        .select("name", "age", twinsql.Count("id").over(partition_by="age").label("same_age"))
+        .order_by("id")
+        .async_rows()
+    )
+    assert [int(r["same_age"]) for r in ranked] == [1] * 6
+    assert ranked[0]["name"] == "user00"
+
+
+async def test_recursive_cte_walks_a_chain(orm_db: twinsql.AsyncDatabase) -> None:
+    hire = datetime.date(2021, 1, 1)
+    for name, salary in [("boss", 3), ("mid", 2), ("low", 1), ("other", 1), ("apart", 7)]:
+        await Employee.async_create(name=name, department="d", salary=salary, hire_date=hire)
+    # From the boss down: each step takes the employees earning one less than a chain row.
+    walk = Employee.query().where(name="boss").union_all(
+        Employee.query().join_cte("chain", lambda chain: Employee.c.salary == chain.salary - 1)
+    )
+    found = await (
+        Employee.query()
+        .with_cte("chain", walk, recursive=True)
+        .from_cte("chain")
+        .order_by("-salary", "name")
+        .async_all()
+    )
+    assert [e.name for e in found] == ["boss", "mid", "low", "other"]
+
+
+async def test_for_update_options(orm_db: twinsql.AsyncDatabase) -> None:
+    await seed_users(3)
+    async with User.async_transaction():
+        locked = await User.query().where(age=20).for_update().async_all()
+        assert len(locked) == 1
+        if orm_db.dialect.capabilities.skip_locked:
+            assert len(await User.query().for_update(skip_locked=True).async_all()) == 3
+            assert len(await User.query().for_update(nowait=True).async_all()) == 3

@@ -196,3 +196,52 @@ def test_returning(orm_db: twinsql.Database) -> None:
 def test_to_sql_is_pure_and_parameterised() -> None:
     sql, params = User.query().where(name="x'; DROP TABLE t; --").limit(5).to_sql("postgresql")
     assert "DROP TABLE" not in sql and params[0] == "x'; DROP TABLE t; --"
+
+
+def test_union(orm_db: twinsql.Database) -> None:
+    seed_users()
+    young = User.query().where(User.c.age < 21)
+    old = User.query().where(User.c.age > 28)
+    both = young.union(old).order_by("id").all()
+    assert sorted(u.age for u in both) == [20, 20, 29, 29]
+    assert young.union_all(young).count() == 4
+
+
+def test_window_function(orm_db: twinsql.Database) -> None:
+    seed_users(6)
+    ranked = (
+        User.query()
+        .select("name", "age", twinsql.Count("id").over(partition_by="age").label("same_age"))
+        .order_by("id")
+        .rows()
+    )
+    assert [int(r["same_age"]) for r in ranked] == [1] * 6
+    assert ranked[0]["name"] == "user00"
+
+
+def test_recursive_cte_walks_a_chain(orm_db: twinsql.Database) -> None:
+    hire = datetime.date(2021, 1, 1)
+    for name, salary in [("boss", 3), ("mid", 2), ("low", 1), ("other", 1), ("apart", 7)]:
+        Employee.create(name=name, department="d", salary=salary, hire_date=hire)
+    # From the boss down: each step takes the employees earning one less than a chain row.
+    walk = Employee.query().where(name="boss").union_all(
+        Employee.query().join_cte("chain", lambda chain: Employee.c.salary == chain.salary - 1)
+    )
+    found = (
+        Employee.query()
+        .with_cte("chain", walk, recursive=True)
+        .from_cte("chain")
+        .order_by("-salary", "name")
+        .all()
+    )
+    assert [e.name for e in found] == ["boss", "mid", "low", "other"]
+
+
+def test_for_update_options(orm_db: twinsql.Database) -> None:
+    seed_users(3)
+    with User.transaction():
+        locked = User.query().where(age=20).for_update().all()
+        assert len(locked) == 1
+        if orm_db.dialect.capabilities.skip_locked:
+            assert len(User.query().for_update(skip_locked=True).all()) == 3
+            assert len(User.query().for_update(nowait=True).all()) == 3

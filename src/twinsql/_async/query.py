@@ -128,6 +128,15 @@ async def async_aggregate(
     return await db.execute(sql, params)
 
 
+async def async_rows(
+    state: q.QueryState, using: AsyncDatabase | None = None
+) -> list[dict[str, Any]]:
+    """The selected columns as dicts (no hydration), for non-record selects."""
+    db = _db(state, using)
+    sql, params = q.select_sql(state, db.dialect)
+    return await db.execute(sql, params)
+
+
 async def async_update(
     state: q.QueryState, values: Mapping[str, Any], using: AsyncDatabase | None = None
 ) -> Any:

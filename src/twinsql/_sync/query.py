@@ -128,6 +128,15 @@ def aggregate(
     return db.execute(sql, params)
 
 
+def rows(
+    state: q.QueryState, using: Database | None = None
+) -> list[dict[str, Any]]:
+    """The selected columns as dicts (no hydration), for non-record selects."""
+    db = _db(state, using)
+    sql, params = q.select_sql(state, db.dialect)
+    return db.execute(sql, params)
+
+
 def update(
     state: q.QueryState, values: Mapping[str, Any], using: Database | None = None
 ) -> Any:

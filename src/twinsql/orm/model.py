@@ -23,6 +23,7 @@ from twinsql._sync.database import Database, DatabaseTransaction
 from twinsql.core.model.meta import ModelInfo, build_model_info
 from twinsql.core.model.state import is_persisted, mark_dirty, state_of
 from twinsql.core.sql.expr import Col
+from twinsql.core.sql.table import TableInfo
 from twinsql.orm.query import Query
 
 if TYPE_CHECKING:
@@ -38,15 +39,16 @@ class Columns:
     """``User.c.age``: typed column expressions for building conditions. An unknown name
     raises at once, before any query is built."""
 
-    __slots__ = ("_info",)
+    __slots__ = ("_info", "_table")
 
-    def __init__(self, info: ModelInfo) -> None:
+    def __init__(self, info: ModelInfo, table: TableInfo | None = None) -> None:
         self._info = info
+        self._table = table or info.table
 
     def __getattr__(self, name: str) -> Col:
         if name.startswith("__"):
             raise AttributeError(name)
-        return Col(self._info.check_field(name), table=self._info.table)
+        return Col(self._info.check_field(name), table=self._table)
 
     def __getitem__(self, name: str) -> Col:
         return self.__getattr__(name)

@@ -17,10 +17,11 @@ from twinsql._async import query as async_terminals
 from twinsql._async.database import AsyncDatabase
 from twinsql._sync import query as sync_terminals
 from twinsql._sync.database import Database
-from twinsql.core.model.query import EagerLoad, Page, QueryState, select_sql
+from twinsql.core.model.query import EagerLoad, Page, QueryState, select_sql, statement
 from twinsql.core.sql.dml import OnConflict
 from twinsql.core.sql.expr import Col, Condition, Expr, Raw
-from twinsql.core.sql.select import CTE, ForUpdate, Join, Select, order_item
+from twinsql.core.sql.select import CTE, Compound, ForUpdate, Join, Select, order_item
+from twinsql.core.sql.table import TableInfo
 
 if TYPE_CHECKING:
     from twinsql.core.dialects import Dialect
@@ -50,11 +51,9 @@ class Query(Generic[T]):
     def _with(self, state: QueryState) -> Query[T]:
         return Query(self._model, state)
 
-    def __twinsql_select__(self) -> Select:
+    def __twinsql_select__(self) -> Select | Compound:
         """The SELECT this query stands for (used as a subquery: ``in_(query)``)."""
-        from twinsql.core.model.query import visible_select
-
-        return visible_select(self._state)
+        return statement(self._state)
 
     @property
     def state(self) -> QueryState:
@@ -133,7 +132,8 @@ class Query(Generic[T]):
         return self._with(self._state.with_select(distinct=flag))
 
     def select(self, *columns: str | Expr) -> Query[T]:
-        """Fetch only these fields (records then hold only them) or expressions."""
+        """Fetch only these fields (records then hold only them) or expressions (read
+        those with ``rows()``)."""
         info = self._state.info
         exprs = tuple(
             Col(info.check_field(c), table=info.table) if isinstance(c, str) else c for c in columns
@@ -169,11 +169,45 @@ class Query(Generic[T]):
         return self._with(self._state.with_select(for_update=lock))
 
     def with_cte(
-        self, name: str, query: Query[Any] | Select, *, recursive: bool = False
+        self,
+        name: str,
+        query: Query[Any] | Select | Compound,
+        *,
+        recursive: bool = False,
+        columns: Sequence[str] = (),
     ) -> Query[T]:
+        """Add ``WITH [RECURSIVE] name AS (query)``; read it with ``from_cte`` or
+        ``join_cte``."""
         select = query.__twinsql_select__() if isinstance(query, Query) else query
-        cte = CTE(name, select, recursive)
+        cte = CTE(name, select, recursive, tuple(columns))
         return self._with(self._state.with_select(ctes=(*self._state.select.ctes, cte)))
+
+    def cte_columns(self, name: str) -> Any:
+        """Column accessor for a CTE that has this model's fields (``chain.id``)."""
+        from twinsql.orm.model import Columns
+
+        info = self._state.info
+        table = TableInfo(name, info.table.fields, info.table.columns, info.table.primary_key)
+        return Columns(info, table)
+
+    def from_cte(self, name: str) -> Query[T]:
+        """Select from the CTE ``name`` (with this model's fields) instead of the table."""
+        return self._with(self._state.with_select(from_cte=name))
+
+    def join_cte(self, name: str, on: Callable[[Any], Condition]) -> Query[T]:
+        """Join the CTE ``name`` (the recursive step of a tree walk):
+        ``join_cte("chain", lambda chain: Employee.c.manager_id == chain.id)``."""
+        columns = self.cte_columns(name)
+        join = Join("INNER", columns._table, on(columns), None)
+        return self._with(self._state.with_select(joins=(*self._state.select.joins, join)))
+
+    def union(self, other: Query[Any], *, all: bool = False) -> Query[T]:
+        """``UNION`` (``all=True``: ``UNION ALL``) with another query of the same model."""
+        part = ("UNION ALL" if all else "UNION", statement(other.state))
+        return self._with(self._state.evolve(unions=(*self._state.unions, part)))
+
+    def union_all(self, other: Query[Any]) -> Query[T]:
+        return self.union(other, all=True)
 
     def with_(self, *paths: str | tuple[str, Callable[[Any], Any]]) -> Query[T]:
         """Eager-load relations: ``with_("orders", "orders.items", ("orders", lambda q:
@@ -288,6 +322,14 @@ class Query(Generic[T]):
         self, *, using: AsyncDatabase | None = None, **named: Expr
     ) -> list[dict[str, Any]]:
         return await async_terminals.async_aggregate(self._state, named, using)
+
+    def rows(self, *, using: Database | None = None) -> list[dict[str, Any]]:
+        """The selected columns as dicts, for selects that are not whole records (window
+        functions, labelled expressions, CTE results)."""
+        return sync_terminals.rows(self._state, using)
+
+    async def async_rows(self, *, using: AsyncDatabase | None = None) -> list[dict[str, Any]]:
+        return await async_terminals.async_rows(self._state, using)
 
     def update(self, *, using: Database | None = None, **values: Any) -> Any:
         """UPDATE every matching row; returns the count (or rows with ``returning``)."""

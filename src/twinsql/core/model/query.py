@@ -24,7 +24,7 @@ from twinsql.core.sql.compiler import (
 )
 from twinsql.core.sql.dml import OnConflict, compile_delete, compile_update
 from twinsql.core.sql.expr import Col, Condition, Expr
-from twinsql.core.sql.select import Select
+from twinsql.core.sql.select import Compound, Select
 
 __all__ = ["EagerLoad", "Page", "QueryState", "visible_select"]
 
@@ -50,6 +50,8 @@ class QueryState:
     visibility: Visibility = "live"
     on_conflict: OnConflict | None = None
     returning: tuple[str, ...] = ()
+    # UNION / UNION ALL parts after this query's own select, in order.
+    unions: tuple[tuple[str, Select], ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         return replace(self, **changes)
@@ -88,16 +90,31 @@ def visible_select(state: QueryState) -> Select:
     return replace(select, where=where)
 
 
+def statement(state: QueryState) -> Select | Compound:
+    """The SELECT a state stands for: its own select, or a compound of it and its unions
+    (the ordering and paging then apply to the whole compound)."""
+    select = visible_select(state)
+    if not state.unions:
+        return select
+    head = replace(select, order_by=(), limit=None, offset=None)
+    return Compound(
+        (("", head), *state.unions),
+        order_by=select.order_by,
+        limit=select.limit,
+        offset=select.offset,
+    )
+
+
 def select_sql(state: QueryState, dialect: Dialect) -> SQL:
-    return compile_select(visible_select(state), dialect)
+    return compile_select(statement(state), dialect)
 
 
 def first_sql(state: QueryState, dialect: Dialect) -> SQL:
-    return compile_select(replace(visible_select(state), limit=1), dialect)
+    return compile_select(statement(replace(state, select=replace(state.select, limit=1))), dialect)
 
 
 def count_sql(state: QueryState, dialect: Dialect) -> SQL:
-    return compile_count(visible_select(state), dialect)
+    return compile_count(statement(state), dialect)
 
 
 def exists_sql(state: QueryState, dialect: Dialect) -> SQL:
