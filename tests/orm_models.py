@@ -70,6 +70,7 @@ class Tag(OrmBase):
     __table_name__ = "orm_tags"
     id: int | None = None
     name: str = Field(unique=True, max_length=50)
+    weight: int | None = Field(default=None, server_default=5)
 
 
 class PostTag(OrmBase):

@@ -147,3 +147,15 @@ async def test_order_foreign_data(orm_db: twinsql.AsyncDatabase) -> None:
     assert user.id is not None
     order = await Order.async_create(user_id=user.id, total=decimal.Decimal("9.99"))
     assert (await Order.async_find_or_fail(order.id)).total == decimal.Decimal("9.99")
+
+
+async def test_server_default_comes_back(orm_db: twinsql.AsyncDatabase) -> None:
+    from tests.orm_models import Tag
+
+    tag = await Tag.async_create(name="t")
+    if orm_db.dialect.capabilities.returning_insert:
+        assert tag.weight == 5  # returned by INSERT … RETURNING, same round trip
+    await tag.async_refresh()
+    assert tag.weight == 5
+    explicit = await Tag.async_create(name="u", weight=9)
+    assert (await Tag.async_find_or_fail(explicit.id)).weight == 9

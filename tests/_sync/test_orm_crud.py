@@ -147,3 +147,15 @@ def test_order_foreign_data(orm_db: twinsql.Database) -> None:
     assert user.id is not None
     order = Order.create(user_id=user.id, total=decimal.Decimal("9.99"))
     assert (Order.find_or_fail(order.id)).total == decimal.Decimal("9.99")
+
+
+def test_server_default_comes_back(orm_db: twinsql.Database) -> None:
+    from tests.orm_models import Tag
+
+    tag = Tag.create(name="t")
+    if orm_db.dialect.capabilities.returning_insert:
+        assert tag.weight == 5  # returned by INSERT … RETURNING, same round trip
+    tag.refresh()
+    assert tag.weight == 5
+    explicit = Tag.create(name="u", weight=9)
+    assert (Tag.find_or_fail(explicit.id)).weight == 9

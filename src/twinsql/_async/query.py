@@ -123,6 +123,7 @@ async def async_aggregate(
     """Rows as dicts: the group-by fields plus one key per named aggregate."""
     if not named:
         raise errors.ArgumentError("aggregate() needs at least one named aggregate")
+    q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
     return await db.execute(sql, params)

@@ -123,6 +123,7 @@ def aggregate(
     """Rows as dicts: the group-by fields plus one key per named aggregate."""
     if not named:
         raise errors.ArgumentError("aggregate() needs at least one named aggregate")
+    q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
     return db.execute(sql, params)

@@ -23,7 +23,7 @@ from twinsql.core.sql.compiler import (
     compile_select,
 )
 from twinsql.core.sql.dml import OnConflict, compile_delete, compile_update
-from twinsql.core.sql.expr import Col, Condition, Expr
+from twinsql.core.sql.expr import Col, Condition, Expr, label_name
 from twinsql.core.sql.select import Compound, Select
 
 __all__ = ["EagerLoad", "Page", "QueryState", "visible_select"]
@@ -119,6 +119,12 @@ def count_sql(state: QueryState, dialect: Dialect) -> SQL:
 
 def exists_sql(state: QueryState, dialect: Dialect) -> SQL:
     return compile_exists(visible_select(state), dialect)
+
+
+def check_aggregate_names(named: Mapping[str, Expr]) -> None:
+    """Aggregate names become column aliases: plain identifiers only, checked before I/O."""
+    for name in named:
+        label_name(name)
 
 
 def aggregate_sql(state: QueryState, named: Mapping[str, Expr], dialect: Dialect) -> SQL:
