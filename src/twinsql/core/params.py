@@ -378,7 +378,9 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
             sql=sql,
         )
     numbers: dict[str, int] = {}
-    fmt = style == "format"
+    # psycopg and PyMySQL %-format the text only when they are given parameters; the
+    # drivers pass none for a statement without placeholders, so its % stays as written.
+    fmt = style == "format" and (positional + len(named)) > 0
     pieces: list[str] = []
     last = ordinal = 0
     for kind, start, end in marks:

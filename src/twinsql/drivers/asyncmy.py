@@ -79,7 +79,7 @@ class AsyncmyConnection:
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
         try:
-            await cursor.execute(sql, adapt_params(params))
+            await cursor.execute(sql, adapt_params(params) if params else None)
         except MySQLError as exc:
             self._deadlock(exc)
             raise
@@ -104,7 +104,7 @@ class AsyncmyConnection:
     ) -> AsyncGenerator[DriverResult, None]:
         cursor = self._conn.cursor(SSCursor)
         try:
-            await cursor.execute(sql, adapt_params(params))
+            await cursor.execute(sql, adapt_params(params) if params else None)
             if cursor.description is None:
                 return
             columns = tuple([d[0] for d in cursor.description])

@@ -234,7 +234,8 @@ class PsycopgConnection(_PsycopgBase):
 
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
-        cursor.execute(sql, params)
+        # No parameters: None, so psycopg skips scanning the text for placeholders.
+        cursor.execute(sql, params or None)
         columns = _columns(cursor.pgresult, self._encoding)
         if columns is None:
             return DriverResult(None, [], cursor.rowcount)
@@ -250,7 +251,7 @@ class PsycopgConnection(_PsycopgBase):
     ) -> Generator[DriverResult, None, None]:
         cancel = _cancel_on_early_stop(sql, self.in_transaction)
         cursor = self._conn.cursor()
-        rows = cursor.stream(sql, params, size=max(1, chunk_size))
+        rows = cursor.stream(sql, params or None, size=max(1, chunk_size))
         try:
             chunk: list[Sequence[Any]] = []
             columns: tuple[str, ...] = ()
@@ -293,7 +294,7 @@ class AsyncPsycopgConnection(_PsycopgBase):
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
-        await cursor.execute(sql, params)
+        await cursor.execute(sql, params or None)
         columns = _columns(cursor.pgresult, self._encoding)
         if columns is None:
             return DriverResult(None, [], cursor.rowcount)
@@ -309,7 +310,7 @@ class AsyncPsycopgConnection(_PsycopgBase):
     ) -> AsyncGenerator[DriverResult, None]:
         cancel = _cancel_on_early_stop(sql, self.in_transaction)
         cursor = self._conn.cursor()
-        rows = cursor.stream(sql, params, size=max(1, chunk_size))
+        rows = cursor.stream(sql, params or None, size=max(1, chunk_size))
         try:
             chunk: list[Sequence[Any]] = []
             columns: tuple[str, ...] = ()

@@ -212,7 +212,7 @@ class PyMySQLConnection:
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
         try:
-            cursor.execute(sql, adapt_params(params))
+            cursor.execute(sql, adapt_params(params) if params else None)
         except pymysql.MySQLError as exc:
             self._deadlock(exc)
             raise
@@ -238,7 +238,7 @@ class PyMySQLConnection:
     ) -> Generator[DriverResult, None, None]:
         cursor = self._conn.cursor(pymysql.cursors.SSCursor)
         try:
-            cursor.execute(sql, adapt_params(params))
+            cursor.execute(sql, adapt_params(params) if params else None)
             if cursor.description is None:
                 return
             columns = tuple([d[0] for d in cursor.description])

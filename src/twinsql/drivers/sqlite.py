@@ -86,6 +86,7 @@ class SqliteConnection:
 
     def __init__(self, conn: sqlite3.Connection, statement_timeout: float | None) -> None:
         self._conn = conn
+        self._cursor = conn.cursor()
         self._closed = False
         self._statement_timeout = statement_timeout
         # Deadlines checked by the progress handler; inf when there is none.
@@ -154,7 +155,8 @@ class SqliteConnection:
             self._disarm()
 
     def _execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
-        cursor = self._conn.execute(sql, adapt_params(params))
+        # One cursor per connection: creating one per call costs as much as a point query.
+        cursor = self._cursor.execute(sql, adapt_params(params))
         description = cursor.description
         if description is None:
             return DriverResult(None, [], cursor.rowcount, cursor.lastrowid)

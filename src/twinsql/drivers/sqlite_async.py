@@ -57,6 +57,18 @@ def _is_read(sql: str) -> bool:
     return is_read_only(sql, "sqlite")
 
 
+# Reads that ran past the inline budget last time go straight to the worker next time,
+# instead of paying for the interrupted inline attempt again. Bounded: oldest forgotten.
+_LONG_READS: dict[str, None] = {}
+_LONG_READS_MAX = 1024
+
+
+def _remember_long(sql: str) -> None:
+    if len(_LONG_READS) >= _LONG_READS_MAX:
+        _LONG_READS.pop(next(iter(_LONG_READS)))
+    _LONG_READS[sql] = None
+
+
 class AsyncSqliteConnection:
     """An ``SqliteConnection`` driven from the event loop (see the module docstring)."""
 
@@ -86,9 +98,12 @@ class AsyncSqliteConnection:
         try:
             if not _is_read(sql):
                 return self._sync.execute(sql, params)
+            if sql in _LONG_READS:
+                return await self._on_worker(self._sync.execute, sql, params)
             try:
                 return self._sync.execute(sql, params, budget=INLINE_BUDGET)
             except BudgetExceeded:
+                _remember_long(sql)
                 return await self._on_worker(self._sync.execute, sql, params)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
