@@ -15,10 +15,11 @@ semaphore whose acquire has a timeout and survives cancellation without losing a
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 __all__ = [
@@ -154,19 +155,16 @@ class UseGuard:
 
     A non-blocking lock, taken for the length of one operation: a second user finds it held
     and is refused instead of interleaving its bytes into the first one's reply. Used by both
-    shells; taking it involves no I/O and no await.
+    shells; taking it involves no I/O and no await. ``enter``/``exit`` are the lock's own C
+    methods (no Python frame on the hot path).
     """
 
-    __slots__ = ("_lock",)
+    __slots__ = ("_lock", "enter", "exit")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-
-    def enter(self) -> bool:
-        return self._lock.acquire(blocking=False)
-
-    def exit(self) -> None:
-        self._lock.release()
+        self.enter: Callable[[], bool] = functools.partial(self._lock.acquire, False)
+        self.exit: Callable[[], None] = self._lock.release
 
     @property
     def busy(self) -> bool:

@@ -140,12 +140,20 @@ class AsyncDatabase:
         """The driver's result itself (columns and positional rows): the ORM hydrates models
         from it without building a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = await self._checkout()
+        pin = self._pinned.get()
+        if pin is not None:
+            return await self._pinned_connection(pin)._run(prepared, sql, params)
+        loop = async_running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
+        pool = self._pool
+        # The awaits are the cost of the async path: skip them when nothing waits.
+        conn = pool.checkout_nowait() or await pool.acquire()
         try:
             return await conn._run(prepared, sql, params)
         finally:
-            if pooled:
-                await self._pool.release(conn)
+            if not pool.release_nowait(conn):
+                await pool.release(conn)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement per parameter set; return the affected-row count."""
@@ -205,8 +213,7 @@ class AsyncDatabase:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _check_loop(self) -> None:
-        loop = async_running_loop()
+    def _check_loop(self, loop: object | None) -> None:
         if self._loop is None:
             self._loop = loop
         elif loop is not self._loop:
@@ -220,7 +227,9 @@ class AsyncDatabase:
         pin = self._pinned.get()
         if pin is not None:
             return self._pinned_connection(pin), False
-        self._check_loop()
+        loop = async_running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
         return await self._pool.acquire(), True
 
     def _pinned_connection(self, pin: _Pin) -> AsyncConnection:
@@ -237,7 +246,7 @@ class AsyncDatabase:
         pin = self._pinned.get()
         if pin is not None:
             return self._pinned_connection(pin), None
-        self._check_loop()
+        self._check_loop(async_running_loop())
         conn = await self._pool.acquire()
         return conn, self._pinned.set(_Pin(conn, async_task_identity()))
 

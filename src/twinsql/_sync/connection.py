@@ -271,7 +271,7 @@ class Connection:
             )
 
     def _check_refusal(self, sql: str, params: Params) -> None:
-        if self._stack.depth:
+        if self._stack._levels:
             refusal = self._stack.refusal()
             if refusal is not None:
                 raise errors.TransactionAborted(

@@ -140,12 +140,20 @@ class Database:
         """The driver's result itself (columns and positional rows): the ORM hydrates models
         from it without building a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
-        conn, pooled = self._checkout()
+        pin = self._pinned.get()
+        if pin is not None:
+            return self._pinned_connection(pin)._run(prepared, sql, params)
+        loop = running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
+        pool = self._pool
+        # The awaits are the cost of the async path: skip them when nothing waits.
+        conn = pool.checkout_nowait() or pool.acquire()
         try:
             return conn._run(prepared, sql, params)
         finally:
-            if pooled:
-                self._pool.release(conn)
+            if not pool.release_nowait(conn):
+                pool.release(conn)
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement per parameter set; return the affected-row count."""
@@ -205,8 +213,7 @@ class Database:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _check_loop(self) -> None:
-        loop = running_loop()
+    def _check_loop(self, loop: object | None) -> None:
         if self._loop is None:
             self._loop = loop
         elif loop is not self._loop:
@@ -220,7 +227,9 @@ class Database:
         pin = self._pinned.get()
         if pin is not None:
             return self._pinned_connection(pin), False
-        self._check_loop()
+        loop = running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
         return self._pool.acquire(), True
 
     def _pinned_connection(self, pin: _Pin) -> Connection:
@@ -237,7 +246,7 @@ class Database:
         pin = self._pinned.get()
         if pin is not None:
             return self._pinned_connection(pin), None
-        self._check_loop()
+        self._check_loop(running_loop())
         conn = self._pool.acquire()
         return conn, self._pinned.set(_Pin(conn, task_identity()))
 

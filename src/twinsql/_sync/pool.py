@@ -113,6 +113,40 @@ class Pool:
         self._checked_out += 1
         return conn
 
+    def checkout_nowait(self) -> Connection | None:
+        """A warm idle connection at once, or None (then ``acquire``). No coroutine: the
+        common checkout costs a few attribute look-ups in both shells."""
+        if not (self._plain_checkout and self._idle and not self._closed):
+            return None
+        if not self._slots.try_acquire():
+            return None
+        conn = self._idle.pop()
+        if conn._raw.closed:
+            # Leave the corpse for acquire(), which can await its disposal.
+            self._idle.append(conn)
+            self._slots.release()
+            return None
+        self._checked_out += 1
+        return conn
+
+    def release_nowait(self, conn: Connection) -> bool:
+        """Return a clean connection to the idle list at once; False when it needs the full
+        ``release`` (a rollback, a discard, an overflow close)."""
+        raw = conn._raw
+        if (
+            conn.broken
+            or self._closed
+            or raw.closed
+            or raw.in_transaction
+            or conn._stack._levels
+            or len(self._idle) >= self._options.pool_size
+        ):
+            return False
+        self._checked_out -= 1
+        self._idle.append(conn)
+        self._slots.release()
+        return True
+
     def release(self, conn: Connection) -> None:
         """Return a connection: rolled back if left in a transaction, discarded if broken."""
         self._checked_out -= 1
@@ -120,7 +154,7 @@ class Pool:
         try:
             if conn.broken or self._closed or raw.closed:
                 self._discard(conn)
-            elif raw.in_transaction or conn._stack.depth:
+            elif raw.in_transaction or conn._stack._levels:
                 self._roll_back_and_keep(conn)
             elif len(self._idle) >= self._options.pool_size:
                 self._discard(conn)  # an overflow connection

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import operator
 import sqlite3
 import time
 import uuid
@@ -49,6 +50,7 @@ _BUSY_TIMEOUT_MS = 5000
 _PROGRESS_STEPS = 1000
 _NATIVE = frozenset({int, float, str, bytes, type(None), bool, memoryview, bytearray})
 _NO_DEADLINE = float("inf")
+_first = operator.itemgetter(0)
 
 
 class BudgetExceeded(Exception):
@@ -160,7 +162,7 @@ class SqliteConnection:
         description = cursor.description
         if description is None:
             return DriverResult(None, [], cursor.rowcount, cursor.lastrowid)
-        return DriverResult(tuple(d[0] for d in description), cursor.fetchall(), -1, None)
+        return DriverResult(tuple(map(_first, description)), cursor.fetchall(), -1, None)
 
     def execute_waiting(
         self, sql: str, params: Sequence[Any], wait_ms: int
