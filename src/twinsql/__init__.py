@@ -7,6 +7,13 @@ SQLite (the embedded default), PostgreSQL and MySQL/MariaDB.
 This module is the curated public API and nothing else.
 """
 
+from twinsql._async.adapters import (
+    AsyncDatabaseAdapter,
+    AsyncGenericAdapter,
+    AsyncPostgreSQLAdapter,
+)
+from twinsql._async.batcher import AsyncSQLBatcher
+from twinsql._async.collector import AsyncListQueryCollector, AsyncQueryCollector
 from twinsql._async.connection import AsyncConnection
 from twinsql._async.database import (
     AsyncDatabase,
@@ -19,6 +26,9 @@ from twinsql._async.database import (
 from twinsql._async.retry import run_in_transaction_async
 from twinsql._async.schema import create_all_async, drop_all_async
 from twinsql._async.transaction import AsyncTransaction
+from twinsql._sync.adapters import DatabaseAdapter, GenericAdapter, PostgreSQLAdapter
+from twinsql._sync.batcher import SQLBatcher
+from twinsql._sync.collector import ListQueryCollector, QueryCollector
 from twinsql._sync.connection import Connection
 from twinsql._sync.database import (
     Database,
@@ -31,6 +41,16 @@ from twinsql._sync.database import (
 from twinsql._sync.retry import run_in_transaction
 from twinsql._sync.schema import create_all, drop_all
 from twinsql._sync.transaction import Transaction
+from twinsql.core.batch_ledger import (
+    BatchIncomplete,
+    BatchReport,
+    LedgerCounts,
+    LedgerEntry,
+    StatementState,
+)
+from twinsql.core.batch_resilience import CircuitBreaker, CircuitState, RetryPolicy
+from twinsql.core.batch_statements import StatementTooLarge
+from twinsql.core.batching import plan_insert_batches
 from twinsql.core.dialects import Dialect
 from twinsql.core.model.fields import Field, sql_expression
 from twinsql.core.model.query import Page
@@ -83,13 +103,23 @@ __all__ = [
     "ArgumentError",
     "AsyncConnection",
     "AsyncDatabase",
+    "AsyncDatabaseAdapter",
     "AsyncDatabaseTransaction",
+    "AsyncGenericAdapter",
+    "AsyncListQueryCollector",
     "AsyncPinnedConnection",
+    "AsyncPostgreSQLAdapter",
+    "AsyncQueryCollector",
+    "AsyncSQLBatcher",
     "AsyncTransaction",
     "Avg",
+    "BatchIncomplete",
+    "BatchReport",
     "BelongsTo",
     "CheckViolation",
+    "CircuitBreaker",
     "CircuitOpenError",
+    "CircuitState",
     "Col",
     "CommitOutcomeUnknown",
     "ConcurrentUseError",
@@ -99,6 +129,7 @@ __all__ = [
     "Count",
     "DataError",
     "Database",
+    "DatabaseAdapter",
     "DatabaseError",
     "DatabaseOptions",
     "DatabaseTransaction",
@@ -109,11 +140,15 @@ __all__ = [
     "Field",
     "ForeignKeyViolation",
     "Func",
+    "GenericAdapter",
     "HasMany",
     "HasOne",
     "IntegrityError",
     "InterfaceError",
     "InvalidIdentifierError",
+    "LedgerCounts",
+    "LedgerEntry",
+    "ListQueryCollector",
     "LockTimeout",
     "ManyToMany",
     "Max",
@@ -129,15 +164,21 @@ __all__ = [
     "PoolClosed",
     "PoolStats",
     "PoolTimeout",
+    "PostgreSQLAdapter",
     "ProgrammingError",
     "Query",
     "QueryCanceled",
+    "QueryCollector",
     "RecordNotFound",
     "RelationNotLoaded",
+    "RetryPolicy",
+    "SQLBatcher",
     "SerializationFailure",
     "SoftDeleteMixin",
     "StaleObjectError",
+    "StatementState",
     "StatementTimeout",
+    "StatementTooLarge",
     "Sum",
     "TimestampsMixin",
     "Transaction",
@@ -156,6 +197,7 @@ __all__ = [
     "execute_scalar",
     "execute_scalar_async",
     "parse_url",
+    "plan_insert_batches",
     "raw",
     "run_in_transaction",
     "run_in_transaction_async",

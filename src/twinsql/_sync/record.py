@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from twinsql import errors
 from twinsql._sync.database import Database
+from twinsql.core.batching import plan_insert_batches
 from twinsql.core.model.meta import ModelInfo
 from twinsql.core.model.state import (
     hydrate,
@@ -42,6 +43,8 @@ __all__ = [
 
 _IS_ASYNC = False
 M = TypeVar("M")
+# Values per multi-row INSERT of insert_many: well under every backend's packet limit.
+INSERT_MANY_MAX_BYTES = 1_000_000
 
 
 def database_of(model: type[Any], using: Database | None) -> Database:
@@ -267,14 +270,26 @@ def insert_many(
         for f in info.fields
         if not (f in info.generated and all(v[f] is None for v in value_rows))
     )
+    table_sql = db.dialect.quote_identifier(info.table.name)
+    columns = [info.table.column(f) for f in fields]
+    rows_values = [tuple(row[f] for f in fields) for row in value_rows]
+    total = 0
     with db.transaction() as conn:
-        per_statement = max(1, min(1000, conn.max_params // len(fields)))
-        total = 0
-        for start in range(0, len(value_rows), per_statement):
-            chunk = value_rows[start : start + per_statement]
-            sql = compile_insert(info.table, fields, len(chunk), db.dialect)
-            params = [row[f] for row in chunk for f in fields]
-            total += max(conn.execute_non_query(sql, params), 0)
+        # The batcher's planner: multi-row INSERTs under the parameter limit and a byte
+        # budget, built directly in the driver's placeholder style (no re-tokenising of a
+        # statement with thousands of placeholders).
+        plan = plan_insert_batches(
+            table_sql,
+            columns,
+            rows_values,
+            db.dialect,
+            conn.max_params,
+            INSERT_MANY_MAX_BYTES,
+            paramstyle=conn.raw.paramstyle,
+        )
+        for sql, params in plan:
+            result = conn._run((sql, params), sql, None)
+            total += max(result.rowcount, 0)
     for record in records:
         mark_saved(record)
         record.after_create()

@@ -46,7 +46,7 @@ from twinsql.core.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.core.errorcodes import classify_sqlstate
 from twinsql.core.params import ParamStyle
 from twinsql.core.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.drivers.base import ConnectOptions, CopyUnsupported, DriverResult, ErrorInfo
 
 try:
     import asyncpg  # type: ignore[import-untyped]
@@ -101,6 +101,11 @@ def _json_encode(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _text_only(pg_type: Any) -> bool:
+    """Types twinsql gives text codecs (json, jsonb), and arrays of them."""
+    return pg_type.name in ("json", "jsonb", "_json", "_jsonb")
+
+
 def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
     """Classify an asyncpg (or socket) exception; ``None`` when it is neither."""
     if asyncpg is None:
@@ -148,6 +153,8 @@ class AsyncpgConnection:
         self._cache_size = cache_size
         # sql -> (PreparedStatement, column names or None when it returns no rows)
         self._cache: OrderedDict[str, tuple[Any, tuple[str, ...] | None]] = OrderedDict()
+        # (schema, table, columns) -> whether every column has a binary COPY encoder.
+        self._copyable: dict[tuple[str | None, str, tuple[str, ...] | None], bool] = {}
 
     @property
     def in_transaction(self) -> bool:
@@ -215,6 +222,43 @@ class AsyncpgConnection:
             stmt, _ = await self._reprepare(sql, exc)
             await stmt.executemany(seq_of_params)
         return -1  # asyncpg's executemany reports no row counts
+
+    async def copy_rows(
+        self,
+        schema: str | None,
+        table: str,
+        columns: Sequence[str] | None,
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        """COPY ``rows`` into the table with ``copy_records_to_table`` (binary format; see
+        ``drivers.base``). json/jsonb columns use twinsql's text codecs, which binary COPY
+        cannot carry: checked first, from the columns' types, so nothing is sent then."""
+        key = (schema, table, tuple(columns) if columns else None)
+        copyable = self._copyable.get(key)
+        if copyable is None:
+            name = POSTGRESQL.quote_identifier(table)
+            if schema:
+                name = f"{POSTGRESQL.quote_identifier(schema)}.{name}"
+            cols = ", ".join(map(POSTGRESQL.quote_identifier, columns)) if columns else "*"
+            intro = await self._conn.prepare(f"SELECT {cols} FROM {name} LIMIT 0")
+            copyable = not any(
+                _text_only(attribute.type) for attribute in intro.get_attributes()
+            )
+            self._copyable[key] = copyable
+        if not copyable:
+            raise CopyUnsupported(f"a column of {table} has no binary COPY format here")
+        try:
+            status = await self._conn.copy_records_to_table(
+                table, records=rows, columns=list(columns) if columns else None,
+                schema_name=schema,
+            )  # fmt: skip
+        except pgexc.InternalClientError as exc:
+            if "binary format" not in str(exc):
+                raise
+            self._copyable[key] = False
+            raise CopyUnsupported(str(exc), aborted=True) from exc
+        count = _rowcount(status)
+        return count if count >= 0 else len(rows)
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int

@@ -17,6 +17,11 @@ Contract every adapter keeps:
   the exception with the SQL and parameters and chains the native one.
 * ``terminate`` closes the socket at once without any I/O wait: it is what the pool calls on
   a connection whose protocol state is unknown (cancelled or timed out mid-operation).
+
+Optional: a PostgreSQL adapter may implement ``copy_rows(schema, table, columns, rows)`` —
+``COPY table (columns) FROM STDIN`` of positional rows, the names given unquoted (the
+driver quotes them), returning the row count. The batcher uses it for long runs of plain
+INSERTs when present. It raises ``CopyUnsupported`` when COPY cannot carry the columns.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ __all__ = [
     "AsyncDriverConnection",
     "AsyncStream",
     "ConnectOptions",
+    "CopyUnsupported",
     "Driver",
     "DriverConnection",
     "DriverResult",
@@ -46,6 +52,17 @@ T = TypeVar("T")
 # What ``stream`` returns: a generator the caller may close early (``aclose``/``close``).
 AsyncStream = AsyncGenerator[T, None]
 Stream = Generator[T, None, None]
+
+
+class CopyUnsupported(Exception):
+    """Raised by a driver's optional ``copy_rows`` when COPY cannot carry these columns (a
+    type without the wire format it needs). ``aborted`` says the server had already begun
+    the COPY, so the open transaction (or savepoint) is now failed and must be rolled back;
+    otherwise nothing was sent. The caller falls back to INSERT statements."""
+
+    def __init__(self, message: str, *, aborted: bool = False) -> None:
+        super().__init__(message)
+        self.aborted = aborted
 
 
 class ErrorInfo(NamedTuple):

@@ -41,6 +41,7 @@ from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 try:
     import psycopg
     from psycopg import pq
+    from psycopg import sql as pgsql
     from psycopg.types.json import JsonbDumper
 except ImportError:  # pragma: no cover - exercised only without the extra installed
     psycopg = None  # type: ignore[assignment]
@@ -187,6 +188,18 @@ def _columns(result: Any, encoding: str) -> tuple[str, ...] | None:
     return tuple([fname(i).decode(encoding) for i in range(result.nfields)])
 
 
+def _copy_statement(
+    schema: str | None, table: str, columns: Sequence[str] | None
+) -> pgsql.Composed:
+    """``COPY schema.table (columns) FROM STDIN`` with every name quoted by psycopg (text
+    format: the server parses each value by its column type, as it does an INSERT's)."""
+    name = pgsql.Identifier(schema, table) if schema else pgsql.Identifier(table)
+    cols: pgsql.Composable = pgsql.SQL("")
+    if columns:
+        cols = pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
+    return pgsql.SQL("COPY {}{} FROM STDIN").format(name, cols)
+
+
 def _no_result(exc: BaseException) -> bool:
     """psycopg's complaint that a streamed statement returned no rows (DDL, a plain UPDATE):
     the statement ran, and like the other drivers the stream just yields nothing."""
@@ -246,6 +259,21 @@ class PsycopgConnection(_PsycopgBase):
         cursor.executemany(sql, seq_of_params)
         return cursor.rowcount
 
+    def copy_rows(
+        self,
+        schema: str | None,
+        table: str,
+        columns: Sequence[str] | None,
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        """COPY ``rows`` into the table (see ``drivers.base``); returns the row count."""
+        cursor = self._cursor
+        with cursor.copy(_copy_statement(schema, table, columns)) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+
     def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
     ) -> Generator[DriverResult, None, None]:
@@ -304,6 +332,21 @@ class AsyncPsycopgConnection(_PsycopgBase):
         cursor = self._cursor
         await cursor.executemany(sql, seq_of_params)
         return cursor.rowcount
+
+    async def copy_rows(
+        self,
+        schema: str | None,
+        table: str,
+        columns: Sequence[str] | None,
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        """COPY ``rows`` into the table (see ``drivers.base``); returns the row count."""
+        cursor = self._cursor
+        async with cursor.copy(_copy_statement(schema, table, columns)) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                await write_row(row)
+        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
