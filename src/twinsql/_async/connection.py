@@ -19,7 +19,7 @@ from twinsql._compat import UseGuard, monotonic
 from twinsql.core.dialects import Dialect
 from twinsql.core.params import Lexer, ParamStyle, compile_sql
 from twinsql.core.txn import TransactionStack
-from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, DriverResult
+from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, CopyUnsupported, DriverResult
 
 __all__ = ["AsyncConnection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
 
@@ -201,6 +201,47 @@ class AsyncConnection:
                 raise
             finally:
                 self._guard.exit()
+
+    @property
+    def can_copy(self) -> bool:
+        """Whether the driver can COPY rows in (PostgreSQL's fastest bulk path)."""
+        return getattr(self._raw, "copy_rows", None) is not None
+
+    async def copy_rows(
+        self,
+        table: str,
+        columns: Sequence[str] | None,
+        rows: Sequence[Sequence[Any]],
+        *,
+        schema: str | None = None,
+    ) -> int:
+        """``COPY table (columns) FROM STDIN`` of positional rows (names unquoted: the
+        driver quotes them; ``None``: every column); the row count. Raises ``CopyUnsupported`` when COPY cannot carry
+        these columns (then, if its ``aborted`` is set, the transaction has failed)."""
+        sql = f"COPY {table} FROM STDIN"
+        self._check_refusal(sql, None)
+        self._enter(sql)
+        try:
+            if self._settings.echo:
+                self._settings.log(sql, [f"{len(rows)} rows"])
+            count: int = await self._raw.copy_rows(  # type: ignore[attr-defined]
+                schema, table, columns, rows
+            )
+            return count
+        except CopyUnsupported as exc:
+            if exc.aborted:
+                self._stack.statement_failed("COPY failed", self._raw.in_transaction)
+            raise
+        except Exception as exc:
+            error = self._failure(exc, sql, None)
+            if error is None:
+                raise
+            raise error from exc
+        except BaseException:
+            self._interrupted()
+            raise
+        finally:
+            self._guard.exit()
 
     def transaction(
         self, isolation: str | None = None, *, readonly: bool = False

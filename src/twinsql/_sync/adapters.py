@@ -38,7 +38,6 @@ from twinsql.core.dialects import MYSQL_DEFAULT_MAX_PACKET, Dialect, get_dialect
 from twinsql.core.errorcodes import classify_mysql_errno, classify_sqlstate
 from twinsql.core.params import ParamStyle
 from twinsql.core.url import DatabaseURL
-from twinsql.drivers.base import CopyUnsupported
 
 __all__ = [
     "BatchAdapter",
@@ -300,33 +299,10 @@ class DatabaseSession(BatchSession):
         """COPY through the driver, with the same guards as ``Connection._run``: one
         user at a time, refusal inside a failed transaction, errors mapped, and a
         connection interrupted mid-COPY marked broken."""
-        conn = self.conn
         template = unit.run.shape.template
         assert template is not None and template.copy_target is not None
         schema, table, columns = template.copy_target
-        conn._check_refusal(unit.sql, None)
-        conn._enter(unit.sql)
-        try:
-            if conn._settings.echo:
-                conn._settings.log(unit.sql, [f"{unit.count} rows"])
-            count: int = conn.raw.copy_rows(  # type: ignore[attr-defined]
-                schema, table, columns, unit.params
-            )
-            return count
-        except CopyUnsupported as exc:
-            if exc.aborted:
-                conn._stack.statement_failed("COPY failed", conn.raw.in_transaction)
-            raise
-        except Exception as exc:
-            error = conn._failure(exc, unit.sql, None)
-            if error is None:
-                raise
-            raise error from exc
-        except BaseException:
-            conn._interrupted()
-            raise
-        finally:
-            conn._guard.exit()
+        return self.conn.copy_rows(table, columns, unit.params, schema=schema)
 
 
 # --- the seed's named PostgreSQL adapter --------------------------------------------------

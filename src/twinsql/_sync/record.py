@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from twinsql import errors
+from twinsql._sync.connection import Connection
 from twinsql._sync.database import Database
 from twinsql.core.batching import plan_insert_batches
 from twinsql.core.model.meta import ModelInfo
@@ -29,6 +30,7 @@ from twinsql.core.sql.compiler import compile_select
 from twinsql.core.sql.dml import compile_delete, compile_insert, compile_update
 from twinsql.core.sql.expr import Col, Condition
 from twinsql.core.sql.select import Select
+from twinsql.drivers.base import CopyUnsupported
 
 __all__ = [
     "database_of",
@@ -45,6 +47,8 @@ _IS_ASYNC = False
 M = TypeVar("M")
 # Values per multi-row INSERT of insert_many: well under every backend's packet limit.
 INSERT_MANY_MAX_BYTES = 1_000_000
+# From this many rows on, PostgreSQL gets them by COPY (the savepoint around it is cheap).
+COPY_MIN_ROWS = 100
 
 
 def database_of(model: type[Any], using: Database | None) -> Database:
@@ -275,6 +279,11 @@ def insert_many(
     rows_values = [tuple(row[f] for f in fields) for row in value_rows]
     total = 0
     with db.transaction() as conn:
+        if conn.can_copy and len(rows_values) >= COPY_MIN_ROWS:
+            copied = _try_copy(conn, info.table.name, columns, rows_values)
+            if copied is not None:
+                rows_values = []
+                total = copied
         # The batcher's planner: multi-row INSERTs under the parameter limit and a byte
         # budget, built directly in the driver's placeholder style (no re-tokenising of a
         # statement with thousands of placeholders).
@@ -295,6 +304,18 @@ def insert_many(
         record.after_create()
         record.after_save()
     return total if total else len(records)
+
+
+def _try_copy(
+    conn: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+) -> int | None:
+    """COPY the rows in under a savepoint; None when COPY cannot carry these columns (the
+    savepoint undoes a COPY the server had begun, and INSERTs take over)."""
+    try:
+        with conn.transaction():
+            return conn.copy_rows(table, columns, rows)
+    except CopyUnsupported:
+        return None
 
 
 def load(
