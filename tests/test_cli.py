@@ -47,7 +47,7 @@ def test_load_applies_every_statement(
 ) -> None:
     assert main(["load", url, str(script(tmp_path)), "--no-progress"]) == 0
     out, err = capsys.readouterr()
-    assert "7 statements loaded" in out and "applied 7  rejected 0" in out
+    assert "7 statements sent to" in out and "applied 7  rejected 0" in out
     assert err == ""
     assert names(url) == {1: "x", 2: "it's", 3: "/* not a comment */", 4: "100%"}
 

@@ -217,7 +217,7 @@ def _summary(
     def line_of(index: int) -> str:
         return f"line {lines[index]}" if index < len(lines) else "?"
 
-    verb = "planned for" if report.dry_run else "loaded into"
+    verb = "planned for" if report.dry_run else "sent to"
     print(f"{report.submitted} statements {verb} {where} in {seconds:.1f}s "
           f"({report.batches} batches, {report.retries} retries)", file=out)  # fmt: skip
     print(
