@@ -45,8 +45,27 @@ check-generated: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/core tests/tools
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+BENCH_VENV := bench/.venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed-bench
+BENCH_DEPS := "sqlalchemy[asyncio]>=2" tortoise-orm piccolo peewee aiosqlite matplotlib
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -e ".[all]" $(BENCH_DEPS)
+	touch $@
+
+## bench: every workload, 3 repetitions, both servers needed for their tables (~30 min):
+##        bench/RESULTS.md, bench/DETAILS.md, bench/results.png, bench/results.json
+bench: $(BENCH_STAMP)
+	$(BENCH_PY) bench/run.py
+
+## bench-quick: a subset (W1, W2 10k, W5, W6 10k, W9), 1 repetition, in about two minutes;
+##              writes to bench/_work/quick/ so that the committed results stay the full run's
+.PHONY: bench-quick
+bench-quick: $(BENCH_STAMP)
+	$(BENCH_PY) bench/run.py --quick --out bench/_work/quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

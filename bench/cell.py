@@ -1,168 +1,99 @@
-"""Run one benchmark cell — one (library, backend, workload, mode) — and print one JSON line.
+"""Run one benchmark cell — (library, backend, workload, mode[, variant]) — and print one
+JSON line. ``run.py`` starts a fresh process per cell, so no library shares imports,
+caches or a heap with another. By hand, e.g. to profile a cell:
 
-    python bench/cell.py --impl psycopg --url postgresql://postgres@127.0.0.1/test \\
-        --workload w2_10k --variant zip --ops 30 --warmup 3
+    cd bench && .venv/bin/python cell.py --impl twinsql --backend sqlite \\
+        --url sqlite:///_work/bench.db --workload w1
 
-``run.py`` starts a fresh process per cell, so no library shares caches, imports or a heap
-with another. The cell opens its client, runs the warm-up ops, collects garbage, then times
-``ops`` operations with ``time.perf_counter`` (wall) and ``time.process_time`` (CPU of the
-whole client process, worker threads included). Every op's rows are touched (the ``id`` of
-every row is summed, and W0's value is summed) and the sums are checked against the expected
-ones; after timing, one more op's result is checksummed over every value of every row
-(outside the timed region) and compared with the checksum of the generated data. Finally a
-few more ops run under ``cProfile`` to count Python-level function calls per op: a figure
-that, unlike time, does not depend on the machine's load.
+Phases (``measure.py``): reset the write tables (``ops.setup``); open the client; warm
+up; choose the number of operations from the warm-up's speed (``workloads.BUDGET``);
+collect garbage; reset ``pg_stat_statements``; time the operations with ``perf_counter``
+(wall) and ``process_time`` (CPU of the whole process, threads included); read the
+statement counts; check every operation's touch sum; checksum one more operation's
+result; with ``--profile``, run a few more under ``cProfile`` to count Python calls per
+operation; with ``--wire``, open a second client through an in-process counting proxy
+(``proxy.CountingProxy``) and count statements and round trips on the wire; finally check
+the database (``ops.verify``). Output: one JSON line on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import gc
 import json
-import pstats
 import sys
-import time
 from typing import Any
 
-import dataset
-from workloads import IMPLS, WORKLOADS, AsyncClient, Impl, SyncClient
+from config import url_parts, with_port
+from impls import IMPLS
+from measure import Cell, acount_wire, count_wire, run_async, run_sync
+from workloads import WORKLOADS
 
 
-def _profiled_ops(limit: int, ops: int) -> int:
-    """How many ops to run under the call counter (a few, so that it stays cheap)."""
-    return min(ops, 1_000 if limit == 0 else 100 if limit <= 100 else 3)
+def _proxy(a: argparse.Namespace) -> Any:
+    from proxy import CountingProxy
+
+    p = url_parts(a.admin_url)
+    return CountingProxy(a.backend, (str(p["host"]), int(p["port"])))  # type: ignore[call-overload]
 
 
-def _calls(profile: cProfile.Profile, n: int) -> float:
-    stats = pstats.Stats(profile)
-    return float(stats.total_calls) / n  # type: ignore[attr-defined]
-
-
-def _verify(rows: list[dict[str, Any]], limit: int) -> str:
-    if len(rows) != limit:
-        raise AssertionError(f"expected {limit} rows, got {len(rows)}")
-    got = dataset.checksum_dicts(rows)
-    if got != dataset.expected_checksum(limit):
-        raise AssertionError(f"checksum {got} differs from the generated data's")
-    return got
-
-
-def run_sync(
-    impl: Impl, url: str, variant: str, limit: int, ops: int, warmup: int
-) -> dict[str, Any]:
-    client: SyncClient = impl.open_sync(url, variant)
+def _sync(cell: Cell, a: argparse.Namespace) -> None:
+    client = cell.impl.open(a.backend, a.url, cell.w.pool, a.variant)
     try:
-        if limit:
-            sql = dataset.select_sql(limit)
-            fetch = client.fetch_dicts
-
-            def loop(n: int) -> int:
-                acc = 0
-                for _ in range(n):
-                    for row in fetch(sql):
-                        acc += row["id"]
-                return acc
-
-            expected = dataset.expected_id_sum(limit)
-        else:
-            select1 = client.select1
-
-            def loop(n: int) -> int:
-                acc = 0
-                for _ in range(n):
-                    acc += select1()
-                return acc
-
-            expected = 1
-        loop(warmup)
-        gc.collect()
-        w0, c0 = time.perf_counter(), time.process_time()
-        acc = loop(ops)
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        if acc != expected * ops:
-            raise AssertionError(f"touch sum {acc} != {expected * ops}")
-        checksum = _verify(client.fetch_dicts(sql), limit) if limit else "-"
-        n = _profiled_ops(limit, ops)
-        profile = cProfile.Profile()
-        profile.runcall(loop, n)
+        run_sync(cell, client)
     finally:
         client.close()
-    return {"wall_s": wall, "cpu_s": cpu, "checksum": checksum, "calls_per_op": _calls(profile, n)}
+    if a.wire:
+        proxy = _proxy(a)
+        client = cell.impl.open(a.backend, with_port(a.url, proxy.port), cell.w.pool, a.variant)
+        try:
+            count_wire(cell, client, proxy.tally)
+        finally:
+            client.close()
+            proxy.stop()
 
 
-async def run_async(
-    impl: Impl, url: str, variant: str, limit: int, ops: int, warmup: int
-) -> dict[str, Any]:
-    client: AsyncClient = await impl.open_async(url, variant)
+async def _async(cell: Cell, a: argparse.Namespace) -> None:
+    client = await cell.impl.open(a.backend, a.url, cell.w.pool, a.variant)
     try:
-        if limit:
-            sql = dataset.select_sql(limit)
-            fetch = client.fetch_dicts
-
-            async def loop(n: int) -> int:
-                acc = 0
-                for _ in range(n):
-                    for row in await fetch(sql):
-                        acc += row["id"]
-                return acc
-
-            expected = dataset.expected_id_sum(limit)
-        else:
-            select1 = client.select1
-
-            async def loop(n: int) -> int:
-                acc = 0
-                for _ in range(n):
-                    acc += await select1()
-                return acc
-
-            expected = 1
-        await loop(warmup)
-        gc.collect()
-        w0, c0 = time.perf_counter(), time.process_time()
-        acc = await loop(ops)
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        if acc != expected * ops:
-            raise AssertionError(f"touch sum {acc} != {expected * ops}")
-        checksum = _verify(await client.fetch_dicts(sql), limit) if limit else "-"
-        n = _profiled_ops(limit, ops)
-        profile = cProfile.Profile()
-        profile.enable()
-        await loop(n)
-        profile.disable()
+        await run_async(cell, client)
     finally:
         await client.close()
-    return {"wall_s": wall, "cpu_s": cpu, "checksum": checksum, "calls_per_op": _calls(profile, n)}
+    if a.wire:
+        proxy = _proxy(a)
+        url = with_port(a.url, proxy.port)
+        client = await cell.impl.open(a.backend, url, cell.w.pool, a.variant)
+        try:
+            await acount_wire(cell, client, proxy.tally)
+        finally:
+            await client.close()
+            proxy.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impl", required=True, choices=sorted(IMPLS))
-    parser.add_argument("--url", required=True)
+    parser.add_argument("--backend", required=True)
+    parser.add_argument("--url", required=True, help="the library's URL (maybe via the proxy)")
+    parser.add_argument("--admin-url", help="direct URL for setup and checks (default: --url)")
     parser.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
-    parser.add_argument("--variant", default="zip")
-    parser.add_argument("--ops", type=int, required=True)
-    parser.add_argument("--warmup", type=int, default=0)
-    args = parser.parse_args(argv)
-    impl = IMPLS[args.impl]
-    limit = WORKLOADS[args.workload].limit
-    if impl.mode == "sync":
-        result = run_sync(impl, args.url, args.variant, limit, args.ops, args.warmup)
-    else:
-        result = asyncio.run(
-            run_async(impl, args.url, args.variant, limit, args.ops, args.warmup)
-        )
-    result.update(
-        impl=args.impl,
-        mode=impl.mode,
-        workload=args.workload,
-        variant=args.variant,
-        ops=args.ops,
-        wall_us_per_op=result["wall_s"] / args.ops * 1e6,
-        cpu_us_per_op=result["cpu_s"] / args.ops * 1e6,
-    )
+    parser.add_argument("--variant", default="-")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--pgstats", action="store_true", help="count statements (PostgreSQL)")
+    parser.add_argument("--wire", action="store_true", help="count statements on the wire too")
+    parser.add_argument("--profile", action="store_true", help="count Python calls per op")
+    a = parser.parse_args(argv)
+    a.admin_url = a.admin_url or a.url
+    cell = Cell(a)
+    try:
+        if cell.impl.mode == "sync":
+            _sync(cell, a)
+        else:
+            asyncio.run(_async(cell, a))
+        cell.verify()
+        result = cell.out
+    finally:
+        cell.close()
     print(json.dumps(result))
     return 0
 

@@ -1,74 +1,29 @@
-"""Benchmark reporting: machine information, medians, twinsql ÷ raw ratios, RESULTS.md.
+"""From the runs to the comparisons: medians, ratios to the raw baseline, geometric means.
 
-A comparison pairs twinsql's cell with one raw baseline for one workload. When the raw
-library has several ways to build dicts (``workloads`` variants), the one with the lower
-median wall time is the baseline and is named in the tables.
+Per (table, workload) the baseline is the first raw driver of the table that ran the
+workload (async SQLite: sync sqlite3, the floor; aiosqlite where sqlite3 cannot run it, W4),
+in its fastest variant (lowest median wall time per operation). Every library is compared
+with it; twinsql with its fastest variant (named when there are several, W6). Ratios are
+library ÷ baseline per operation — above 1 the library is slower; for throughput
+workloads (W4, W10) it is the inverse of the throughput ratio. ``paired`` is the median of
+the per-repetition ratios of runs made in the same block, less sensitive to load drift.
+
+The geometric mean per library covers W1–W10 without the RTT repeats: first within each
+workload family (W2's five variants count once), then across the families; for a peer
+that lacks some cells, twinsql's mean over the same cells is given beside it.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
-import platform
-import re
-import sqlite3
+import json
+import math
 import statistics
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from impls import IMPLS
 from workloads import WORKLOADS
-
-_DISTS = ("psycopg", "psycopg-binary", "asyncpg", "PyMySQL", "asyncmy", "aiosqlite", "pydantic")
-_BACKEND_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB"}
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git(*args: str) -> str:
-    try:
-        out = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=10,
-            cwd=Path(__file__).resolve().parent,
-        )  # fmt: skip
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def machine_info() -> dict[str, Any]:
-    versions: dict[str, str | None] = {}
-    for dist in ("twinsql", *_DISTS):
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            versions[dist] = None
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "python_implementation": platform.python_implementation(),
-        "sqlite_library": sqlite3.sqlite_version,
-        "versions": versions,
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "loadavg_start": os.getloadavg(),
-    }
 
 
 def stats(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -77,218 +32,145 @@ def stats(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for key in ("wall_us_per_op", "cpu_us_per_op"):
         values = [r[key] for r in ok]
         if values:
-            out[key] = {
-                "median": statistics.median(values), "min": min(values), "max": max(values),
-            }  # fmt: skip
-    calls = [r["calls_per_op"] for r in ok if "calls_per_op" in r]
-    if calls:
-        out["calls_per_op"] = statistics.median(calls)
-    out["checksums"] = sorted({r["checksum"] for r in ok})
+            out[key] = {"median": statistics.median(values), "min": min(values),
+                        "max": max(values)}  # fmt: skip
+    for key in ("calls_per_op", "statements_per_op", "ops"):
+        values = [r[key] for r in ok if key in r]
+        if values:
+            out[key] = statistics.median(values)
+    for key in ("statements", "wire", "checksum"):
+        found = [r[key] for r in ok if r.get(key)]
+        if found:
+            out[key] = found[0]
     return out
 
 
-def compare(
-    groups: Sequence[tuple[str, str, str, str]],
-    cells: dict[str, dict[str, Sequence[Any]]],
-    runs: dict[str, dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """One entry per (group, workload, baseline library) with medians and ratios."""
-    out = []
-    for key, backend, mode, driver in groups:
-        for workload, group_cells in cells[key].items():
-            tw_cell, *raw_cells = group_cells
-            tw = stats(runs.get(tw_cell.key, {}).get("runs", []))
-            by_lib: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-            for cell in raw_cells:
-                by_lib.setdefault(cell.impl, []).append(
-                    (cell.variant, stats(runs.get(cell.key, {}).get("runs", [])))
-                )
-            for lib, variants in by_lib.items():
-                measured = [(v, s) for v, s in variants if "wall_us_per_op" in s]
-                entry: dict[str, Any] = {
-                    "group": key, "backend": backend, "mode": mode, "driver": driver,
-                    "workload": workload, "baseline": lib, "twinsql": tw,
-                    "variants": {v: s for v, s in variants},
-                }  # fmt: skip
-                if measured and "wall_us_per_op" in tw:
-                    # The baseline variant is the one with the lower median CPU per op (the
-                    # figure least disturbed by other tenants of the machine).
-                    variant, raw = min(measured, key=lambda vs: vs[1]["cpu_us_per_op"]["median"])
-                    raw_key = next(
-                        c.key for c in raw_cells if (c.impl, c.variant) == (lib, variant)
-                    )
-                    entry.update(
-                        baseline_variant=variant,
-                        raw=raw,
-                        ratio_wall=tw["wall_us_per_op"]["median"]
-                        / raw["wall_us_per_op"]["median"],
-                        ratio_cpu=tw["cpu_us_per_op"]["median"] / raw["cpu_us_per_op"]["median"],
-                        paired=_paired(runs[tw_cell.key]["runs"], runs[raw_key]["runs"]),
-                        checksums_match=tw["checksums"] == raw["checksums"],
-                    )
-                out.append(entry)
+def _wall(s: dict[str, Any]) -> float:
+    return float(s["wall_us_per_op"]["median"]) if "wall_us_per_op" in s else math.inf
+
+
+def _paired(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> float | None:
+    pairs = [x["wall_us_per_op"] / y["wall_us_per_op"] for x, y in zip(a, b)
+             if "error" not in x and "error" not in y]  # fmt: skip
+    return statistics.median(pairs) if pairs else None
+
+
+def _ratio(lib: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    if "wall_us_per_op" not in lib or "wall_us_per_op" not in base:
+        return {}
+    return {
+        "wall": lib["wall_us_per_op"]["median"] / base["wall_us_per_op"]["median"],
+        "cpu": lib["cpu_us_per_op"]["median"] / base["cpu_us_per_op"]["median"],
+    }
+
+
+def compare(group: dict[str, Any], cells: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per workload of one table: the baseline and every library's figures and ratios."""
+    out: dict[str, Any] = {}
+    for workload, keys in group["blocks"].items():
+        by_impl: dict[str, list[tuple[str, dict[str, Any], list[Any]]]] = {}
+        for key in keys:
+            impl_name, _, _, variant_name = key.split("|")
+            missing = {"cell": {"impl": impl_name, "variant": variant_name}, "runs": []}
+            entry = cells.get(key, missing)
+            runs = entry["runs"]
+            by_impl.setdefault(entry["cell"]["impl"], []).append(
+                (entry["cell"]["variant"], stats(runs), runs))
+        best = {impl: min(vs, key=lambda v: _wall(v[1])) for impl, vs in by_impl.items()}
+        base_impl = next((b for b in group["baselines"] if b in best
+                          and "wall_us_per_op" in best[b][1]), None)  # fmt: skip
+        row: dict[str, Any] = {"baseline": base_impl, "libs": {}, "variants": {}}
+        if base_impl is not None:
+            row["baseline_variant"], row["base"], base_runs = best[base_impl]
+        for impl, (variant, s, runs) in best.items():
+            lib: dict[str, Any] = {"variant": variant, "stats": s}
+            if base_impl is not None:
+                lib["ratio"] = _ratio(s, row["base"])
+                lib["paired"] = _paired(runs, base_runs)
+                extra = [b for b in group["baselines"][1:] if b in best and b != base_impl]
+                for other in extra:
+                    lib[f"ratio_{other}"] = _ratio(s, best[other][1])
+            row["libs"][impl] = lib
+            row["variants"][impl] = {v: st for v, st, _ in by_impl[impl]}
+        out[workload] = row
     return out
 
 
-def _paired(
-    tw_runs: Sequence[dict[str, Any]], raw_runs: Sequence[dict[str, Any]]
-) -> dict[str, Any]:
-    """Median of the per-repetition ratios: run i of twinsql ran next to run i of the raw
-    cell (same block of the same repetition), so machine drift affects both alike."""
-    pairs = [(t, r) for t, r in zip(tw_runs, raw_runs) if "error" not in t and "error" not in r]
-    out: dict[str, Any] = {"n": len(pairs)}
-    for key, name in (("wall_us_per_op", "wall"), ("cpu_us_per_op", "cpu")):
-        if pairs:
-            out[name] = statistics.median(t[key] / r[key] for t, r in pairs)
-    return out
+def gmean(values: Sequence[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.1f}" if x < 1000 else f"{x:,.0f}"
+def geomeans(comparison: dict[str, Any], impls: Sequence[str], key: str = "ratio",
+             rtt: bool = False) -> dict[str, Any]:
+    """Per library: geometric mean of the ratios over W1–W10 (family-weighted); for a
+    library measured on fewer workloads than twinsql, twinsql's mean over the same ones."""
+    twinsql = next((i for i in impls if IMPLS[i].kind == "twinsql"), None)
 
-
-def _ratio(entry: dict[str, Any], key: str) -> str:
-    return f"{entry[key]:.2f}×" if key in entry else "n/a"
-
-
-def _baseline_name(e: dict[str, Any]) -> str:
-    name = str(e["baseline"])
-    if e["mode"] == "async" and name in ("sqlite3", "psycopg", "pymysql"):
-        name += " (sync)"
-    return name
-
-
-def summary_table(comparisons: Sequence[dict[str, Any]]) -> str:
-    workloads = list(dict.fromkeys(e["workload"] for e in comparisons))
-    head = "| backend | mode | twinsql on | baseline | " + " | ".join(
-        f"{WORKLOADS[w].title} wall | CPU" for w in workloads
-    )
-    lines = [head + " |", "|" + "---|" * (4 + 2 * len(workloads))]
-    rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for e in comparisons:
-        rows.setdefault((e["group"], e["baseline"]), {})[e["workload"]] = e
-    for (_group, _lib), per_w in rows.items():
-        first = next(iter(per_w.values()))
-        cells = []
-        for w in workloads:
-            e = per_w.get(w, {})
-            cells += [_ratio(e, "ratio_wall"), _ratio(e, "ratio_cpu")]
-        lines.append(
-            f"| {_BACKEND_TITLES[first['backend']]} | {first['mode']} | {first['driver']} | "
-            f"{_baseline_name(first)} | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines)
-
-
-def _detail(entries: Sequence[dict[str, Any]]) -> list[str]:
-    """Per workload: twinsql's line, then one line per baseline with twinsql ÷ it."""
-    lines = [
-        "| workload | library | wall µs/op: median (min–max) | CPU µs/op | Python calls/op | "
-        "twinsql ÷ this, wall | CPU | paired wall / CPU |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    by_workload: dict[str, list[dict[str, Any]]] = {}
-    for e in entries:
-        by_workload.setdefault(e["workload"], []).append(e)
-    for workload, group in by_workload.items():
-        title = WORKLOADS[workload].title
-        tw = group[0]["twinsql"]
-        if "wall_us_per_op" in tw:
-            lines.append(
-                f"| {title} | **twinsql** | {_span(tw['wall_us_per_op'])} | "
-                f"{_fmt(tw['cpu_us_per_op']['median'])} | {_calls(tw)} | | | |"
-            )
-        errors = [("twinsql", err) for err in tw.get("errors", [])]
-        for e in group:
-            errors += [
-                (f"{e['baseline']} [{v}]", err)
-                for v, s in e["variants"].items()
-                for err in s.get("errors", [])
-            ]
-            if "raw" not in e:
+    def values(impl: str, only: set[str] | None = None) -> dict[str, list[float]]:
+        fam: dict[str, list[float]] = {}
+        for workload, row in comparison.items():
+            w = WORKLOADS[workload]
+            if w.family == "W0" or w.rtt != rtt or (only is not None and workload not in only):
                 continue
-            raw, variant = e["raw"], e["baseline_variant"]
-            label = _baseline_name(e)
-            if variant != "zip" and workload != "w0":
-                label += f" [{variant}]"
-            lines.append(
-                f"| {title} | {label} | {_span(raw['wall_us_per_op'])} | "
-                f"{_fmt(raw['cpu_us_per_op']['median'])} | {_calls(raw)} | "
-                f"**{_ratio(e, 'ratio_wall')}** | "
-                f"**{_ratio(e, 'ratio_cpu')}** | {_ratio(e['paired'], 'wall')} / "
-                f"{_ratio(e['paired'], 'cpu')} |"
-            )
-        for who in dict.fromkeys(w for w, _ in errors):
-            messages = [m for w, m in errors if w == who]
-            lines.append(
-                f"| {title} | {who}: {len(messages)} failed run(s) | {messages[0]} | | | | | |"
-            )
-    return lines
+            value = row["libs"].get(impl, {}).get(key, {}).get("wall")
+            if value is not None:
+                fam.setdefault(w.family, []).append(value)
+        return fam
+
+    def mean(fam: dict[str, list[float]]) -> float:
+        return gmean([gmean(v) for v in fam.values()])
+
+    def measured(impl: str) -> set[str]:
+        return {w for w, row in comparison.items()
+                if WORKLOADS[w].family != "W0" and WORKLOADS[w].rtt == rtt
+                and row["libs"].get(impl, {}).get(key, {}).get("wall") is not None}  # fmt: skip
+
+    out: dict[str, Any] = {}
+    tw_cells = measured(twinsql) if twinsql else set()
+    for impl in impls:
+        fam = values(impl)
+        if not fam:
+            continue
+        out[impl] = {"wall": mean(fam), "families": sorted(fam, key=lambda f: int(f[1:])),
+                     "cells": sum(len(v) for v in fam.values())}  # fmt: skip
+        cells = measured(impl)
+        if twinsql and impl != twinsql and cells != tw_cells:
+            same = values(twinsql, cells)
+            if same and set(same) == set(fam):
+                out[impl]["twinsql_same_cells"] = mean(same)
+    return out
 
 
-def _calls(s: dict[str, Any]) -> str:
-    return f"{s['calls_per_op']:,.0f}" if "calls_per_op" in s else "–"
+def build(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every table with its comparisons and geometric means (the means are also stored in
+    results.json; the rest is recomputed from the runs by ``--report-only``)."""
+    tables = []
+    for group in results["groups"]:
+        if not group["blocks"]:
+            continue
+        comparison = compare(group, results["cells"])
+        impls = [group["twinsql"], *group["baselines"][1:], *group["peers"]]
+        table = {"group": group, "rows": comparison, "geomean": geomeans(comparison, impls),
+                 "geomean_rtt": geomeans(comparison, impls, rtt=True)}  # fmt: skip
+        for other in group["baselines"][1:]:
+            table[f"geomean_{other}"] = geomeans(comparison, impls, key=f"ratio_{other}")
+        tables.append(table)
+    return tables
 
 
-def _span(s: dict[str, float]) -> str:
-    return f"{_fmt(s['median'])} ({_fmt(s['min'])}–{_fmt(s['max'])})"
+def write(results: dict[str, Any], out: Path) -> None:
+    """results.json (the runs, with the geometric means), RESULTS.md, DETAILS.md and
+    results.png."""
+    import chart
+    import markdown
+    import pages
 
-
-def markdown(results: dict[str, Any]) -> str:
-    meta, config = results["meta"], results["config"]
-    v = meta["versions"]
-    servers = "; ".join(
-        f"{b}: {s['server'].split(' on ')[0] if s.get('ok') else 'unavailable'}"
-        for b, s in results["backends"].items()
-    )
-    ops = ", ".join(f"{WORKLOADS[w].title}: {n} ops" for w, n in config["ops"].items())
-    out = [
-        "# twinsql benchmark results",
-        "",
-        "Re-run: `.venv/bin/python bench/run.py` (add `--quick` for 3 repetitions, "
-        "`--backends sqlite` for a subset). Method and fairness rules: "
-        "[README.md](README.md). Raw figures: [results.json](results.json).",
-        "",
-        f"* Run: {meta['started']} → {meta['finished']}, "
-        f"{'quick, ' if config['quick'] else ''}{config['reps']} repetitions per cell "
-        f"(medians), one fresh process per cell, interleaved order. {ops}.",
-        f"* Machine: {meta['cpu_model']}, {meta['cpu_count']} CPUs, {meta['platform']}, "
-        f"{meta['python_implementation']} {meta['python']}; load average "
-        f"{meta['loadavg_start'][0]:.2f} at start, {meta['loadavg_end'][0]:.2f} at end "
-        "(shared and noisy: read the ratios, not the absolute µs).",
-        f"* Servers: {servers}. twinsql {v['twinsql']} at commit {meta['git_commit']}"
-        f"{' (uncommitted changes)' if meta['git_dirty'] else ''}; psycopg {v['psycopg']}, "
-        f"asyncpg {v['asyncpg']}, PyMySQL {v['PyMySQL']}, asyncmy {v['asyncmy']}, "
-        f"aiosqlite {v['aiosqlite']}, SQLite library {meta['sqlite_library']}.",
-        "",
-        "## twinsql ÷ raw (median wall and client CPU per op; below 1.00× twinsql is faster)",
-        "",
-        summary_table(results["comparisons"]),
-        "",
-        "Targets (docs `performance.md`): W2 → dicts goal ≤ 1.15×, good ≤ 1.5×; sync API "
-        "≥ 0.8× raw throughput (≤ 1.25×); async SQLite per call ≤ 2× sync sqlite3 (aiosqlite "
-        "is expected at 12–28×). The raw baseline for W2 is the faster of the driver's "
-        "dict-building variants in this run by median CPU (named in brackets below when it is "
-        "not `dict(zip())`). The detail tables also give the *paired* ratio: the median of "
-        "the per-repetition ratios of runs made next to each other, which is less sensitive "
-        "to load drift; when it disagrees much with the ratio of medians, the figure is "
-        "noise-limited. *Python calls/op* (function calls counted by `cProfile` over a few "
-        "extra ops, coroutine resumptions included) does not depend on the load: it shows "
-        "how much Python each library runs per operation.",
-    ]
-    for b, s in results["backends"].items():
-        if not s.get("ok"):
-            out += ["", f"**{b} not measured**: {s['error']}"]
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for e in results["comparisons"]:
-        groups.setdefault(e["group"], []).append(e)
-    for entries in groups.values():
-        first = entries[0]
-        out += [
-            "",
-            f"## {_BACKEND_TITLES[first['backend']]} — {first['mode']} "
-            f"(twinsql on {first['driver']})",
-            "",
-            *_detail(entries),
-        ]
-    return "\n".join(out) + "\n"
+    tables = build(results)
+    results.pop("tables", None)  # older files stored every comparison: derived, recomputed
+    results["geomeans"] = {t["group"]["key"]: {"W1-W10": t["geomean"], "rtt": t["geomean_rtt"]}
+                           for t in tables}  # fmt: skip
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    (out / "RESULTS.md").write_text(pages.results_md(results, tables))
+    (out / "DETAILS.md").write_text(pages.details_md(results, tables))
+    chart.draw(results, tables, out / "results.png")
+    print(markdown.summary(tables), flush=True)

@@ -1,400 +1,89 @@
-"""Workload definitions per library: one small client class per (library, mode).
+"""The workloads W0–W10 of the performance reference: sizes, modes, and the quick subset.
 
-Every client exposes the same two operations, so the timing loop in ``cell.py`` is the same
-code for all of them:
-
-* ``select1()`` — W0: run ``SELECT 1`` and return the value (one round trip).
-* ``fetch_dicts(sql)`` — W2: run the query and return every row as a dict in column order.
-
-Raw clients hold one driver connection (and, where the driver has one, one reused cursor)
-for the whole cell, in autocommit mode as twinsql's connections are, with the driver's
-default statement preparation. twinsql clients use ``pool_size=1, max_overflow=0``, so each
-call checks the single connection out of the pool and back in, as an application would.
-
-Raw W2 has up to two *variants* (how rows become dicts); ``run.py`` measures both and
-compares twinsql with the faster one:
-
-* ``zip``: the driver's default tuple rows + ``dict(zip(columns, row))``.
-* ``factory``: the driver's own dict rows — psycopg ``dict_row``, PyMySQL/asyncmy
-  ``DictCursor``, asyncpg ``dict(record)``; sqlite3/aiosqlite have no dict factory, so
-  there it is the C ``sqlite3.Row`` factory + ``dict(zip(row.keys(), row))`` (which lets
-  aiosqlite fetch in one thread hop via ``execute_fetchall``).
+One ``Workload`` per measured variant (W2 has five, W4 and W6 two each, …). ``op`` names
+the client method every library implements (``libs/``); ``arg`` is the size it is called
+with. Sequential workloads time a number of operations chosen from the warm-up's speed so
+that a cell's timed loop lasts about ``budget`` seconds (never more operations than the
+reference size, never fewer than ``min_ops``); the count run is recorded, and every
+library's figure is per operation. ``rtt`` workloads run through the 1 ms round-trip
+proxy; ``reset_each`` ones time each operation alone and restore the table in between.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
-
-Row = dict[str, Any]
-
-
-class SyncClient(Protocol):
-    def select1(self) -> Any: ...
-    def fetch_dicts(self, sql: str) -> list[Row]: ...
-    def close(self) -> None: ...
-
-
-class AsyncClient(Protocol):
-    async def select1(self) -> Any: ...
-    async def fetch_dicts(self, sql: str) -> list[Row]: ...
-    async def close(self) -> None: ...
-
-
-def sqlite_path(url: str) -> str:
-    """The file path of a ``sqlite:////abs/path`` or ``sqlite:///rel/path`` URL."""
-    return url.split("sqlite:///", 1)[1]
-
-
-def mysql_kwargs(url: str) -> dict[str, Any]:
-    """PyMySQL/asyncmy connect keywords for a ``mysql://user:pass@host:port/db`` URL."""
-    parts = urlsplit(url)
-    return {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 3306,
-        "user": unquote(parts.username or "root"),
-        "password": unquote(parts.password or ""),
-        "database": parts.path.lstrip("/"),
-        "autocommit": True,
-        "charset": "utf8mb4",
-    }
-
-
-# -- sync raw drivers --------------------------------------------------------------------
-
-
-class Sqlite3Client:
-    """sqlite3, autocommit, one reused cursor."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._conn = sqlite3.connect(sqlite_path(url), isolation_level=None)
-        if variant == "factory":
-            self._conn.row_factory = sqlite3.Row
-        self._cur = self._conn.cursor()
-        self._factory = variant == "factory"
-
-    def select1(self) -> Any:
-        return self._cur.execute("SELECT 1").fetchall()[0][0]
-
-    def fetch_dicts(self, sql: str) -> list[Row]:
-        rows = self._cur.execute(sql).fetchall()
-        if self._factory:
-            if not rows:
-                return []
-            keys = rows[0].keys()
-            return [dict(zip(keys, row)) for row in rows]
-        cols = [d[0] for d in self._cur.description]
-        return [dict(zip(cols, row)) for row in rows]
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class PsycopgClient:
-    """psycopg 3 sync, autocommit, one reused cursor (``dict_row`` for ``factory``)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        import psycopg
-        from psycopg.rows import dict_row
-
-        self._conn = psycopg.connect(url, autocommit=True)
-        self._cur = self._conn.cursor()
-        self._dcur = self._conn.cursor(row_factory=dict_row)
-        self._factory = variant == "factory"
-
-    def select1(self) -> Any:
-        cur = self._cur
-        cur.execute("SELECT 1")
-        return cur.fetchall()[0][0]
-
-    def fetch_dicts(self, sql: str) -> list[Row]:
-        if self._factory:
-            self._dcur.execute(sql)
-            return self._dcur.fetchall()
-        cur = self._cur
-        cur.execute(sql)
-        rows = cur.fetchall()
-        cols = [d.name for d in cur.description or ()]
-        return [dict(zip(cols, row)) for row in rows]
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class PyMySQLClient:
-    """PyMySQL, autocommit, one reused cursor (``DictCursor`` for ``factory``)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        import pymysql
-        import pymysql.cursors
-
-        self._conn = pymysql.connect(**mysql_kwargs(url))
-        self._cur = self._conn.cursor()
-        self._dcur = self._conn.cursor(pymysql.cursors.DictCursor)
-        self._factory = variant == "factory"
-
-    def select1(self) -> Any:
-        cur = self._cur
-        cur.execute("SELECT 1")
-        return cur.fetchall()[0][0]
-
-    def fetch_dicts(self, sql: str) -> list[Row]:
-        if self._factory:
-            self._dcur.execute(sql)
-            return list(self._dcur.fetchall())
-        cur = self._cur
-        cur.execute(sql)
-        rows = cur.fetchall()
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in rows]
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class TwinsqlClient:
-    """twinsql ``Database`` (pool of exactly one connection)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        import twinsql
-
-        self._db = twinsql.connect(url, pool_size=1, max_overflow=0)
-        self._key = next(iter(self._db.execute("SELECT 1")[0]))  # "1" or "?column?"
-
-    def select1(self) -> Any:
-        return self._db.execute("SELECT 1")[0][self._key]
-
-    def fetch_dicts(self, sql: str) -> list[Row]:
-        return self._db.execute(sql)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-# -- async raw drivers -------------------------------------------------------------------
-
-
-class AiosqliteClient:
-    """aiosqlite, autocommit. ``zip``: cursor + description (three thread hops);
-    ``factory``: ``sqlite3.Row`` + ``execute_fetchall`` (one hop)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._path = sqlite_path(url)
-        self._factory = variant == "factory"
-        self._conn: Any = None
-
-    async def open(self) -> None:
-        import aiosqlite
-
-        self._conn = await aiosqlite.connect(self._path, isolation_level=None)
-        if self._factory:
-            self._conn.row_factory = sqlite3.Row
-
-    async def select1(self) -> Any:
-        rows = await self._conn.execute_fetchall("SELECT 1")
-        return rows[0][0]
-
-    async def fetch_dicts(self, sql: str) -> list[Row]:
-        if self._factory:
-            rows = list(await self._conn.execute_fetchall(sql))
-            if not rows:
-                return []
-            keys = rows[0].keys()
-            return [dict(zip(keys, row)) for row in rows]
-        async with self._conn.execute(sql) as cur:
-            rows = await cur.fetchall()
-            cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in rows]
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-
-class AsyncpgClient:
-    """asyncpg, one connection, its default prepared-statement cache.
-    ``zip``: ``dict(zip(keys, record))``; ``factory``: ``dict(record)``."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._url = url
-        self._factory = variant == "factory"
-        self._conn: Any = None
-
-    async def open(self) -> None:
-        import asyncpg  # type: ignore[import-untyped]
-
-        self._conn = await asyncpg.connect(self._url)
-
-    async def select1(self) -> Any:
-        return (await self._conn.fetch("SELECT 1"))[0][0]
-
-    async def fetch_dicts(self, sql: str) -> list[Row]:
-        records = await self._conn.fetch(sql)
-        if self._factory:
-            return [dict(r) for r in records]
-        if not records:
-            return []
-        keys = list(records[0].keys())
-        return [dict(zip(keys, r)) for r in records]
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-
-class AsyncPsycopgClient:
-    """psycopg 3 async, autocommit, one reused cursor (``dict_row`` for ``factory``)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._url = url
-        self._factory = variant == "factory"
-        self._conn: Any = None
-
-    async def open(self) -> None:
-        import psycopg
-        from psycopg.rows import dict_row
-
-        self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
-        self._cur = self._conn.cursor()
-        self._dcur = self._conn.cursor(row_factory=dict_row)
-
-    async def select1(self) -> Any:
-        cur = self._cur
-        await cur.execute("SELECT 1")
-        return (await cur.fetchall())[0][0]
-
-    async def fetch_dicts(self, sql: str) -> list[Row]:
-        if self._factory:
-            await self._dcur.execute(sql)
-            return list(await self._dcur.fetchall())
-        cur = self._cur
-        await cur.execute(sql)
-        rows = await cur.fetchall()
-        cols = [d.name for d in cur.description or ()]
-        return [dict(zip(cols, row)) for row in rows]
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-
-class AsyncmyClient:
-    """asyncmy, autocommit, one reused cursor (``DictCursor`` for ``factory``)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._kwargs = mysql_kwargs(url)
-        self._factory = variant == "factory"
-        self._conn: Any = None
-
-    async def open(self) -> None:
-        import asyncmy
-        from asyncmy.cursors import DictCursor
-
-        self._conn = await asyncmy.connect(**self._kwargs)
-        self._cur = self._conn.cursor()
-        self._dcur = self._conn.cursor(DictCursor)
-
-    async def select1(self) -> Any:
-        cur = self._cur
-        await cur.execute("SELECT 1")
-        return (await cur.fetchall())[0][0]
-
-    async def fetch_dicts(self, sql: str) -> list[Row]:
-        if self._factory:
-            await self._dcur.execute(sql)
-            return list(await self._dcur.fetchall())
-        cur = self._cur
-        await cur.execute(sql)
-        rows = await cur.fetchall()
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in rows]
-
-    async def close(self) -> None:
-        self._conn.close()
-
-
-class AsyncTwinsqlClient:
-    """twinsql ``AsyncDatabase`` (pool of exactly one connection)."""
-
-    def __init__(self, url: str, variant: str) -> None:
-        self._url = url
-        self._db: Any = None
-        self._key = ""
-
-    async def open(self) -> None:
-        import twinsql
-
-        self._db = twinsql.connect_async(self._url, pool_size=1, max_overflow=0)
-        self._key = next(iter((await self._db.execute("SELECT 1"))[0]))
-
-    async def select1(self) -> Any:
-        return (await self._db.execute("SELECT 1"))[0][self._key]
-
-    async def fetch_dicts(self, sql: str) -> list[Row]:
-        result: list[Row] = await self._db.execute(sql)
-        return result
-
-    async def close(self) -> None:
-        await self._db.close()
-
-
-# -- registry ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Impl:
-    """One library in one mode: how to open its client and which W2 variants it has."""
-
-    name: str
-    mode: str  # "sync" | "async"
-    raw: bool
-    variants: tuple[str, ...]
-    factory: Callable[[str, str], Any]
-
-    def open_sync(self, url: str, variant: str) -> SyncClient:
-        client: SyncClient = self.factory(url, variant)
-        return client
-
-    async def open_async(self, url: str, variant: str) -> AsyncClient:
-        client = self.factory(url, variant)
-        opener: Callable[[], Awaitable[None]] = client.open
-        await opener()
-        return client  # type: ignore[no-any-return]
-
-
-IMPLS: dict[str, Impl] = {
-    impl.name: impl
-    for impl in (
-        Impl("sqlite3", "sync", True, ("zip", "factory"), Sqlite3Client),
-        Impl("psycopg", "sync", True, ("zip", "factory"), PsycopgClient),
-        Impl("pymysql", "sync", True, ("zip", "factory"), PyMySQLClient),
-        Impl("twinsql", "sync", False, ("-",), TwinsqlClient),
-        Impl("aiosqlite", "async", True, ("zip", "factory"), AiosqliteClient),
-        Impl("asyncpg", "async", True, ("zip", "factory"), AsyncpgClient),
-        Impl("psycopg-async", "async", True, ("zip", "factory"), AsyncPsycopgClient),
-        Impl("asyncmy", "async", True, ("zip", "factory"), AsyncmyClient),
-        Impl("twinsql-async", "async", False, ("-",), AsyncTwinsqlClient),
-    )
-}
 
 
 @dataclass(frozen=True)
 class Workload:
-    """A workload: ``limit`` rows per op (0 for W0), ops and warm-up ops, full and quick."""
-
     name: str
+    family: str  # "W0" … "W10"
     title: str
-    limit: int
-    ops: int
-    quick_ops: int
+    op: str  # the client method
+    ref: int  # reference number of operations (performance.md)
     warmup: int
+    arg: int = 0  # rows per operation, where that applies
+    min_ops: int = 20
+    modes: tuple[str, ...] = ("sync", "async")
+    backends: tuple[str, ...] = ("sqlite", "postgresql", "mysql")
+    concurrency: int = 0  # W4: concurrent tasks; W10: workers
+    pool: int = 1
+    rtt: bool = False
+    reset_each: bool = False
+    seconds: float = 0.0  # W10: timed duration (quick: a third)
+    peers: bool = True  # False: the connection layer only (W0)
+    dicts: bool = False  # returns dict rows
+    quick: bool = False  # part of --quick
 
+    @property
+    def sequential(self) -> bool:
+        return self.concurrency == 0
+
+
+_SERVERS = ("postgresql", "mysql")
+_PG = ("postgresql",)
 
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
-        Workload("w0", "W0 SELECT 1", 0, 5_000, 5_000, 500),
-        Workload("w2_100", "W2 100 rows → dicts", 100, 1_000, 500, 100),
-        Workload("w2_10k", "W2 10 000 rows → dicts", 10_000, 30, 15, 3),
+        Workload("w0", "W0", "W0 SELECT 1", "select1", 5_000, 300, peers=False),
+        Workload("w1", "W1", "W1 get by PK → object", "get_user", 5_000, 200, quick=True),
+        Workload("w2_100", "W2", "W2 100 rows → objects", "users", 1_000, 30, arg=100),
+        Workload("w2_10k", "W2", "W2 10k rows → objects", "users", 30, 2, arg=10_000,
+                 min_ops=3, quick=True),
+        Workload("w2_wide", "W2", "W2 1000 wide rows → objects", "wide", 100, 3, arg=1_000,
+                 min_ops=3),
+        Workload("w2d_100", "W2", "W2 100 rows → dicts", "user_dicts", 1_000, 30, arg=100,
+                 dicts=True),
+        Workload("w2d_10k", "W2", "W2 10k rows → dicts", "user_dicts", 30, 2, arg=10_000,
+                 min_ops=3, dicts=True),
+        Workload("w3", "W3", "W3 filtered page of 20", "page", 2_000, 100),
+        Workload("w4_100", "W4", "W4 100 tasks, pool of 10", "get_user", 2_000, 200,
+                 modes=("async",), concurrency=100, pool=10, min_ops=500),
+        Workload("w4_1k", "W4", "W4 1000-task burst, pool of 10", "get_user", 10_000, 1_000,
+                 modes=("async",), concurrency=1_000, pool=10, min_ops=2_000),
+        Workload("w5", "W5", "W5 insert returning PK", "insert_item", 1_000, 30, quick=True),
+        Workload("w6_10k", "W6", "W6 bulk insert 10k rows", "bulk_insert", 3, 1, arg=10_000,
+                 min_ops=3, reset_each=True, quick=True),
+        Workload("w6_100k", "W6", "W6 bulk insert 100k rows", "bulk_insert", 1, 0,
+                 arg=100_000, min_ops=1, reset_each=True, backends=_PG),
+        Workload("w7", "W7", "W7 read-modify-save by PK", "rms", 1_000, 30),
+        Workload("w7_bulk", "W7", "W7 bulk update 10k rows", "bulk_update", 20, 2,
+                 arg=10_000, min_ops=5),
+        Workload("w8", "W8", "W8 delete by PK", "delete_item", 1_000, 30),
+        Workload("w9", "W9", "W9 100 users + their 1000 posts", "users_with_posts", 200, 5,
+                 arg=100, min_ops=10, quick=True),
+        Workload("w10", "W10", "W10 transfer transaction, 10 workers", "transfer", 0, 0,
+                 backends=_SERVERS, concurrency=10, pool=10, seconds=1.5),
+        Workload("w1_rtt", "W1", "W1 get by PK, 1 ms RTT", "get_user", 500, 20, rtt=True,
+                 backends=_PG, min_ops=50),
+        Workload("w4_rtt", "W4", "W4 100 tasks, pool of 10, 1 ms RTT", "get_user", 2_000, 200,
+                 modes=("async",), concurrency=100, pool=10, rtt=True, backends=_PG,
+                 min_ops=500),
+        Workload("w9_rtt", "W9", "W9 eager load, 1 ms RTT", "users_with_posts", 100, 3,
+                 arg=100, rtt=True, backends=_PG, min_ops=10),
     )
-}
+}  # fmt: skip
+
+# The cells' time budget for a sequential timed loop, seconds (full, quick).
+BUDGET = {False: 0.2, True: 0.12}
