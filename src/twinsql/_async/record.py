@@ -138,7 +138,10 @@ async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     fields = tuple(values)
     dialect = db.dialect
     returning = tuple(f for f in info.generated if f not in values)
-    use_returning = bool(returning) and dialect.capabilities.returning_insert
+    # RETURNING only when it brings back more than the key: SQLite reports a new integer
+    # key as lastrowid for free, and its RETURNING costs a third more per insert.
+    key_only = returning == (info.primary_key,) and dialect.name == "sqlite"
+    use_returning = bool(returning) and dialect.capabilities.returning_insert and not key_only
     key = (dialect.name, "insert:" + ",".join(fields) + (":r" if use_returning else ""))
     sql = info.sql_cache.get(key)
     if sql is None:
@@ -181,7 +184,16 @@ async def _update(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
         current = getattr(record, version)
         where = where & (Col(version, table=info.table) == current)
         assignments[version] = current + 1
-    sql, params = compile_update(info.table, assignments, where, db.dialect)
+    key = (db.dialect.name, "update:" + ",".join(assignments) + (":v" if version else ""))
+    sql = info.sql_cache.get(key)
+    if sql is None:
+        sql, params = compile_update(info.table, assignments, where, db.dialect)
+        info.sql_cache[key] = sql
+    else:
+        # Same shape, same text: the values in SET order, then the key (and the version).
+        params = [*assignments.values(), getattr(record, info.primary_key)]
+        if version is not None:
+            params.append(current)
     count = await db.execute_non_query(sql, params)
     if version is not None:
         if count == 0:

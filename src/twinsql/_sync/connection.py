@@ -50,13 +50,13 @@ def as_dicts(result: DriverResult) -> list[Row]:
     columns = result.columns
     if columns is None:
         return []
-    return [dict(zip(columns, row, strict=False)) for row in result.rows]
+    return [dict(zip(columns, row)) for row in result.rows]
 
 
 def first_dict(result: DriverResult) -> Row | None:
     if result.columns is None or not result.rows:
         return None
-    return dict(zip(result.columns, result.rows[0], strict=False))
+    return dict(zip(result.columns, result.rows[0]))
 
 
 def first_value(result: DriverResult) -> Any:
@@ -183,7 +183,7 @@ class Connection:
                 columns = chunk.columns
                 assert columns is not None
                 for row in chunk.rows:
-                    yield dict(zip(columns, row, strict=False))
+                    yield dict(zip(columns, row))
             completed = True
         except Exception as exc:
             error = self._failure(exc, sql, params)

@@ -65,6 +65,14 @@ _SSL_ALIASES = {"true": "require", "false": "disable"}
 _libpq_keywords: frozenset[str] | None = None
 
 
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _is_control(sql: str) -> bool:
+    """The shell's transaction-control statements (generated text, upper case)."""
+    return sql[:1] in "BCRS" and sql.startswith(_CONTROL)
+
+
 def _keywords() -> frozenset[str]:
     global _libpq_keywords
     if _libpq_keywords is None:
@@ -248,7 +256,9 @@ class PsycopgConnection(_PsycopgBase):
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
         # No parameters: None, so psycopg skips scanning the text for placeholders.
-        cursor.execute(sql, params or None)
+        # Transaction control is never prepared: a prepared BEGIN/COMMIT disappears from
+        # pg_stat_statements, hiding the transactions from monitoring.
+        cursor.execute(sql, params or None, prepare=False if _is_control(sql) else None)
         columns = _columns(cursor.pgresult, self._encoding)
         if columns is None:
             return DriverResult(None, [], cursor.rowcount)
@@ -322,7 +332,7 @@ class AsyncPsycopgConnection(_PsycopgBase):
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
-        await cursor.execute(sql, params or None)
+        await cursor.execute(sql, params or None, prepare=False if _is_control(sql) else None)
         columns = _columns(cursor.pgresult, self._encoding)
         if columns is None:
             return DriverResult(None, [], cursor.rowcount)

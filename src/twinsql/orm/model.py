@@ -106,6 +106,12 @@ class Model(pydantic.BaseModel):
         for relation in relations.values():
             relation.attach(cls)
 
+    def __init__(self, /, **data: Any) -> None:
+        super().__init__(**data)
+        # A new record: the slot is set so reading it never falls into pydantic's slow
+        # attribute path (None means "not persisted yet").
+        _set(self, "_tw_state", None)
+
     def __setattr__(self, name: str, value: Any) -> None:
         info = type(self).__twinsql__
         if name in info.field_set:
