@@ -216,8 +216,9 @@ class AsyncConnection:
         schema: str | None = None,
     ) -> int:
         """``COPY table (columns) FROM STDIN`` of positional rows (names unquoted: the
-        driver quotes them; ``None``: every column); the row count. Raises ``CopyUnsupported`` when COPY cannot carry
-        these columns (then, if its ``aborted`` is set, the transaction has failed)."""
+        driver quotes them; ``None``: every column); the row count. Raises
+        ``CopyUnsupported`` when COPY cannot carry these columns (then, if its ``aborted``
+        is set, the transaction has failed)."""
         sql = f"COPY {table} FROM STDIN"
         self._check_refusal(sql, None)
         self._enter(sql)
