@@ -169,7 +169,10 @@ def write(results: dict[str, Any], out: Path) -> None:
     results.pop("tables", None)  # older files stored every comparison: derived, recomputed
     results["geomeans"] = {t["group"]["key"]: {"W1-W10": t["geomean"], "rtt": t["geomean_rtt"]}
                            for t in tables}  # fmt: skip
-    (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    text = json.dumps(results, indent=1, default=str) + "\n"
+    # Record paths relative to the repository, never this machine's absolute ones.
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    (out / "results.json").write_text(text.replace(root, ""))
     (out / "RESULTS.md").write_text(pages.results_md(results, tables))
     (out / "DETAILS.md").write_text(pages.details_md(results, tables))
     chart.draw(results, tables, out / "results.png")
