@@ -74,3 +74,20 @@ async def test_hooks_run_without_io(orm_db: twinsql.AsyncDatabase) -> None:
     assert user.name == "padded"
     await user.async_delete()
     assert calls == ["before_save", "after_save", "before_delete"]
+
+
+async def test_bulk_inserts_fill_owned_values(orm_db: twinsql.AsyncDatabase) -> None:
+    """insert_many and upserts set what save() sets: timestamps and the first version."""
+    await Account.async_insert_many([{"owner": "bulk", "balance": decimal.Decimal("1.00")}])
+    await Account.query().on_conflict("id").do_nothing().async_insert_many(
+        [{"owner": "upsert", "balance": decimal.Decimal("2.00")}]
+    )
+    for account in await Account.query().order_by("id").async_all():
+        assert account.version == 1
+        account.balance += 1
+        await account.async_save()  # the version check works on bulk-inserted rows
+        assert account.version == 2
+    await Post.async_insert_many([{"title": "bulk"}])
+    await Post.query().on_conflict("id").do_nothing().async_insert_many([{"title": "up"}])
+    posts = await Post.query().async_all()
+    assert len(posts) == 2 and all(p.created_at is not None for p in posts)

@@ -90,3 +90,20 @@ async def test_many_to_many(orm_db: twinsql.AsyncDatabase) -> None:
     posts = await Post.query().with_("tags").order_by("id").async_all()
     assert sorted(t.name for t in posts[0].tags) == ["a", "b"]
     assert posts[1].tags == [] and posts[1].id == other.id
+
+
+async def test_in_lists_are_chunked_under_the_parameter_limit(
+    url: str, orm_db: twinsql.AsyncDatabase, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A key list longer than the limit is split: here 2 keys per IN list."""
+    import twinsql._async.loading as loading
+
+    await seed()
+    monkeypatch.setattr(loading, "in_list_size", lambda max_params: 2)
+    async with twinsql.connect_async(url, echo=True) as db:
+        with caplog.at_level(logging.INFO, logger="twinsql.sql"):
+            users = await User.query().with_("orders").order_by("id").async_all(using=db)
+        # 1 for the users, then 4 users' keys in IN lists of 2: 2 more.
+        assert len(statements(caplog)) == 3, statements(caplog)
+    assert sum(len(u.orders) for u in users) == await Order.query().async_count()

@@ -74,3 +74,20 @@ def test_hooks_run_without_io(orm_db: twinsql.Database) -> None:
     assert user.name == "padded"
     user.delete()
     assert calls == ["before_save", "after_save", "before_delete"]
+
+
+def test_bulk_inserts_fill_owned_values(orm_db: twinsql.Database) -> None:
+    """insert_many and upserts set what save() sets: timestamps and the first version."""
+    Account.insert_many([{"owner": "bulk", "balance": decimal.Decimal("1.00")}])
+    Account.query().on_conflict("id").do_nothing().insert_many(
+        [{"owner": "upsert", "balance": decimal.Decimal("2.00")}]
+    )
+    for account in Account.query().order_by("id").all():
+        assert account.version == 1
+        account.balance += 1
+        account.save()  # the version check works on bulk-inserted rows
+        assert account.version == 2
+    Post.insert_many([{"title": "bulk"}])
+    Post.query().on_conflict("id").do_nothing().insert_many([{"title": "up"}])
+    posts = Post.query().all()
+    assert len(posts) == 2 and all(p.created_at is not None for p in posts)

@@ -90,3 +90,20 @@ def test_many_to_many(orm_db: twinsql.Database) -> None:
     posts = Post.query().with_("tags").order_by("id").all()
     assert sorted(t.name for t in posts[0].tags) == ["a", "b"]
     assert posts[1].tags == [] and posts[1].id == other.id
+
+
+def test_in_lists_are_chunked_under_the_parameter_limit(
+    url: str, orm_db: twinsql.Database, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A key list longer than the limit is split: here 2 keys per IN list."""
+    import twinsql._sync.loading as loading
+
+    seed()
+    monkeypatch.setattr(loading, "in_list_size", lambda max_params: 2)
+    with twinsql.connect(url, echo=True) as db:
+        with caplog.at_level(logging.INFO, logger="twinsql.sql"):
+            users = User.query().with_("orders").order_by("id").all(using=db)
+        # 1 for the users, then 4 users' keys in IN lists of 2: 2 more.
+        assert len(statements(caplog)) == 3, statements(caplog)
+    assert sum(len(u.orders) for u in users) == Order.query().count()

@@ -12,21 +12,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import twinsql
-from tests import support
-from tests.conftest import require_server
 from twinsql import AsyncSQLBatcher
-
-
-@pytest.fixture(params=support.backends(is_async=True))
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    require_server(request.param)
-    return support.url_for(request.param, str(tmp_path / "test.db"))
 
 
 @pytest.fixture

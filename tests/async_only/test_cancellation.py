@@ -12,21 +12,10 @@ import asyncio
 import random
 import threading
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 import twinsql
-from tests import support
-from tests.conftest import require_server
-
-BACKENDS = support.backends(is_async=True)
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    require_server(request.param)
-    return support.url_for(request.param, str(tmp_path / "test.db"))
 
 
 @pytest.fixture

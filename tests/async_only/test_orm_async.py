@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 import twinsql
-from tests import support
-from tests.conftest import require_server
 from tests.orm_models import ALL_MODELS, Order, OrmBase, User
 
 
-@pytest.fixture(params=support.backends(is_async=True))
-async def orm_db(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[twinsql.AsyncDatabase]:
-    require_server(request.param)
-    url = support.url_for(request.param, str(tmp_path / "test.db"))
+@pytest.fixture
+async def orm_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
     db = twinsql.connect_async(url, pool_size=4)
     try:
         await twinsql.drop_all_async(db, ALL_MODELS)

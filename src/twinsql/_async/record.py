@@ -123,13 +123,48 @@ async def async_save(record: Any, *, using: AsyncDatabase | None = None) -> None
     record.after_save()
 
 
-async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
-    now = _now()
+def fill_on_insert(info: ModelInfo, record: Any, now: datetime.datetime) -> None:
+    """The values the ORM owns on a new record: timestamps and the first version."""
     for role in (info.created_field, info.updated_field):
         if role is not None and getattr(record, role) is None:
             record.__dict__[role] = now
     if info.version_field is not None and getattr(record, info.version_field) is None:
         record.__dict__[info.version_field] = 1
+
+
+def bulk_values(
+    model: type[Any], rows: Iterable[Any]
+) -> tuple[list[Any], tuple[str, ...], list[tuple[Any, ...]]]:
+    """For a bulk insert: the records (mappings validated into models), with their create
+    hooks run and owned values filled; the fields to insert (a generated field left unset
+    on every record is the database's to fill); each record's values in that order."""
+    info: ModelInfo = model.__twinsql__
+    records = [r if isinstance(r, model) else model(**dict(r)) for r in rows]
+    now = _now()
+    value_rows: list[dict[str, Any]] = []
+    for record in records:
+        record.before_save()
+        record.before_create()
+        fill_on_insert(info, record, now)
+        value_rows.append(info.to_db(dict(record.__dict__)))
+    fields = tuple(
+        f
+        for f in info.fields
+        if not (f in info.generated and all(v[f] is None for v in value_rows))
+    )
+    return records, fields, [tuple(row[f] for f in fields) for row in value_rows]
+
+
+def bulk_saved(records: list[Any]) -> None:
+    """After a bulk insert committed: the records are persisted; their hooks run."""
+    for record in records:
+        mark_saved(record)
+        record.after_create()
+        record.after_save()
+
+
+async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
+    fill_on_insert(info, record, _now())
     values = {
         name: value
         for name, value in record.__dict__.items()
@@ -269,26 +304,11 @@ async def async_insert_many(
     transaction (all or nothing). Rows are models or mappings (validated either way)."""
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
-    records = [r if isinstance(r, model) else model(**dict(r)) for r in rows]
+    records, fields, rows_values = bulk_values(model, rows)
     if not records:
         return 0
-    now = _now()
-    value_rows: list[dict[str, Any]] = []
-    for record in records:
-        record.before_save()
-        record.before_create()
-        for role in (info.created_field, info.updated_field):
-            if role is not None and getattr(record, role) is None:
-                record.__dict__[role] = now
-        value_rows.append(info.to_db(dict(record.__dict__)))
-    fields = tuple(
-        f
-        for f in info.fields
-        if not (f in info.generated and all(v[f] is None for v in value_rows))
-    )
     table_sql = db.dialect.quote_identifier(info.table.name)
     columns = [info.table.column(f) for f in fields]
-    rows_values = [tuple(row[f] for f in fields) for row in value_rows]
     total = 0
     async with db.transaction() as conn:
         if conn.can_copy and len(rows_values) >= COPY_MIN_ROWS:
@@ -311,10 +331,7 @@ async def async_insert_many(
         for sql, params in plan:
             result = await conn._run((sql, params), sql, None)
             total += max(result.rowcount, 0)
-    for record in records:
-        mark_saved(record)
-        record.after_create()
-        record.after_save()
+    bulk_saved(records)
     return total if total else len(records)
 
 

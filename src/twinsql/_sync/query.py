@@ -17,10 +17,10 @@ from typing import Any
 from twinsql import errors
 from twinsql._sync.database import Database
 from twinsql._sync.loading import load_eager
-from twinsql._sync.record import database_of
+from twinsql._sync.record import database_of, bulk_saved, bulk_values
 from twinsql.core.model import query as q
 from twinsql.core.model.query import Page
-from twinsql.core.model.state import hydrate, mark_saved
+from twinsql.core.model.state import hydrate
 from twinsql.core.sql.dml import compile_insert
 from twinsql.core.sql.expr import Col, Expr
 from twinsql.core.sql.functions import Avg, Max, Min, Sum
@@ -209,17 +209,10 @@ def insert_rows(
 ) -> int:
     """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction."""
     info = state.info
-    model = info.model
-    records = [r if isinstance(r, model) else model(**dict(r)) for r in rows]
+    db = _db(state, using)
+    records, fields, values = bulk_values(info.model, rows)
     if not records:
         return 0
-    db = _db(state, using)
-    fields = tuple(
-        f
-        for f in info.fields
-        if not (f in info.generated and builtins.all(getattr(r, f) is None for r in records))
-    )
-    values = [info.to_db({f: getattr(r, f) for f in fields}) for r in records]
     total = 0
     with db.transaction() as conn:
         per_statement = builtins.max(1, builtins.min(1000, conn.max_params // len(fields)))
@@ -228,8 +221,7 @@ def insert_rows(
             sql = compile_insert(
                 info.table, fields, len(chunk), db.dialect, on_conflict=state.on_conflict
             )
-            params = [row[f] for row in chunk for f in fields]
+            params = [value for row in chunk for value in row]
             total += builtins.max(conn.execute_non_query(sql, params), 0)
-    for record in records:
-        mark_saved(record)
+    bulk_saved(records)
     return total

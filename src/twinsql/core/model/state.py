@@ -102,6 +102,7 @@ def hydrate(
     if columns is None or tuple(columns) == info.fields:
         fields = info.fields
         readers = info.readers(dialect)
+        field_set = info.field_set
     else:
         for name in columns:
             info.check_field(name)
@@ -113,7 +114,7 @@ def hydrate(
             for i, name in enumerate(fields)
             if positions[name] in all_readers
         )
-    field_set = frozenset(fields)
+        field_set = frozenset(fields)
     out: list[Any] = []
     append = out.append
     for row in rows:
