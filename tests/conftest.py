@@ -21,6 +21,14 @@ def require_server(backend: str) -> None:
     pytest.skip(message)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    support.create_run_databases()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    support.drop_run_databases()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _unreachable:
         terminalreporter.write_sep("!", "BACKENDS NOT TESTED", red=True, bold=True)

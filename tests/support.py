@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import uuid
 
-from twinsql.core.url import parse_url
+from twinsql.connection.url import parse_url
 
 POSTGRESQL_URL = os.environ.get(
     "TWINSQL_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -22,6 +23,63 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # backend id -> which server it needs
 SERVER_OF = {"sqlite": None, "psycopg": "postgresql", "asyncpg": "postgresql", "mysql": "mysql"}
+
+
+def _with_database(url: str, database: str) -> str:
+    """``url`` with its database name replaced (the query string is kept)."""
+    scheme_and_rest, _, query = url.partition("?")
+    base = scheme_and_rest.rsplit("/", 1)[0] + "/" + database
+    return base + ("?" + query if query else "")
+
+
+# Every test run gets databases of its own on the shared servers, so that two runs at once
+# (or a run beside the benchmark) never see each other's tables or sessions.
+RUN_DATABASE = f"twinsql_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def create_run_databases() -> None:
+    """Create this run's database on each server that answers, and point the URLs at it."""
+    global POSTGRESQL_URL, MYSQL_URL
+    if server_answers("postgresql"):
+        _admin_postgresql(f'CREATE DATABASE "{RUN_DATABASE}"')
+        POSTGRESQL_URL = _with_database(POSTGRESQL_URL, RUN_DATABASE)
+    if server_answers("mysql"):
+        _admin_mysql(f"CREATE DATABASE `{RUN_DATABASE}`")
+        MYSQL_URL = _with_database(MYSQL_URL, RUN_DATABASE)
+
+
+def drop_run_databases() -> None:
+    """Drop what ``create_run_databases`` made (sessions still open are ended first)."""
+    if POSTGRESQL_URL.split("?")[0].endswith("/" + RUN_DATABASE):
+        _admin_postgresql(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
+    if MYSQL_URL.split("?")[0].endswith("/" + RUN_DATABASE):
+        _admin_mysql(f"DROP DATABASE IF EXISTS `{RUN_DATABASE}`")
+
+
+def _admin_postgresql(sql: str) -> None:
+    import psycopg
+
+    url = parse_url(POSTGRESQL_URL)
+    with psycopg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+        password=url.password or None, dbname="postgres", autocommit=True,
+    ) as conn:  # fmt: skip
+        conn.execute(sql.encode())
+
+
+def _admin_mysql(sql: str) -> None:
+    import pymysql
+
+    url = parse_url(MYSQL_URL)
+    conn = pymysql.connect(
+        host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+        password=url.password or "",
+    )  # fmt: skip
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        conn.close()
 
 
 def backends(is_async: bool) -> list[str]:

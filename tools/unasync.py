@@ -3,8 +3,9 @@
 
 Layer and job: this is a build tool, not part of the installed ``twinsql``
 package and never imported at run time.  I/O code is written once, as async
-code, under ``src/twinsql/_async/`` and ``tests/_async/``; this tool writes the
-sync twins under ``src/twinsql/_sync/`` and ``tests/_sync/`` (same file names,
+code, under each feature's ``_async/`` folder (``src/twinsql/FEATURE/_async/``) and
+``tests/_async/``; this tool writes the sync twins into the ``_sync/`` folder beside
+each (same file names,
 subdirectories mirrored) and, with ``--check``, verifies in CI that the
 committed twins are exactly what it would generate.
 
@@ -54,7 +55,9 @@ REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 # (async source directory, sync target directory), relative to the repo root.
 DIR_PAIRS: Final[tuple[tuple[str, str], ...]] = (
-    ("src/twinsql/_async", "src/twinsql/_sync"),
+    ("src/twinsql/connection/_async", "src/twinsql/connection/_sync"),
+    ("src/twinsql/orm/_async", "src/twinsql/orm/_sync"),
+    ("src/twinsql/batch/_async", "src/twinsql/batch/_sync"),
     ("tests/_async", "tests/_sync"),
 )
 

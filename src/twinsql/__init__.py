@@ -7,15 +7,28 @@ SQLite (the embedded default), PostgreSQL and MySQL/MariaDB.
 This module is the curated public API and nothing else.
 """
 
-from twinsql._async.adapters import (
+from twinsql.batch._async.adapters import (
     AsyncDatabaseAdapter,
     AsyncGenericAdapter,
     AsyncPostgreSQLAdapter,
 )
-from twinsql._async.batcher import AsyncSQLBatcher
-from twinsql._async.collector import AsyncListQueryCollector, AsyncQueryCollector
-from twinsql._async.connection import AsyncConnection
-from twinsql._async.database import (
+from twinsql.batch._async.batcher import AsyncSQLBatcher
+from twinsql.batch._async.collector import AsyncListQueryCollector, AsyncQueryCollector
+from twinsql.batch._sync.adapters import DatabaseAdapter, GenericAdapter, PostgreSQLAdapter
+from twinsql.batch._sync.batcher import SQLBatcher
+from twinsql.batch._sync.collector import ListQueryCollector, QueryCollector
+from twinsql.batch.ledger import (
+    BatchIncomplete,
+    BatchReport,
+    LedgerCounts,
+    LedgerEntry,
+    StatementState,
+)
+from twinsql.batch.plan import plan_insert_batches
+from twinsql.batch.resilience import CircuitBreaker, CircuitState, RetryPolicy
+from twinsql.batch.statements import StatementTooLarge
+from twinsql.connection._async.connection import AsyncConnection
+from twinsql.connection._async.database import (
     AsyncDatabase,
     AsyncDatabaseTransaction,
     AsyncPinnedConnection,
@@ -23,14 +36,10 @@ from twinsql._async.database import (
     execute_async,
     execute_scalar_async,
 )
-from twinsql._async.retry import run_in_transaction_async
-from twinsql._async.schema import create_all_async, drop_all_async
-from twinsql._async.transaction import AsyncTransaction
-from twinsql._sync.adapters import DatabaseAdapter, GenericAdapter, PostgreSQLAdapter
-from twinsql._sync.batcher import SQLBatcher
-from twinsql._sync.collector import ListQueryCollector, QueryCollector
-from twinsql._sync.connection import Connection
-from twinsql._sync.database import (
+from twinsql.connection._async.retry import run_in_transaction_async
+from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection._sync.connection import Connection
+from twinsql.connection._sync.database import (
     Database,
     DatabaseTransaction,
     PinnedConnection,
@@ -38,26 +47,10 @@ from twinsql._sync.database import (
     execute,
     execute_scalar,
 )
-from twinsql._sync.retry import run_in_transaction
-from twinsql._sync.schema import create_all, drop_all
-from twinsql._sync.transaction import Transaction
-from twinsql.core.batch_ledger import (
-    BatchIncomplete,
-    BatchReport,
-    LedgerCounts,
-    LedgerEntry,
-    StatementState,
-)
-from twinsql.core.batch_resilience import CircuitBreaker, CircuitState, RetryPolicy
-from twinsql.core.batch_statements import StatementTooLarge
-from twinsql.core.batching import plan_insert_batches
-from twinsql.core.dialects import Dialect
-from twinsql.core.model.fields import Field, sql_expression
-from twinsql.core.model.query import Page
-from twinsql.core.options import DatabaseOptions, PoolStats
-from twinsql.core.sql.expr import Col, raw
-from twinsql.core.sql.functions import Avg, Count, Func, Max, Min, Sum
-from twinsql.core.url import DatabaseURL, parse_url
+from twinsql.connection._sync.retry import run_in_transaction
+from twinsql.connection._sync.transaction import Transaction
+from twinsql.connection.options import DatabaseOptions, PoolStats
+from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.errors import (
     ArgumentError,
     CheckViolation,
@@ -92,10 +85,17 @@ from twinsql.errors import (
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.orm._async.schema import create_all_async, drop_all_async
+from twinsql.orm._sync.schema import create_all, drop_all
+from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
 from twinsql.orm.model import Model
 from twinsql.orm.query import Query
+from twinsql.orm.query_state import Page
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
+from twinsql.sql.dialects import Dialect
+from twinsql.sql.expr import Col, raw
+from twinsql.sql.functions import Avg, Count, Func, Max, Min, Sum
 
 __version__ = "0.1.0"
 

@@ -25,12 +25,12 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any, TextIO
 
 from twinsql import errors
-from twinsql._sync.batcher import SQLBatcher
-from twinsql.core.batch_ledger import BatchReport, LedgerCounts, StatementState
-from twinsql.core.batch_resilience import RetryPolicy
-from twinsql.core.batch_script import iter_statements
-from twinsql.core.params import Lexer
-from twinsql.core.url import parse_url
+from twinsql.batch._sync.batcher import SQLBatcher
+from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
+from twinsql.batch.resilience import RetryPolicy
+from twinsql.batch.script import iter_statements
+from twinsql.connection.url import parse_url
+from twinsql.sql.params import Lexer
 
 __all__ = ["main"]
 

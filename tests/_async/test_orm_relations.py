@@ -97,7 +97,7 @@ async def test_in_lists_are_chunked_under_the_parameter_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A key list longer than the limit is split: here 2 keys per IN list."""
-    import twinsql._async.loading as loading
+    import twinsql.orm._async.loading as loading
 
     await seed()
     monkeypatch.setattr(loading, "in_list_size", lambda max_params: 2)

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twinsql.core.batch_intake import Intake, Refusal, split_item
-from twinsql.core.batch_ledger import (
+from twinsql.batch.intake import Intake, Refusal, split_item
+from twinsql.batch.ledger import (
     BatchIncomplete,
     Ledger,
     Outcome,
     StatementState,
     check_counts,
 )
-from twinsql.core.batch_queue import StatementQueue
-from twinsql.core.batch_statements import StatementTooLarge
+from twinsql.batch.queue import StatementQueue
+from twinsql.batch.statements import StatementTooLarge
 from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError, UniqueViolation
 
 P, A, R, U = (StatementState.PENDING, StatementState.APPLIED, StatementState.REJECTED,

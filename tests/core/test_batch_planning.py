@@ -9,11 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twinsql.core.batch_intake import Intake
-from twinsql.core.batch_ledger import Ledger
-from twinsql.core.batch_queue import StatementQueue
-from twinsql.core.batch_statements import analyze
-from twinsql.core.batching import (
+from twinsql.batch.intake import Intake
+from twinsql.batch.ledger import Ledger
+from twinsql.batch.plan import (
     Batch,
     Limits,
     PlanOptions,
@@ -21,9 +19,11 @@ from twinsql.core.batching import (
     plan_batch,
     plan_insert_batches,
 )
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE
-from twinsql.core.params import compile_sql
+from twinsql.batch.queue import StatementQueue
+from twinsql.batch.statements import analyze
 from twinsql.errors import ArgumentError
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE
+from twinsql.sql.params import compile_sql
 
 INSERT = "INSERT INTO t (a, b) VALUES (?, ?)"
 UPDATE = "UPDATE t SET b = ? WHERE a = ?"

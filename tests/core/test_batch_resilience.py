@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twinsql import errors
-from twinsql.core.batch_resilience import (
+from twinsql.batch.resilience import (
     CircuitBreaker,
     CircuitState,
     RetryPolicy,

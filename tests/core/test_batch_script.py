@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twinsql.core.batch_script import iter_statements
-from twinsql.core.params import split_statements
+from twinsql.batch.script import iter_statements
+from twinsql.sql.params import split_statements
 
 SCRIPTS = {
     "postgresql": """-- a pg_dump-like script

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinsql.core.batch_statements import analyze, parse_insert, precise_size, values_size
-from twinsql.core.params import compile_sql
+from twinsql.batch.statements import analyze, parse_insert, precise_size, values_size
 from twinsql.errors import MultipleStatementsError, ParameterError
+from twinsql.sql.params import compile_sql
 
 
 def test_plain_insert_template() -> None:

@@ -1,4 +1,4 @@
-"""Pure tests of twinsql.core.dialects: quoting (hostile identifiers included), isolation
+"""Pure tests of twinsql.sql.dialects: quoting (hostile identifiers included), isolation
 allow-lists, transaction-control statements, capabilities and limits."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import dataclasses
 
 import pytest
 
-from twinsql.core import params
-from twinsql.core.dialects import (
+from twinsql.errors import ArgumentError, ConfigurationError, InvalidIdentifierError
+from twinsql.sql import params
+from twinsql.sql.dialects import (
     ASYNCPG_MAX_PARAMS,
     MYSQL,
     MYSQL_DEFAULT_MAX_PACKET,
@@ -20,7 +21,6 @@ from twinsql.core.dialects import (
     Dialect,
     get_dialect,
 )
-from twinsql.errors import ArgumentError, ConfigurationError, InvalidIdentifierError
 
 DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 ids = [d.name for d in DIALECTS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twinsql import errors as e
-from twinsql.core.errorcodes import classify_mysql_errno, classify_sqlite, classify_sqlstate
+from twinsql.sql.errorcodes import classify_mysql_errno, classify_sqlite, classify_sqlstate
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twinsql.core.options import DatabaseOptions, resolve_options
+from twinsql.connection.options import DatabaseOptions, resolve_options
 from twinsql.errors import ConfigurationError
 
 

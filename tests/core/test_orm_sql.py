@@ -6,8 +6,8 @@ import pytest
 
 import twinsql
 from tests.orm_models import Employee, Post, User
-from twinsql.core.dialects import get_dialect
-from twinsql.core.model.ddl import create_statements
+from twinsql.orm.ddl import create_statements
+from twinsql.sql.dialects import get_dialect
 
 
 def test_where_order_limit_per_dialect() -> None:

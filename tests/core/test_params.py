@@ -1,4 +1,4 @@
-"""Pure tests of twinsql.core.params: golden translations, skip cases, errors, binding,
+"""Pure tests of twinsql.sql.params: golden translations, skip cases, errors, binding,
 statement splitting, read-only detection, and hypothesis properties of the tokenizer."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twinsql.core import params as params_module
-from twinsql.core.params import (
+from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
+from twinsql.sql import params as params_module
+from twinsql.sql.params import (
     CompiledSQL,
     Lexer,
     ParamStyle,
@@ -19,7 +20,6 @@ from twinsql.core.params import (
     is_read_only,
     split_statements,
 )
-from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
 
 STYLES: tuple[ParamStyle, ...] = ("qmark", "numeric", "format")
 LEXERS: tuple[Lexer, ...] = ("sqlite", "postgresql", "mysql")

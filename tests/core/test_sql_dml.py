@@ -1,4 +1,4 @@
-"""Pure tests of twinsql.core.sql.dml: golden INSERT (multi-row, RETURNING, upserts),
+"""Pure tests of twinsql.sql.dml: golden INSERT (multi-row, RETURNING, upserts),
 UPDATE (bound values, expression assignments, RETURNING) and DELETE per dialect, and the
 errors raised before any I/O."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE
-from twinsql.core.sql import (
+from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql import (
     Col,
     OnConflict,
     Select,
@@ -17,7 +17,7 @@ from twinsql.core.sql import (
     compile_update,
     raw,
 )
-from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE
 
 USERS = TableInfo("users", ("id", "name", "email", "age"), {"name": "user_name"}, "id")
 ACCOUNTS = TableInfo("accounts", ("id", "owner", "balance"), {}, "id")

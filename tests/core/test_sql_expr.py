@@ -1,4 +1,4 @@
-"""Pure tests of the expression tree (twinsql.core.sql.expr / nodes / functions): golden
+"""Pure tests of the expression tree (twinsql.sql.expr / nodes / functions): golden
 WHERE clauses per dialect for every operator, parenthesisation, IN / BETWEEN / NULL /
 LIKE and its escaping, arithmetic, labels, functions and windows, Raw fragments, and the
 Python-side behaviour of nodes (immutability, identity hashing, no truth value)."""
@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
-from twinsql.core.sql import (
+from twinsql.errors import (
+    ArgumentError,
+    InvalidIdentifierError,
+    ParameterError,
+)
+from twinsql.sql import (
     Avg,
     Col,
     Compound,
@@ -35,11 +39,7 @@ from twinsql.core.sql import (
     exists,
     raw,
 )
-from twinsql.errors import (
-    ArgumentError,
-    InvalidIdentifierError,
-    ParameterError,
-)
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
 
 DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 USERS = TableInfo("users", ("id", "name", "email", "age", "balance"), {}, "id")

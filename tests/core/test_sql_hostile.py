@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
-from twinsql.core.sql import (
+from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql import (
     CTE,
     Col,
     Compound,
@@ -35,7 +35,7 @@ from twinsql.core.sql import (
     order_item,
     raw,
 )
-from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
 
 DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 USERS = TableInfo("users", ("id", "name", "email", "age"), {}, "id")

@@ -1,4 +1,4 @@
-"""Pure tests of SELECT compilation (twinsql.core.sql.select / compiler / context / scope):
+"""Pure tests of SELECT compilation (twinsql.sql.select / compiler / context / scope):
 golden SQL and parameters per dialect for select lists, ORDER BY (and NULLS emulation),
 LIMIT / OFFSET, DISTINCT, joins, GROUP BY / HAVING, windows, CTEs (recursive too),
 compounds, row locks, subqueries, and the count / exists / aggregate shapes."""
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
-from twinsql.core.sql import (
+from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql import (
     CTE,
     Avg,
     Col,
@@ -36,7 +36,7 @@ from twinsql.core.sql import (
     order_item,
     raw,
 )
-from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE, Dialect
 
 DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 USERS = TableInfo("users", ("id", "name", "age", "created_at", "manager_id"), {}, "id")

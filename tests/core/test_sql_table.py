@@ -1,4 +1,4 @@
-"""Pure tests of twinsql.core.sql.table: TableInfo normalisation, hashability and errors,
+"""Pure tests of twinsql.sql.table: TableInfo normalisation, hashability and errors,
 and the per-dialect SQL cache behind it."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from twinsql.core.dialects import MYSQL, POSTGRESQL, SQLITE
-from twinsql.core.sql import FrozenColumns, TableInfo
-from twinsql.core.sql.table import quoter, table_sql
 from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.sql import FrozenColumns, TableInfo
+from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE
+from twinsql.sql.table import quoter, table_sql
 
 USERS = TableInfo("users", ("id", "name", "email"), {"name": "user_name"}, "id")
 

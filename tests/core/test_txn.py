@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twinsql.core.txn import LevelState, TransactionStack
+from twinsql.connection.txn import LevelState, TransactionStack
 
 
 def test_outer_level_commits_and_rolls_back() -> None:

@@ -1,4 +1,4 @@
-"""Pure tests of twinsql.core.url: URL forms, percent-decoding, redaction, errors."""
+"""Pure tests of twinsql.connection.url: URL forms, percent-decoding, redaction, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinsql.core.url import DatabaseURL, parse_url
+from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.errors import ConfigurationError
 
 SENTINEL = "S3cr3t-P@ss/w:rd%"

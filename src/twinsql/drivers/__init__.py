@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import cast
 
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import AsyncDriver, Driver
 from twinsql.errors import ConfigurationError
 

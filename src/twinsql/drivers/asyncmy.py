@@ -25,9 +25,7 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from twinsql import errors
-from twinsql.core.dialects import MYSQL, MYSQL_MAX_PARAMS
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 from twinsql.drivers.pymysql import (
     INSTALL_HINT,
@@ -38,6 +36,8 @@ from twinsql.drivers.pymysql import (
     mysql_connect_kwargs,
     statement_timeout_sql,
 )
+from twinsql.sql.dialects import MYSQL, MYSQL_MAX_PARAMS
+from twinsql.sql.params import ParamStyle
 
 try:
     import asyncmy

@@ -42,11 +42,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from twinsql import errors
-from twinsql.core.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
-from twinsql.core.errorcodes import classify_sqlstate
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, CopyUnsupported, DriverResult, ErrorInfo
+from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
+from twinsql.sql.errorcodes import classify_sqlstate
+from twinsql.sql.params import ParamStyle
 
 try:
     import asyncpg  # type: ignore[import-untyped]

@@ -30,10 +30,10 @@ from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from twinsql.core.dialects import Dialect
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.errors import Error
+from twinsql.sql.dialects import Dialect
+from twinsql.sql.params import ParamStyle
 
 __all__ = [
     "AsyncDriver",

@@ -32,11 +32,11 @@ from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any
 
 from twinsql import errors
-from twinsql.core.dialects import POSTGRESQL, PSYCOPG_MAX_PARAMS
-from twinsql.core.errorcodes import classify_sqlstate
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.sql.dialects import POSTGRESQL, PSYCOPG_MAX_PARAMS
+from twinsql.sql.errorcodes import classify_sqlstate
+from twinsql.sql.params import ParamStyle
 
 try:
     import psycopg

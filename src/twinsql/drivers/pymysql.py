@@ -32,11 +32,11 @@ from typing import Any
 from uuid import UUID
 
 from twinsql import errors
-from twinsql.core.dialects import MYSQL, MYSQL_MAX_PARAMS
-from twinsql.core.errorcodes import classify_mysql_errno
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.sql.dialects import MYSQL, MYSQL_MAX_PARAMS
+from twinsql.sql.errorcodes import classify_mysql_errno
+from twinsql.sql.params import ParamStyle
 
 try:
     import pymysql

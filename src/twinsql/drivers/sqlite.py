@@ -29,11 +29,11 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from twinsql import errors
-from twinsql.core.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
-from twinsql.core.errorcodes import classify_sqlite
-from twinsql.core.params import ParamStyle
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.sql.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
+from twinsql.sql.errorcodes import classify_sqlite
+from twinsql.sql.params import ParamStyle
 
 __all__ = [
     "BudgetExceeded",

@@ -32,9 +32,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from twinsql.core.dialects import SQLITE
-from twinsql.core.params import ParamStyle, is_read_only
-from twinsql.core.url import DatabaseURL
+from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 from twinsql.drivers.sqlite import (
     BudgetExceeded,
@@ -43,6 +41,8 @@ from twinsql.drivers.sqlite import (
     is_busy,
     open_sqlite,
 )
+from twinsql.sql.dialects import SQLITE
+from twinsql.sql.params import ParamStyle, is_read_only
 
 __all__ = ["INLINE_BUDGET", "AsyncSqliteConnection", "AsyncSqliteDriver"]
 

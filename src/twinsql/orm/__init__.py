@@ -1,2 +1,4 @@
-"""ORM layer: ``Model``, ``Query`` and relations, composed over the I/O shell (no I/O code
-of its own)."""
+"""ORM feature: ``Model``, ``Query`` and relations (the facade), over pure modules — ``meta``,
+``fields``, ``types``, ``state``, ``ddl``, ``query_state``, ``relation_spec`` — and the I/O
+source under ``_async/`` (record, terminals, loading, schema) whose sync twin is ``_sync/``.
+"""

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
-from twinsql._async import record as async_record
-from twinsql._async.database import AsyncDatabase
-from twinsql._sync import record as sync_record
-from twinsql._sync.database import Database
+from twinsql.connection._async.database import AsyncDatabase
+from twinsql.connection._sync.database import Database
+from twinsql.orm._async import record as async_record
+from twinsql.orm._sync import record as sync_record
 from twinsql.orm.model import Model
 
 __all__ = ["OptimisticLockMixin", "SoftDeleteMixin", "TimestampsMixin"]

@@ -2,7 +2,7 @@
 
 Composition only: this module holds no I/O code. Every I/O method exists twice — ``find``
 and ``async_find``, ``save`` and ``async_save`` … — and delegates to the generated sync
-shell (``twinsql._sync.record``) or to its async source (``twinsql._async.record``), so the
+shell (``twinsql.orm._sync.record``) or to its async source (``twinsql.orm._async.record``), so the
 two behave the same by construction. Metadata comes from ``core.model``; a model class
 gets its ``ModelInfo`` (``__twinsql__``) and its column accessor (``c``) when it is created.
 """
@@ -16,15 +16,15 @@ import pydantic
 from pydantic import ConfigDict
 
 from twinsql import errors
-from twinsql._async import record as async_record
-from twinsql._async.database import AsyncDatabase, AsyncDatabaseTransaction
-from twinsql._sync import record as sync_record
-from twinsql._sync.database import Database, DatabaseTransaction
-from twinsql.core.model.meta import ModelInfo, build_model_info
-from twinsql.core.model.state import is_persisted, mark_dirty, state_of
-from twinsql.core.sql.expr import Col
-from twinsql.core.sql.table import TableInfo
+from twinsql.connection._async.database import AsyncDatabase, AsyncDatabaseTransaction
+from twinsql.connection._sync.database import Database, DatabaseTransaction
+from twinsql.orm._async import record as async_record
+from twinsql.orm._sync import record as sync_record
+from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.query import Query
+from twinsql.orm.state import is_persisted, mark_dirty, state_of
+from twinsql.sql.expr import Col
+from twinsql.sql.table import TableInfo
 
 if TYPE_CHECKING:
     from typing_extensions import Self

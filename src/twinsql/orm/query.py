@@ -13,18 +13,18 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from twinsql import errors
-from twinsql._async import query as async_terminals
-from twinsql._async.database import AsyncDatabase
-from twinsql._sync import query as sync_terminals
-from twinsql._sync.database import Database
-from twinsql.core.model.query import EagerLoad, Page, QueryState, select_sql, statement
-from twinsql.core.sql.dml import OnConflict
-from twinsql.core.sql.expr import Col, Condition, Expr, Raw
-from twinsql.core.sql.select import CTE, Compound, ForUpdate, Join, Select, order_item
-from twinsql.core.sql.table import TableInfo
+from twinsql.connection._async.database import AsyncDatabase
+from twinsql.connection._sync.database import Database
+from twinsql.orm._async import terminals as async_terminals
+from twinsql.orm._sync import terminals as sync_terminals
+from twinsql.orm.query_state import EagerLoad, Page, QueryState, select_sql, statement
+from twinsql.sql.dml import OnConflict
+from twinsql.sql.expr import Col, Condition, Expr, Raw
+from twinsql.sql.select import CTE, Compound, ForUpdate, Join, Select, order_item
+from twinsql.sql.table import TableInfo
 
 if TYPE_CHECKING:
-    from twinsql.core.dialects import Dialect
+    from twinsql.sql.dialects import Dialect
 
 __all__ = ["ConflictClause", "Query"]
 
@@ -247,7 +247,7 @@ class Query(Generic[T]):
 
     def to_sql(self, dialect: Dialect | str = "sqlite") -> tuple[str, list[Any]]:
         """The SELECT this query sends, with ``?`` placeholders, and its parameters."""
-        from twinsql.core.dialects import get_dialect
+        from twinsql.sql.dialects import get_dialect
 
         resolved = get_dialect(dialect) if isinstance(dialect, str) else dialect
         return select_sql(self._state, resolved)

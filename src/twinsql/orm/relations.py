@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from twinsql import errors
-from twinsql.core.model.relations import Kind, RelationSpec
-from twinsql.core.model.state import loaded_relations
+from twinsql.orm.relation_spec import Kind, RelationSpec
+from twinsql.orm.state import loaded_relations
 
 if TYPE_CHECKING:
     from twinsql.orm.model import Model

@@ -1,0 +1,521 @@
+# twinsql: async source — tools/unasync.py generates the sync twin of this file.
+"""I/O shell: the targets a batcher sends statements through (seed 002's "adapters").
+
+A batcher talks to one *adapter* and, per flush attempt, to one *session* of it: the
+session is the single connection on which BEGIN, the batch's statements and COMMIT run (the
+seed's PostgreSQL adapter took a different pooled connection for each, bug 6).
+
+* ``AsyncDatabaseAdapter(database)`` — a twinsql ``AsyncDatabase``; each session pins one
+  pooled connection (``database.connection()``), so a connection broken mid-batch is
+  discarded by the pool and the retry runs on a fresh one. Statements go through the
+  connection's own checks and error mapping; merged INSERTs arrive already in the driver's
+  placeholder style, and long runs of plain PostgreSQL INSERTs go through COPY.
+* ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)`` — the seed's named
+  constructor: a database adapter that owns its database (closed with the adapter).
+* ``AsyncGenericAdapter(connection, execute_func=None, close_func=None, max_query_size)`` —
+  any DB-API connection (its ``execute`` or ``cursor().execute``) or any callable
+  ``execute_func(sql, params)``, sync or async. It is deliberately thin: no pool, no COPY;
+  transactions are plain ``BEGIN``/``COMMIT``/``SAVEPOINT`` statements sent through it, so
+  give it a connection in autocommit mode (sqlite3: ``isolation_level=None``) or use the
+  batcher's ``transaction="none"``. Driver errors are mapped to twinsql classes by SQLSTATE
+  or DB-API class name where they carry one.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Protocol
+
+from twinsql import errors
+from twinsql.batch.plan import Unit
+from twinsql.connection._async.connection import AsyncConnection, as_dicts
+from twinsql.connection._async.database import AsyncDatabase, AsyncPinnedConnection, connect_async
+from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection.url import DatabaseURL
+from twinsql.sql.dialects import MYSQL_DEFAULT_MAX_PACKET, Dialect, get_dialect
+from twinsql.sql.errorcodes import classify_mysql_errno, classify_sqlstate
+from twinsql.sql.params import ParamStyle
+
+__all__ = [
+    "AsyncBatchAdapter",
+    "AsyncBatchSession",
+    "AsyncDatabaseAdapter",
+    "AsyncGenericAdapter",
+    "AsyncPostgreSQLAdapter",
+    "async_adapter_for",
+]
+
+_IS_ASYNC = True
+# Bytes kept free under MySQL's max_allowed_packet (packet header, command byte).
+_PACKET_MARGIN = 1024
+_DBAPI_CLASSES: tuple[tuple[str, type[errors.Error]], ...] = (
+    ("IntegrityError", errors.IntegrityError),
+    ("DataError", errors.DataError),
+    ("ProgrammingError", errors.ProgrammingError),
+    ("NotSupportedError", errors.ProgrammingError),
+    ("OperationalError", errors.OperationalError),
+    ("InterfaceError", errors.InterfaceError),
+)
+_GUESSED_DIALECTS = {
+    "sqlite3": "sqlite", "aiosqlite": "sqlite", "psycopg": "postgresql",
+    "psycopg2": "postgresql", "asyncpg": "postgresql", "pymysql": "mysql",
+    "MySQLdb": "mysql", "asyncmy": "mysql", "aiomysql": "mysql",
+}  # fmt: skip
+_STYLES: dict[str, ParamStyle] = {"qmark": "qmark", "format": "format", "pyformat": "format",
+                                   "numeric": "numeric"}  # fmt: skip
+
+
+class AsyncBatchSession:
+    """One connection for one flush attempt: transaction levels and unit execution."""
+
+    max_params: int
+    max_statement_bytes: int | None
+    interpolated: bool
+    can_copy: bool = False
+
+    @property
+    def broken(self) -> bool:
+        return False
+
+    async def begin(self) -> None:
+        """Open the transaction, or a savepoint inside it."""
+        raise NotImplementedError
+
+    async def commit(self) -> None:
+        """End the innermost level, keeping its work (COMMIT or RELEASE SAVEPOINT)."""
+        raise NotImplementedError
+
+    async def rollback(self) -> None:
+        """End the innermost level, undoing its work."""
+        raise NotImplementedError
+
+    async def rollback_all(self) -> None:
+        """Undo every open level; never raises (a connection that cannot roll back is
+        dropped, and the server rolls back when it goes)."""
+        raise NotImplementedError
+
+    async def run(self, unit: Unit) -> Any:
+        """Execute one unit: rows (a list of dicts) or the affected-row count."""
+        raise NotImplementedError
+
+
+class AsyncBatchAdapter:
+    """Base class of batcher targets: a dialect, a placeholder style and sessions."""
+
+    dialect: Dialect
+    paramstyle: ParamStyle
+    max_query_size: int | None
+    # The static parameter limit known without connecting (the real one comes per session).
+    max_params: int
+
+    def session(self) -> AsyncSessionContext:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Release what the adapter owns (nothing, unless it opened the database)."""
+
+
+class AsyncSessionContext(Protocol):
+    """What ``adapter.session()`` returns: ``async with … as session``."""
+
+    async def __aenter__(self) -> AsyncBatchSession: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class AsyncSessionBlock:
+    """``async with adapter.session() as session:`` for adapters without a pool."""
+
+    def __init__(self, session: AsyncBatchSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> AsyncBatchSession:
+        return self._session
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._session.rollback_all()
+
+
+# --- a twinsql database -----------------------------------------------------------------
+
+
+class AsyncDatabaseAdapter(AsyncBatchAdapter):
+    """A batcher target over an ``AsyncDatabase`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        database: AsyncDatabase,
+        max_query_size: int | None = None,
+        *,
+        owns_database: bool = False,
+    ) -> None:
+        if not isinstance(database, AsyncDatabase):
+            raise errors.ArgumentError(
+                f"expected an {AsyncDatabase.__name__}, got {type(database).__name__}"
+            )
+        if max_query_size is not None and max_query_size < 1:
+            raise errors.ArgumentError(f"max_query_size must be >= 1, got {max_query_size!r}")
+        self.database = database
+        self.dialect = database.dialect
+        self.paramstyle = database._style
+        self.max_query_size = max_query_size
+        self.max_params = database.dialect.default_max_params
+        self._owns_database = owns_database
+        self._packet: int | None = None  # MySQL max_allowed_packet, read once
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.database!r})"
+
+    def session(self) -> AsyncDatabaseSessionBlock:
+        return AsyncDatabaseSessionBlock(self)
+
+    async def close(self) -> None:
+        if self._owns_database:
+            await self.database.close()
+
+
+class AsyncDatabaseSessionBlock:
+    """Pins one pooled connection for a session; the pool discards it if it broke."""
+
+    def __init__(self, adapter: AsyncDatabaseAdapter) -> None:
+        self._adapter = adapter
+        self._pin: AsyncPinnedConnection | None = None
+        self._session: AsyncDatabaseSession | None = None
+
+    async def __aenter__(self) -> AsyncDatabaseSession:
+        adapter = self._adapter
+        pin = adapter.database.connection()
+        conn = await pin.__aenter__()
+        try:
+            if conn.in_transaction or conn._stack.depth:
+                raise errors.InterfaceError(
+                    "the batcher runs its own transactions: do not use it inside a "
+                    "transaction() block of the same database (or give it another database)"
+                )
+            if adapter.dialect.name == "mysql" and adapter._packet is None:
+                packet = await conn.execute_scalar("SELECT @@max_allowed_packet")
+                adapter._packet = int(packet or MYSQL_DEFAULT_MAX_PACKET)
+        except BaseException as exc:
+            await pin.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._pin = pin
+        self._session = AsyncDatabaseSession(conn, adapter)
+        return self._session
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._pin is not None and self._session is not None
+        try:
+            if exc is None or isinstance(exc, Exception):
+                await self._session.rollback_all()  # normally nothing is left open
+        finally:
+            # On a cancellation no I/O is attempted here: the pool rolls back or discards.
+            await self._pin.__aexit__(exc_type, exc, tb)
+
+
+class AsyncDatabaseSession(AsyncBatchSession):
+    """Units on one pinned ``AsyncConnection``."""
+
+    def __init__(self, conn: AsyncConnection, adapter: AsyncDatabaseAdapter) -> None:
+        self.conn = conn
+        self.max_params = conn.max_params
+        limits = []
+        if adapter.max_query_size:
+            limits.append(adapter.max_query_size)
+        if adapter._packet:
+            limits.append(adapter._packet - _PACKET_MARGIN)
+        self.max_statement_bytes = min(limits) if limits else None
+        # PyMySQL and asyncmy interpolate the values into the statement text.
+        self.interpolated = adapter.dialect.name == "mysql"
+        self.can_copy = getattr(conn.raw, "copy_rows", None) is not None
+        self._levels: list[AsyncTransaction] = []
+
+    @property
+    def broken(self) -> bool:
+        return self.conn.broken
+
+    async def begin(self) -> None:
+        self._levels.append(await self.conn.transaction().begin())
+
+    async def commit(self) -> None:
+        await self._levels.pop().commit()
+
+    async def rollback(self) -> None:
+        level = self._levels.pop()
+        try:
+            await level.rollback()
+        except errors.Error:
+            self.conn.broken = True  # the pool discards it; the server rolls back
+            raise
+
+    async def rollback_all(self) -> None:
+        while self._levels:
+            level = self._levels.pop()
+            if self.conn.broken:
+                continue  # no I/O on a broken connection: closing it rolls back
+            try:
+                await level.rollback()
+            except errors.Error:
+                self.conn.broken = True
+
+    async def run(self, unit: Unit) -> Any:
+        conn = self.conn
+        kind = unit.kind
+        if kind == "single":
+            shape, _, params = unit.statement(unit.lo)
+            if shape.parts is not None:  # several statements: one by one
+                result = None
+                for part, values in zip(shape.parts, unit.params):
+                    result = await conn._run((part.compiled.text, values), part.sql, values)
+                assert result is not None
+            else:
+                result = await conn._run((unit.sql, unit.params), shape.sql, params)
+            return as_dicts(result) if result.columns is not None else result.rowcount
+        if kind == "values":
+            label = f"{unit.run.shape.sql} [merged: {unit.count} rows]"
+            return (await conn._run((unit.sql, unit.params), label, None)).rowcount
+        if kind == "many":
+            return await conn.execute_many(unit.sql, unit.params)
+        return await self._copy(unit)
+
+    async def _copy(self, unit: Unit) -> int:
+        """COPY through the driver, with the same guards as ``AsyncConnection._run``: one
+        user at a time, refusal inside a failed transaction, errors mapped, and a
+        connection interrupted mid-COPY marked broken."""
+        template = unit.run.shape.template
+        assert template is not None and template.copy_target is not None
+        schema, table, columns = template.copy_target
+        return await self.conn.copy_rows(table, columns, unit.params, schema=schema)
+
+
+# --- the seed's named PostgreSQL adapter --------------------------------------------------
+
+
+class AsyncPostgreSQLAdapter(AsyncDatabaseAdapter):
+    """Seed 002's ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)``: a
+    database adapter over its own pooled PostgreSQL database (``max_size`` connections;
+    twinsql opens them lazily, so ``min_size`` is only checked), closed with the adapter."""
+
+    def __init__(
+        self,
+        dsn: str | DatabaseURL,
+        min_size: int = 1,
+        max_size: int = 10,
+        max_query_size: int = 5_000_000,
+    ) -> None:
+        if not (isinstance(min_size, int) and isinstance(max_size, int) and 0 <= min_size
+                <= max_size and max_size >= 1):  # fmt: skip
+            raise errors.ArgumentError(
+                f"need 0 <= min_size <= max_size and max_size >= 1, got {min_size}, {max_size}"
+            )
+        database = connect_async(dsn, pool_size=max_size, max_overflow=0)
+        if database.dialect.name != "postgresql":
+            raise errors.ConfigurationError(
+                f"{type(self).__name__} needs a postgresql:// URL, not {database.url.backend}"
+            )
+        super().__init__(database, max_query_size, owns_database=True)
+        self.min_size = min_size
+        self.max_size = max_size
+
+
+# --- any DB-API connection or callable ----------------------------------------------------
+
+
+async def _settle(value: Any) -> Any:
+    """Await ``value`` when it is awaitable: the async adapter takes sync and async
+    callables; the sync one refuses an awaitable rather than dropping it unrun."""
+    if inspect.isawaitable(value):
+        if not _IS_ASYNC:
+            raise errors.ArgumentError(
+                "the sync generic adapter got an awaitable from its connection or "
+                "execute_func: async callables need the async batcher and adapter"
+            )
+        return await value
+    return value
+
+
+def _translate(exc: Exception, sql: str) -> errors.Error:
+    """A twinsql error for a foreign driver's exception: by SQLSTATE, MySQL error number or
+    DB-API class name; a bare ``DatabaseError`` (the statement's fault) otherwise."""
+    cls: type[errors.Error] | None = None
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    if isinstance(sqlstate, str) and len(sqlstate) == 5:
+        cls = classify_sqlstate(sqlstate)
+    elif exc.args and isinstance(exc.args[0], int):
+        cls = classify_mysql_errno(exc.args[0])
+    if cls is None and isinstance(exc, OSError):
+        cls = errors.ConnectionLost
+    if cls is None:
+        names = {c.__name__ for c in type(exc).__mro__}
+        cls = next((c for name, c in _DBAPI_CLASSES if name in names), errors.DatabaseError)
+    message = str(exc).strip() or type(exc).__name__
+    return cls(message, sql=sql, sqlstate=sqlstate if isinstance(sqlstate, str) else None,
+               driver_error=exc)  # fmt: skip
+
+
+class AsyncGenericAdapter(AsyncBatchAdapter):
+    """Seed 002's ``AsyncGenericAdapter`` (see the module docstring). ``dialect`` and
+    ``paramstyle`` default to a guess from the connection's driver module (SQLite and
+    ``qmark`` when nothing is known); ``max_params`` to the dialect's limit."""
+
+    def __init__(
+        self,
+        connection: Any = None,
+        execute_func: Any = None,
+        close_func: Any = None,
+        max_query_size: int | None = 500_000,
+        *,
+        dialect: str | Dialect | None = None,
+        paramstyle: ParamStyle | None = None,
+        max_params: int | None = None,
+    ) -> None:
+        if connection is None and execute_func is None:
+            raise errors.ArgumentError("give a connection, an execute_func, or both")
+        if execute_func is None:
+            target = connection
+            if getattr(target, "execute", None) is None and getattr(target, "cursor", None) is None:
+                raise errors.ArgumentError(
+                    f"{type(connection).__name__} has neither execute() nor cursor(); "
+                    "pass execute_func"
+                )
+        module = type(connection).__module__.split(".")[0] if connection is not None else ""
+        if isinstance(dialect, Dialect):
+            self.dialect = dialect
+        else:
+            self.dialect = get_dialect(dialect or _GUESSED_DIALECTS.get(module, "sqlite"))
+        if paramstyle is None:
+            guessed = getattr(_module_of(connection), "paramstyle", "qmark")
+            paramstyle = _STYLES.get(str(guessed), "qmark")
+        self.paramstyle = paramstyle
+        self.max_query_size = max_query_size
+        self.max_params = max_params or self.dialect.default_max_params
+        self.connection = connection
+        self._execute_func = execute_func
+        self._close_func = close_func
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({type(self.connection).__name__}, {self.dialect.name})"
+
+    def session(self) -> AsyncSessionBlock:
+        return AsyncSessionBlock(AsyncGenericSession(self))
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> Any:
+        """Run one statement: what ``execute_func`` returns, or for a DB-API cursor its
+        rows (when it has a result) or row count."""
+        try:
+            if self._execute_func is not None:
+                return await _settle(self._execute_func(sql, params))
+            conn = self.connection
+            execute = getattr(conn, "execute", None)
+            if execute is not None:
+                result = await _settle(execute(sql, params))
+            else:
+                result = await _settle(conn.cursor())
+                await _settle(result.execute(sql, params))
+            if getattr(result, "description", None) is not None and hasattr(result, "fetchall"):
+                return await _settle(result.fetchall())
+            return getattr(result, "rowcount", result)
+        except errors.Error:
+            raise
+        except Exception as exc:
+            raise _translate(exc, sql) from exc
+
+    async def close(self) -> None:
+        if self._close_func is not None:
+            await _settle(self._close_func())
+
+
+def _module_of(connection: Any) -> Any:
+    name = type(connection).__module__.split(".")[0] if connection is not None else ""
+    return sys.modules.get(name)
+
+
+class AsyncGenericSession(AsyncBatchSession):
+    """Transactions as SQL statements sent through the generic adapter."""
+
+    def __init__(self, adapter: AsyncGenericAdapter) -> None:
+        self._adapter = adapter
+        self.max_params = adapter.max_params
+        self.max_statement_bytes = adapter.max_query_size
+        self.interpolated = adapter.dialect.name == "mysql"
+        self._levels: list[str | None] = []  # None: the transaction; else a savepoint name
+        self._counter = 0
+
+    async def begin(self) -> None:
+        dialect = self._adapter.dialect
+        if not self._levels:
+            for statement in dialect.begin_statements(None, False):
+                await self._adapter.execute(statement, ())
+            self._levels.append(None)
+            return
+        self._counter += 1
+        name = f"twinsql_sp_{self._counter}"
+        await self._adapter.execute(dialect.savepoint_sql(name), ())
+        self._levels.append(name)
+
+    async def commit(self) -> None:
+        name = self._levels.pop()
+        if name is None:
+            await self._adapter.execute("COMMIT", ())
+        else:
+            await self._adapter.execute(self._adapter.dialect.release_savepoint_sql(name), ())
+
+    async def rollback(self) -> None:
+        name = self._levels.pop()
+        dialect = self._adapter.dialect
+        if name is None:
+            await self._adapter.execute("ROLLBACK", ())
+        else:
+            await self._adapter.execute(dialect.rollback_to_savepoint_sql(name), ())
+            await self._adapter.execute(dialect.release_savepoint_sql(name), ())
+
+    async def rollback_all(self) -> None:
+        if self._levels:
+            self._levels.clear()
+            try:
+                await self._adapter.execute("ROLLBACK", ())
+            except errors.Error:
+                pass  # nothing more can be done through a foreign connection
+
+    async def run(self, unit: Unit) -> Any:
+        if unit.kind not in ("single", "values"):
+            raise errors.InterfaceError(f"the generic adapter cannot run a {unit.kind} unit")
+        shape = unit.run.shape_at(unit.lo)
+        if unit.kind == "single" and shape.parts is not None:
+            result = None
+            for part, values in zip(shape.parts, unit.params):
+                result = await self._adapter.execute(part.compiled.text, values)
+            return result
+        return await self._adapter.execute(unit.sql, unit.params)
+
+
+def async_adapter_for(target: Any) -> tuple[AsyncBatchAdapter, bool]:
+    """The adapter for a batcher's ``target`` and whether the batcher owns it (and closes
+    it): an adapter as is, an ``AsyncDatabase`` wrapped, a URL opened."""
+    if isinstance(target, AsyncBatchAdapter):
+        return target, False
+    if isinstance(target, AsyncDatabase):
+        return AsyncDatabaseAdapter(target), False
+    if isinstance(target, (str, DatabaseURL)):
+        return AsyncDatabaseAdapter(connect_async(target), owns_database=True), True
+    raise errors.ArgumentError(
+        f"a batcher target is an {AsyncDatabase.__name__}, a URL or an adapter, "
+        f"not {type(target).__name__}"
+    )

@@ -1,0 +1,236 @@
+"""Core layer (pure): taking statements into a batcher's queue — the hot path of a bulk load.
+
+Every statement is checked on the way in (``analyze`` for its text, ``bind`` for its
+parameters, its size against the limits) and appended to the queue with the next ledger
+index. A 100 000-row load passes through here 100 000 times, so ``feed`` is written for
+that: a statement with the same text as the one before it (the usual case: one INSERT with
+changing values) skips the analysis, a positional tuple of the right length is taken as it
+is, and the ledger and queue counters are updated once per call rather than per statement.
+Anything unusual takes the general path, which checks the same things one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from twinsql.batch.ledger import Ledger
+from twinsql.batch.queue import StatementQueue
+from twinsql.batch.statements import (
+    _NOMINAL,
+    Shape,
+    StatementTooLarge,
+    _other_size,
+    analyze,
+    values_size,
+)
+from twinsql.errors import ArgumentError
+from twinsql.sql.params import Lexer, ParamStyle
+
+__all__ = ["Intake", "Refusal", "split_item"]
+
+
+def split_item(item: Any) -> tuple[Any, Any]:
+    """A statement as ``(sql, params)``: a SQL string, or a ``(sql, params)`` pair."""
+    if isinstance(item, str):
+        return item, None
+    if isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str):
+        return item[0], item[1]
+    raise ArgumentError(
+        f"a statement is a SQL string or a (sql, params) pair, not {type(item).__name__}"
+    )
+
+
+class Refusal(Exception):
+    """A statement ``feed`` refused (``error``): it was not queued; the caller records it."""
+
+    def __init__(self, sql: str, params: Any, error: ArgumentError) -> None:
+        super().__init__(str(error))
+        self.sql = sql
+        self.params = params
+        self.error = error
+
+
+class Intake:
+    """Checks statements and appends them to ``queue`` / ``ledger`` (see the module
+    docstring). ``budget`` returns the current batch budget (it changes when the first
+    INSERT fixes the column count); ``on_shape`` is told of every new statement text."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        queue: StatementQueue,
+        *,
+        style: ParamStyle,
+        lexer: Lexer,
+        transactional_ddl: bool,
+        max_params: int,
+        max_query_size: int | None,
+        budget: Callable[[], int],
+        on_shape: Callable[[Shape], None] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.queue = queue
+        self.style: ParamStyle = style
+        self.lexer: Lexer = lexer
+        self.transactional_ddl = transactional_ddl
+        self.max_params = max_params
+        self.max_query_size = max_query_size
+        self.budget = budget
+        self.on_shape = on_shape
+
+    def shape(self, sql: Any, allow_multiple: bool) -> Shape:
+        """The analysed statement; raises ``ArgumentError`` for one that can never run."""
+        shape = analyze(sql, self.style, self.lexer, allow_multiple=allow_multiple,
+                        transactional_ddl=self.transactional_ddl)  # fmt: skip
+        if shape.control:
+            raise ArgumentError(
+                "transaction control statements are not batched: the batcher opens and ends "
+                "the transactions itself (see its transaction= option)",
+                sql=sql,
+            )
+        if shape.count > self.max_params:
+            raise StatementTooLarge(
+                f"the statement has {shape.count} parameters; at most {self.max_params} "
+                "are allowed",
+                sql=sql,
+            )
+        if self.on_shape is not None:
+            self.on_shape(shape)
+        return shape
+
+    def _cap(self) -> int:
+        cap = self.budget()
+        if self.max_query_size is not None:
+            cap = min(cap, self.max_query_size)
+        return cap
+
+    def add(self, sql: Any, params: Any, allow_multiple: bool = False) -> int:
+        """Check and queue one statement; return its index. Raises for one that can never
+        run (nothing is queued then)."""
+        shape = self.shape(sql, allow_multiple)
+        bound = shape.bind(params)
+        size = shape.base + values_size(bound)
+        cap = self._cap()
+        if size > cap:
+            raise _too_large(size, cap, sql, params)
+        index = self.ledger.submit()
+        self.queue.append(shape, bound, params, size, index)
+        return index
+
+    def feed(self, items: Iterator[Any], stop_at: int | None, allow_multiple: bool) -> bool:
+        """Take statements from ``items`` until it is exhausted (returns True) or the queue
+        holds ``stop_at`` bytes (returns False). A statement that can never run raises
+        ``Refusal`` — everything before it is queued, it is not."""
+        queue, ledger = self.queue, self.ledger
+        first = next_index = len(ledger)
+        added_size = 0
+        room = _NO_LIMIT if stop_at is None else stop_at - queue.size
+        pending: Any = _NOTHING  # an item the fast loop read but left to the general path
+        try:
+            while True:
+                if pending is _NOTHING:
+                    item = next(items, _NOTHING)
+                    if item is _NOTHING:
+                        return True
+                else:
+                    item, pending = pending, _NOTHING
+                # The general path: any statement, every check spelled out.
+                sql, params = self._split(item)
+                try:
+                    shape = self.shape(sql, allow_multiple)
+                    bound = shape.bind(params)
+                except ArgumentError as exc:
+                    raise Refusal(sql if isinstance(sql, str) else repr(sql), params,
+                                  exc) from None  # fmt: skip
+                size = shape.base + values_size(bound)
+                cap = self._cap()
+                if size > cap:
+                    raise Refusal(sql, params, _too_large(size, cap, sql, params))
+                run = queue.open_run(shape, next_index)
+                if run.shapes is not None or run.shape is not shape:
+                    if run.shapes is None:
+                        run.shapes = [run.shape] * len(run.sizes)
+                    run.shapes.append(shape)
+                run.bound.append(bound)
+                run.params.append(params)
+                run.sizes.append(size)
+                next_index += 1
+                added_size += size
+                if added_size >= room:
+                    return False
+                if shape.compiled.names is not None or shape.parts is not None or run.shapes:
+                    continue
+                # The fast path: the same text again with a positional tuple of the right
+                # length, which bind() would return as it is; the size loop is inlined.
+                count = shape.count
+                nominal = _NOMINAL
+                base = shape.base + nominal * count
+                bound_append, params_append = run.bound.append, run.params.append
+                sizes_append = run.sizes.append
+                # Builtins as locals: a global look-up per value is a measurable cost here.
+                str_, int_, float_, bool_, tuple_ = str, int, float, bool, tuple
+                other_size = _other_size
+                for item in items:
+                    if type(item) is not tuple_ or len(item) != 2:
+                        pending = item
+                        break
+                    text, params = item
+                    if (
+                        (text is not sql and text != sql)  # equal texts are often distinct objects
+                        or type(params) is not tuple_
+                        or len(params) != count
+                    ):
+                        pending = item
+                        break
+                    size = base
+                    for value in params:
+                        kind = type(value)
+                        if kind is str_:
+                            size += len(value) - nominal
+                        elif (
+                            kind is not int_ and kind is not float_ and kind is not bool_
+                            and value is not None
+                        ):  # fmt: skip
+                            size += other_size(value) - nominal
+                    if size > cap:
+                        pending = item  # the general path refuses it
+                        break
+                    bound_append(params)
+                    params_append(params)
+                    sizes_append(size)
+                    next_index += 1
+                    added_size += size
+                    if added_size >= room:
+                        return False
+                else:
+                    return True
+        finally:
+            added = next_index - first
+            if added:
+                ledger.submit(added)
+                queue.count += added
+                queue.size += added_size
+
+    @staticmethod
+    def _split(item: Any) -> tuple[Any, Any]:
+        if type(item) is tuple and len(item) == 2:
+            return item[0], item[1]
+        if type(item) is str:
+            return item, None
+        try:
+            return split_item(item)
+        except ArgumentError as exc:
+            raise Refusal(repr(item), None, exc) from None
+
+
+_NO_LIMIT = 1 << 62
+_NOTHING: Any = object()
+
+
+def _too_large(size: int, cap: int, sql: Any, params: Any) -> StatementTooLarge:
+    return StatementTooLarge(
+        f"the statement takes {size} bytes; a batch (or one statement sent) may hold at most {cap}",
+        sql=sql,
+        params=params,
+    )

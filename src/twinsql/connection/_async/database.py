@@ -1,0 +1,345 @@
+# twinsql: async source — tools/unasync.py generates the sync twin of this file.
+"""I/O shell: ``AsyncDatabase``, the pooled entry point, and the one-shot helpers.
+
+``connect_async(url)`` builds an ``AsyncDatabase`` without any I/O: options are validated
+and the driver chosen now, connections open on first use. Each method checks a connection
+out of the pool, runs one statement and returns the connection. Inside ``db.transaction()``
+or ``db.connection()`` the database's methods use that block's connection instead; the pin
+lives in a context variable, so it follows the task (or thread) that opened the block.
+
+Concurrency contract: a child task started inside such a block inherits the context but not
+the right to the connection. Its calls raise ``ConcurrentUseError`` instead of silently
+joining (or silently leaving) the parent's transaction.
+
+Event loops: an ``AsyncDatabase`` belongs to the event loop it is first used on; use from
+another loop raises ``WrongEventLoopError`` (its connections' sockets belong to the first
+loop). Create one database per loop, e.g. per thread that runs ``asyncio.run``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import quote
+
+from twinsql import errors
+from twinsql._compat import async_running_loop, async_task_identity
+from twinsql.connection._async.connection import (
+    AsyncConnection,
+    Params,
+    Row,
+    ShellSettings,
+    as_dicts,
+    first_dict,
+    first_value,
+    prepare_statement,
+)
+from twinsql.connection._async.pool import AsyncPool
+from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.connection.url import DatabaseURL, parse_url
+from twinsql.drivers import async_driver_for
+from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult
+from twinsql.sql.dialects import Dialect
+from twinsql.sql.params import Lexer
+
+__all__ = [
+    "AsyncDatabase",
+    "connect_async",
+    "execute_async",
+    "execute_scalar_async",
+]
+
+_database_ids = itertools.count(1)
+
+
+class _Pin:
+    """The connection a block pinned, and the task or thread that owns it."""
+
+    __slots__ = ("connection", "owner")
+
+    def __init__(self, connection: AsyncConnection, owner: object | None) -> None:
+        self.connection = connection
+        self.owner = owner
+
+
+class AsyncDatabase:
+    """A pooled database. Every method has the same name and behaviour in ``Database``."""
+
+    def __init__(self, url: str | DatabaseURL | None = None, **options: Any) -> None:
+        self._url = parse_url(url)
+        resolved, driver_options = resolve_options(
+            self._url.options, options, memory_sqlite=self._url.is_memory
+        )
+        self._options = resolved
+        self._driver = async_driver_for(self._url)
+        self._style = self._driver.paramstyle
+        self._lexer = cast(Lexer, self._driver.dialect.name)
+        password = self._url.password or ""
+        self._settings = ShellSettings(
+            echo=resolved.echo,
+            hide_parameters=resolved.hide_parameters,
+            secrets=(password, quote(password, safe="")) if password else (),
+        )
+        connect_options = ConnectOptions(
+            connect_timeout=resolved.connect_timeout,
+            statement_timeout=resolved.statement_timeout,
+            extra=driver_options,
+        )
+        self._pool = AsyncPool(self._driver, self._url, resolved, connect_options, self._settings)
+        self._pinned: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar(
+            f"twinsql_pin_{next(_database_ids)}", default=None
+        )
+        self._loop: object | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._url.redacted()!r})"
+
+    @property
+    def url(self) -> DatabaseURL:
+        """The parsed URL (its repr and str hide the password)."""
+        return self._url
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._driver.dialect
+
+    @property
+    def options(self) -> DatabaseOptions:
+        return self._options
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed
+
+    def pool_stats(self) -> PoolStats:
+        return self._pool.stats()
+
+    # -- statements -----------------------------------------------------------------------
+
+    async def execute(self, sql: str, params: Params = None) -> list[Row]:
+        """Run one statement; return its rows as dicts in column order."""
+        return as_dicts(await self._result(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
+        """The first row as a dict, or None."""
+        return first_dict(await self._result(sql, params))
+
+    async def execute_scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        return first_value(await self._result(sql, params))
+
+    async def execute_non_query(self, sql: str, params: Params = None) -> int:
+        """Run a statement for its effect; return the affected-row count."""
+        return (await self._result(sql, params)).rowcount
+
+    async def _result(self, sql: str, params: Params = None) -> DriverResult:
+        """The driver's result itself (columns and positional rows): the ORM hydrates models
+        from it without building a dict per row first."""
+        prepared = prepare_statement(sql, params, self._style, self._lexer)
+        pin = self._pinned.get()
+        if pin is not None:
+            return await self._pinned_connection(pin)._run(prepared, sql, params)
+        loop = async_running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
+        pool = self._pool
+        # The awaits are the cost of the async path: skip them when nothing waits.
+        conn = pool.checkout_nowait() or await pool.acquire()
+        try:
+            return await conn._run(prepared, sql, params)
+        finally:
+            if not pool.release_nowait(conn):
+                await pool.release(conn)
+
+    async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
+        """Run one statement per parameter set; return the affected-row count."""
+        conn, pooled = await self._checkout()
+        try:
+            return await conn.execute_many(sql, seq_of_params)
+        finally:
+            if pooled:
+                await self._pool.release(conn)
+
+    async def stream(
+        self, sql: str, params: Params = None, *, chunk_size: int = 1000
+    ) -> AsyncStream[Row]:
+        """Yield rows with bounded memory; the connection is held until iteration ends.
+        Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
+        conn, pooled = await self._checkout()
+        try:
+            rows = conn.stream(sql, params, chunk_size=chunk_size)
+            try:
+                async for row in rows:
+                    yield row
+            finally:
+                await rows.aclose()
+        finally:
+            if pooled:
+                await self._pool.release(conn)
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def transaction(
+        self, isolation: str | None = None, *, readonly: bool = False
+    ) -> AsyncDatabaseTransaction:
+        """``async with db.transaction() as conn:`` — commit on success, roll back on an
+        exception; nested blocks are savepoints. The database's methods inside the block run
+        on its connection."""
+        return AsyncDatabaseTransaction(self, isolation, readonly)
+
+    def connection(self) -> AsyncPinnedConnection:
+        """``async with db.connection() as conn:`` — hold one pooled connection for a block
+        (session settings, temporary tables); the database's methods use it too."""
+        return AsyncPinnedConnection(self)
+
+    async def close(self) -> None:
+        """Close the pool. Connections still checked out close when they are returned."""
+        await self._pool.close()
+
+    async def __aenter__(self) -> AsyncDatabase:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _check_loop(self, loop: object | None) -> None:
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise errors.WrongEventLoopError(
+                f"{self!r} was first used on another event loop; its connections belong to "
+                "that loop. Create one database per event loop."
+            )
+
+    async def _checkout(self) -> tuple[AsyncConnection, bool]:
+        """The pinned connection of this block (not pooled), or one from the pool."""
+        pin = self._pinned.get()
+        if pin is not None:
+            return self._pinned_connection(pin), False
+        loop = async_running_loop()
+        if loop is not self._loop:
+            self._check_loop(loop)
+        return await self._pool.acquire(), True
+
+    def _pinned_connection(self, pin: _Pin) -> AsyncConnection:
+        if pin.owner != async_task_identity():
+            raise errors.ConcurrentUseError(
+                "this task was started inside a transaction() or connection() block of "
+                "another task; it may not use that block's connection. Run the statements in "
+                "the block's own task, or give the child task its own transaction."
+            )
+        return pin.connection
+
+    async def _pin(self) -> tuple[AsyncConnection, contextvars.Token[_Pin | None] | None]:
+        """Pin a connection for a block: reuse this context's pin, or check one out."""
+        pin = self._pinned.get()
+        if pin is not None:
+            return self._pinned_connection(pin), None
+        self._check_loop(async_running_loop())
+        conn = await self._pool.acquire()
+        return conn, self._pinned.set(_Pin(conn, async_task_identity()))
+
+    async def _unpin(
+        self, conn: AsyncConnection, token: contextvars.Token[_Pin | None] | None
+    ) -> None:
+        if token is None:
+            return
+        try:
+            self._pinned.reset(token)
+        except ValueError:
+            # Exited from another context (a generator moved between tasks): just clear.
+            self._pinned.set(None)
+        await self._pool.release(conn)
+
+
+class AsyncDatabaseTransaction:
+    """The context manager returned by ``AsyncDatabase.transaction()``."""
+
+    def __init__(self, db: AsyncDatabase, isolation: str | None, readonly: bool) -> None:
+        self._db = db
+        # Validated now, before any I/O: a bad level never costs a checkout.
+        self._isolation = None if isolation is None else db.dialect.normalize_isolation(isolation)
+        self._readonly = readonly
+        self._conn: AsyncConnection | None = None
+        self._token: contextvars.Token[_Pin | None] | None = None
+        self._transaction: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        conn, token = await self._db._pin()
+        try:
+            self._transaction = await conn.transaction(
+                self._isolation, readonly=self._readonly
+            ).begin()
+        except BaseException:
+            await self._db._unpin(conn, token)
+            raise
+        self._conn, self._token = conn, token
+        return conn
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None and self._transaction is not None
+        try:
+            await self._transaction.__aexit__(exc_type, exc, tb)
+        finally:
+            await self._db._unpin(self._conn, self._token)
+
+
+class AsyncPinnedConnection:
+    """The context manager returned by ``AsyncDatabase.connection()``."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
+        self._conn: AsyncConnection | None = None
+        self._token: contextvars.Token[_Pin | None] | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._conn, self._token = await self._db._pin()
+        return self._conn
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        await self._db._unpin(self._conn, self._token)
+
+
+def connect_async(url: str | DatabaseURL | None = None, **options: Any) -> AsyncDatabase:
+    """Create an ``AsyncDatabase`` for ``url`` (or ``DATABASE_URL``). No I/O happens here;
+    usable directly or as ``async with connect_async(url) as db:``."""
+    return AsyncDatabase(url, **options)
+
+
+async def execute_async(
+    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
+) -> list[Row]:
+    """One-shot: open a database, run one statement, close it, return the rows."""
+    async with AsyncDatabase(url, pool_size=1, max_overflow=0, **options) as db:
+        return await db.execute(sql, params)
+
+
+async def execute_scalar_async(
+    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
+) -> Any:
+    """One-shot: open a database, run one statement, close it, return the first value."""
+    async with AsyncDatabase(url, pool_size=1, max_overflow=0, **options) as db:
+        return await db.execute_scalar(sql, params)
+

@@ -1,0 +1,236 @@
+# twinsql: async source — tools/unasync.py generates the sync twin of this file.
+"""I/O shell: the connection pool.
+
+Written here rather than taken from a driver (asyncpg.Pool, psycopg_pool) because one pool has
+to behave the same over five drivers in two modes, and because of three rules the driver
+pools do not all keep:
+
+* **No reset query on a clean return.** A connection that comes back outside a transaction
+  goes straight to the idle list; one left inside a transaction is rolled back first. (A
+  reset on every release halved asyncpg's throughput in the measurements behind
+  ``reference/performance.md``.)
+* **Discard on unknown state.** A connection whose operation was interrupted mid-I/O (a
+  cancellation, a timeout, a broken link, an exception of unknown origin) is closed, never
+  handed to the next caller, who could otherwise read the previous caller's rows.
+* **Cancellation-safe checkout and return.** Slots are counted by ``_compat.AsyncSlots``,
+  which never loses a permit to a cancelled waiter; every path that has taken a slot gives it
+  back in ``finally``; a rollback on return that is itself cancelled terminates the connection
+  rather than leaking it.
+
+Capacity: at most ``pool_size + max_overflow`` connections are checked out at once; at most
+``pool_size`` are kept idle (overflow connections are closed on return). Connections are
+opened lazily. The idle list is LIFO so the warmest connection is reused first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from twinsql import errors
+from twinsql._compat import AsyncSlots, monotonic
+from twinsql.connection._async.connection import AsyncConnection, ShellSettings
+from twinsql.connection.options import DatabaseOptions, PoolStats
+from twinsql.connection.url import DatabaseURL
+from twinsql.drivers.base import AsyncDriver, ConnectOptions
+
+__all__ = ["AsyncPool"]
+
+logger = logging.getLogger("twinsql.pool")
+
+
+class AsyncPool:
+    """A pool of ``AsyncConnection``s to one database."""
+
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        url: DatabaseURL,
+        options: DatabaseOptions,
+        connect_options: ConnectOptions,
+        settings: ShellSettings,
+    ) -> None:
+        self._driver = driver
+        self._url = url
+        self._options = options
+        self._connect_options = connect_options
+        self._settings = settings
+        self._slots = AsyncSlots(options.pool_size + options.max_overflow)
+        self._plain_checkout = options.pool_recycle is None and not options.pool_pre_ping
+        self._idle: deque[AsyncConnection] = deque()
+        self._checked_out = 0
+        self._closed = False
+        self._opened = 0
+        self._discarded = 0
+        self._timeouts = 0
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def stats(self) -> PoolStats:
+        idle = len(self._idle)
+        return PoolStats(
+            size=idle + self._checked_out,
+            checked_out=self._checked_out,
+            idle=idle,
+            waiting=self._slots.waiting,
+            pool_size=self._options.pool_size,
+            max_overflow=self._options.max_overflow,
+            opened=self._opened,
+            discarded=self._discarded,
+            timeouts=self._timeouts,
+        )
+
+    async def acquire(self) -> AsyncConnection:
+        """Check out a connection; ``PoolTimeout`` after ``pool_timeout`` seconds."""
+        if self._closed:
+            raise errors.PoolClosed("the database has been closed")
+        options = self._options
+        if not self._slots.try_acquire() and not await self._slots.acquire(options.pool_timeout):
+            self._timeouts += 1
+            raise errors.PoolTimeout(
+                f"no connection became free within {options.pool_timeout:g}s "
+                f"(pool_size={options.pool_size}, max_overflow={options.max_overflow}, "
+                f"{self._checked_out} checked out); raise pool_size or return connections "
+                "sooner"
+            )
+        try:
+            conn = None
+            if self._plain_checkout and self._idle:
+                # The common case: no recycling or pre-ping to do, a warm connection waiting.
+                conn = self._idle.pop()
+                if conn._raw.closed:
+                    await self._discard(conn)
+                    conn = None
+            if conn is None:
+                conn = await self._take_idle()
+                if conn is None:
+                    conn = await self._open()
+        except BaseException:
+            self._slots.release()
+            raise
+        self._checked_out += 1
+        return conn
+
+    def checkout_nowait(self) -> AsyncConnection | None:
+        """A warm idle connection at once, or None (then ``acquire``). No coroutine: the
+        common checkout costs a few attribute look-ups in both shells."""
+        if not (self._plain_checkout and self._idle and not self._closed):
+            return None
+        if not self._slots.try_acquire():
+            return None
+        conn = self._idle.pop()
+        if conn._raw.closed:
+            # Leave the corpse for acquire(), which can await its disposal.
+            self._idle.append(conn)
+            self._slots.release()
+            return None
+        self._checked_out += 1
+        return conn
+
+    def release_nowait(self, conn: AsyncConnection) -> bool:
+        """Return a clean connection to the idle list at once; False when it needs the full
+        ``release`` (a rollback, a discard, an overflow close)."""
+        raw = conn._raw
+        if (
+            conn.broken
+            or self._closed
+            or raw.closed
+            or raw.in_transaction
+            or conn._stack._levels
+            or len(self._idle) >= self._options.pool_size
+        ):
+            return False
+        self._checked_out -= 1
+        self._idle.append(conn)
+        self._slots.release()
+        return True
+
+    async def release(self, conn: AsyncConnection) -> None:
+        """Return a connection: rolled back if left in a transaction, discarded if broken."""
+        self._checked_out -= 1
+        raw = conn._raw
+        try:
+            if conn.broken or self._closed or raw.closed:
+                await self._discard(conn)
+            elif raw.in_transaction or conn._stack._levels:
+                await self._roll_back_and_keep(conn)
+            elif len(self._idle) >= self._options.pool_size:
+                await self._discard(conn)  # an overflow connection
+            else:
+                self._idle.append(conn)
+        finally:
+            self._slots.release()
+
+    async def close(self) -> None:
+        """Close idle connections now; checked-out ones are closed when they come back."""
+        self._closed = True
+        while self._idle:
+            await self._discard(self._idle.pop())
+
+    async def _take_idle(self) -> AsyncConnection | None:
+        recycle = self._options.pool_recycle
+        while self._idle:
+            conn = self._idle.pop()
+            if conn.raw.closed or (recycle is not None and monotonic() - conn.created_at > recycle):
+                await self._discard(conn)
+                continue
+            if self._options.pool_pre_ping:
+                try:
+                    await conn.raw.ping()
+                except Exception as exc:
+                    logger.info("pre-ping failed, replacing the connection: %r", exc)
+                    conn.broken = True
+                    await self._discard(conn)
+                    continue
+                except BaseException:
+                    conn.broken = True
+                    await self._discard(conn)
+                    raise
+            return conn
+        return None
+
+    async def _open(self) -> AsyncConnection:
+        raw = await self._driver.connect(self._url, self._connect_options)
+        self._opened += 1
+        return AsyncConnection(raw, self._settings)
+
+    async def _roll_back_and_keep(self, conn: AsyncConnection) -> None:
+        try:
+            await conn._control("ROLLBACK")
+        except Exception as exc:
+            logger.warning("rollback on return failed, discarding the connection: %r", exc)
+            conn.broken = True
+            await self._discard(conn)
+            return
+        except BaseException:
+            # Cancelled mid-rollback: the state is unknown; drop the connection.
+            conn.broken = True
+            await self._discard(conn)
+            raise
+        conn._stack.reset()
+        if len(self._idle) >= self._options.pool_size:
+            await self._discard(conn)
+        else:
+            self._idle.append(conn)
+
+    async def _discard(self, conn: AsyncConnection) -> None:
+        self._discarded += 1
+        raw = conn.raw
+        if raw.closed:
+            return
+        if conn.broken:
+            # terminate() closes the socket without waiting on the server: it cannot hang,
+            # and a cancellation cannot stop it half-way.
+            raw.terminate()
+            return
+        conn.broken = True
+        try:
+            await raw.close()
+        except Exception as exc:
+            logger.info("graceful close failed: %r", exc)
+            raw.terminate()
+        except BaseException:
+            raw.terminate()
+            raise

@@ -1,0 +1,146 @@
+"""Core layer (pure): what the ORM knows about one model class.
+
+``ModelInfo`` is built once per model class, when the class is created, from its pydantic
+fields and twinsql's column options: the table and column names, the primary key, each
+field's storage type, the converters per backend, the relations, and the mixin roles
+(soft-delete column, version column, timestamps). It also caches SQL text per dialect for
+the statements every model runs (get by primary key), so the hot paths do no compiling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic.fields import FieldInfo
+
+from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.orm.fields import ColumnOptions, column_options
+from twinsql.orm.types import TypeSpec, classify, reader_for, writer_for
+from twinsql.sql.table import TableInfo
+
+__all__ = ["ModelInfo", "build_model_info", "default_table_name"]
+
+Converter = Callable[[Any], Any]
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def default_table_name(class_name: str) -> str:
+    """``User`` → ``users``, ``OrderItem`` → ``order_items``, ``Category`` → ``categories``."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", class_name).lower()
+    if snake.endswith("s"):
+        return snake
+    if snake.endswith("y") and len(snake) > 1 and snake[-2] not in "aeiou":
+        return snake[:-1] + "ies"
+    return snake + "s"
+
+
+@dataclass(eq=False)
+class ModelInfo:
+    model: type[Any]
+    table: TableInfo
+    fields: tuple[str, ...]
+    primary_key: str
+    specs: dict[str, TypeSpec]
+    options: dict[str, ColumnOptions]
+    # Fields the database fills in when the model leaves them unset (the primary key, server
+    # defaults): returned by INSERT … RETURNING where the backend has it.
+    generated: tuple[str, ...]
+    field_set: frozenset[str] = frozenset()
+    relations: dict[str, Any] = field(default_factory=dict)
+    soft_delete_field: str | None = None
+    version_field: str | None = None
+    created_field: str | None = None
+    updated_field: str | None = None
+    writers: tuple[tuple[str, Converter], ...] = ()
+    _readers: dict[str, tuple[tuple[int, Converter], ...]] = field(default_factory=dict)
+    sql_cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def readers(self, dialect: str) -> tuple[tuple[int, Converter], ...]:
+        """(position in ``fields``, converter) for the fields that need one on ``dialect``."""
+        cached = self._readers.get(dialect)
+        if cached is None:
+            cached = tuple(
+                (i, fn)
+                for i, name in enumerate(self.fields)
+                if (fn := reader_for(self.specs[name], dialect)) is not None
+            )
+            self._readers[dialect] = cached
+        return cached
+
+    def check_field(self, name: str) -> str:
+        """``name`` if it is a field of this model, else a clear error (before any I/O)."""
+        if name not in self.field_set:
+            raise InvalidIdentifierError(
+                f"unknown field {name!r} on {self.model.__name__}; "
+                f"known fields: {', '.join(self.fields)}"
+            )
+        return name
+
+    def to_db(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Field values as the driver should bind them (enums, nested models converted)."""
+        for name, writer in self.writers:
+            if name in values and values[name] is not None:
+                values[name] = writer(values[name])
+        return values
+
+
+def build_model_info(
+    model: type[Any],
+    model_fields: dict[str, FieldInfo],
+    *,
+    table_name: str | None,
+    relations: dict[str, Any],
+    roles: dict[str, str | None],
+) -> ModelInfo:
+    """Collect a model class's metadata; raise ``ArgumentError`` for an unusable model."""
+    name = table_name or default_table_name(model.__name__)
+    if not _IDENTIFIER.match(name):
+        raise InvalidIdentifierError(f"table name {name!r} of {model.__name__} is not usable")
+    fields = tuple(model_fields)
+    if not fields:
+        raise ArgumentError(f"model {model.__name__} has no fields")
+    options = {f: column_options(info) for f, info in model_fields.items()}
+    specs = {f: classify(info) for f, info in model_fields.items()}
+    keys = [f for f, o in options.items() if o.primary_key]
+    if len(keys) > 1:
+        raise ArgumentError(
+            f"{model.__name__} marks {', '.join(keys)} as primary keys; composite keys are "
+            "not supported"
+        )
+    primary_key = keys[0] if keys else ("id" if "id" in model_fields else "")
+    if not primary_key:
+        raise ArgumentError(
+            f"{model.__name__} has no primary key: add a field `id` or mark one with "
+            "Field(primary_key=True)"
+        )
+    columns = {f: (options[f].column or f) for f in fields}
+    for column in columns.values():
+        if not _IDENTIFIER.match(column):
+            raise InvalidIdentifierError(
+                f"column name {column!r} of {model.__name__} is not usable"
+            )
+    table = TableInfo(name=name, fields=fields, columns=columns, primary_key=primary_key)
+    generated = tuple(
+        f for f in fields if f == primary_key or options[f].server_default is not None
+    )
+    writers = tuple((f, w) for f in fields if (w := writer_for(specs[f])) is not None)
+    info = ModelInfo(
+        model=model,
+        table=table,
+        fields=fields,
+        primary_key=primary_key,
+        specs=specs,
+        options=options,
+        generated=generated,
+        field_set=frozenset(fields),
+        relations=relations,
+        writers=writers,
+    )
+    for role, field_name in roles.items():
+        if field_name is not None:
+            info.check_field(field_name)
+            setattr(info, role, field_name)
+    return info

@@ -1,0 +1,142 @@
+"""Core layer (pure): a record's persistence state, and hydration of rows into models.
+
+Theory of operation
+-------------------
+Every model instance has one slot, ``_tw_state``, outside pydantic's field dict:
+
+* unset — the instance was built by user code (``User(...)``, ``model_validate``): it is
+  *new*, and ``save()`` inserts it;
+* ``LOADED`` — a shared marker for a row just read from the database: persisted, clean, no
+  relations loaded. Sharing one marker keeps hydration at a few attribute stores per row;
+* a ``RecordState`` — created on first need (an assignment, a loaded relation, a save): it
+  holds ``persisted``, the set of ``dirty`` field names and the ``relations`` loaded so far.
+
+Hydration bypasses validation: the database already holds valid values, and validating
+every row costs several times the fetch. Instances are created with ``object.__new__`` and
+their pydantic slots set directly, the field dict built positionally from the row. Only
+fields whose backend storage differs from their Python type (``types.reader_for``) are
+converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from twinsql.orm.meta import ModelInfo
+
+__all__ = ["LOADED", "RecordState", "hydrate", "mark_dirty", "state_of"]
+
+M = TypeVar("M")
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+class _Loaded:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LOADED"
+
+
+LOADED: Any = _Loaded()
+
+
+class RecordState:
+    __slots__ = ("dirty", "persisted", "relations")
+
+    def __init__(self, persisted: bool) -> None:
+        self.persisted = persisted
+        self.dirty: set[str] = set()
+        self.relations: dict[str, Any] = {}
+
+
+def state_of(obj: Any) -> RecordState:
+    """The instance's state, materialised (use for writes; reads use ``is_persisted``)."""
+    state = getattr(obj, "_tw_state", None)
+    if isinstance(state, RecordState):
+        return state
+    fresh = RecordState(persisted=state is LOADED)
+    _set(obj, "_tw_state", fresh)
+    return fresh
+
+
+def is_persisted(obj: Any) -> bool:
+    state = getattr(obj, "_tw_state", None)
+    return state is LOADED or (isinstance(state, RecordState) and state.persisted)
+
+
+def loaded_relations(obj: Any) -> dict[str, Any] | None:
+    state = getattr(obj, "_tw_state", None)
+    return state.relations if isinstance(state, RecordState) else None
+
+
+def mark_dirty(obj: Any, name: str) -> None:
+    state = getattr(obj, "_tw_state", None)
+    if isinstance(state, RecordState):
+        state.dirty.add(name)
+    elif state is LOADED:
+        fresh = RecordState(persisted=True)
+        fresh.dirty.add(name)
+        _set(obj, "_tw_state", fresh)
+    # A new record is inserted whole: nothing to track.
+
+
+def mark_saved(obj: Any) -> None:
+    state = state_of(obj)
+    state.persisted = True
+    state.dirty.clear()
+
+
+def hydrate(
+    info: ModelInfo,
+    rows: Sequence[Sequence[Any]],
+    dialect: str,
+    columns: Sequence[str] | None = None,
+) -> list[Any]:
+    """Models from rows. ``columns`` are the result's column names when they are not the
+    model's fields in order (a partial ``select``); those instances hold only those fields."""
+    model = info.model
+    fields: Sequence[str]
+    if columns is None or tuple(columns) == info.fields:
+        fields = info.fields
+        readers = info.readers(dialect)
+        field_set = info.field_set
+    else:
+        for name in columns:
+            info.check_field(name)
+        fields = tuple(columns)
+        positions = {name: i for i, name in enumerate(info.fields)}
+        all_readers = dict(info.readers(dialect))
+        readers = tuple(
+            (i, all_readers[positions[name]])
+            for i, name in enumerate(fields)
+            if positions[name] in all_readers
+        )
+        field_set = frozenset(fields)
+    out: list[Any] = []
+    append = out.append
+    for row in rows:
+        values = dict(zip(fields, row))
+        for index, reader in readers:
+            value = row[index]
+            if value is not None:
+                values[fields[index]] = reader(value)
+        obj = _new(model)
+        _set(obj, "__dict__", values)
+        # A shared frozenset: the model's __setattr__ swaps in a real set before the first
+        # assignment adds to it.
+        _set(obj, "__pydantic_fields_set__", field_set)
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        _set(obj, "_tw_state", LOADED)
+        append(obj)
+    return out
+
+
+def refresh_from_row(info: ModelInfo, obj: Any, row: Sequence[Any], dialect: str) -> None:
+    """Overwrite ``obj``'s fields with a fetched row (after ``refresh`` or ``RETURNING``)."""
+    fresh = hydrate(info, [row], dialect)[0]
+    _set(obj, "__dict__", fresh.__dict__)
+    _set(obj, "__pydantic_fields_set__", set(info.fields))

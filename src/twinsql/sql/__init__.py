@@ -1,0 +1,88 @@
+"""SQL feature (pure): the lexer, placeholder translation, script splitting, dialects, error
+codes and the SQL builder under the ORM — expressions, SELECT state, compiler.
+
+Build a ``Select`` (frozen; ``replace`` returns a changed copy) from a ``TableInfo`` and
+expressions (``Col``, ``Value``, ``Func`` …, combined with Python operators), then compile
+it for a dialect: ``compile_select(select, dialect) -> (sql, params)``.  The text uses ``?``
+placeholders (the connection layer translates them for the driver) and the parameters
+come in placeholder order.  INSERT / UPDATE / DELETE are in ``dml``.
+
+Rules kept everywhere: values are bound parameters, never SQL text; identifiers are
+checked against the table's fields (or as identifiers) and quoted by the dialect; function
+names, frame clauses, join kinds, compound operators and lock options are allow-listed;
+LIMIT / OFFSET are validated ints.  Nothing here does I/O.
+"""
+
+from twinsql.sql.compiler import (
+    compile_aggregate,
+    compile_count,
+    compile_exists,
+    compile_select,
+)
+from twinsql.sql.dml import OnConflict, compile_delete, compile_insert, compile_update
+from twinsql.sql.expr import Col, Condition, Expr, Raw, Star, Value, escape_like, raw
+from twinsql.sql.functions import (
+    Avg,
+    Count,
+    DenseRank,
+    Func,
+    Max,
+    Min,
+    Rank,
+    RowNumber,
+    Sum,
+    Window,
+)
+from twinsql.sql.nodes import Aliased, OrderItem, Subquery, exists
+from twinsql.sql.select import (
+    CTE,
+    Compound,
+    ForUpdate,
+    Join,
+    Select,
+    SelectLike,
+    order_item,
+)
+from twinsql.sql.table import FrozenColumns, TableInfo
+
+__all__ = [
+    "CTE",
+    "Aliased",
+    "Avg",
+    "Col",
+    "Compound",
+    "Condition",
+    "Count",
+    "DenseRank",
+    "Expr",
+    "ForUpdate",
+    "FrozenColumns",
+    "Func",
+    "Join",
+    "Max",
+    "Min",
+    "OnConflict",
+    "OrderItem",
+    "Rank",
+    "Raw",
+    "RowNumber",
+    "Select",
+    "SelectLike",
+    "Star",
+    "Subquery",
+    "Sum",
+    "TableInfo",
+    "Value",
+    "Window",
+    "compile_aggregate",
+    "compile_count",
+    "compile_delete",
+    "compile_exists",
+    "compile_insert",
+    "compile_select",
+    "compile_update",
+    "escape_like",
+    "exists",
+    "order_item",
+    "raw",
+]
