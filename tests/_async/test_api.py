@@ -14,13 +14,16 @@ from tests import support
 from tests._async.helpers import fresh_table
 
 
-async def test_execute_returns_dicts_in_column_order(db: twinsql.AsyncDatabase) -> None:
+async def test_execute_returns_dicts_in_column_order(
+    db: twinsql.AsyncDatabase, backend: str
+) -> None:
     table = await fresh_table(db, "api_people", {"id": "pk", "name": "text", "age": "bigint"})
     inserted = await db.execute_many(
         f"INSERT INTO {table} (name, age) VALUES (?, ?)",
         [("ada", 36), ("grace", 45), ("linus", 28)],
     )
-    assert inserted == 3 or inserted == -1
+    # asyncpg's executemany reports no row counts, so the count is unknown (-1) there alone.
+    assert inserted == (-1 if backend == "asyncpg" else 3)
     rows = await db.execute(f"SELECT age, name, id FROM {table} WHERE age > ? ORDER BY age", (30,))
     assert [list(r) for r in rows] == [["age", "name", "id"]] * 2
     assert [(r["name"], r["age"]) for r in rows] == [("ada", 36), ("grace", 45)]

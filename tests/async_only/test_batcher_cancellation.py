@@ -1,6 +1,7 @@
-"""Cancelling a flush (reliability.md F7, F8; async only: threads cannot be cancelled).
+"""Cancelling a flush (async only: threads cannot be cancelled).
 
-A flush is cancelled at random moments — between batches, mid-statement, during COMMIT. After
+A flush is cancelled at named points — as the k-th unit of statements is being sent, for
+several k, so some cancellations land between batches and some mid-statement. After
 each cancellation the ledger must be consistent: the counts add up, every statement applied
 is in the table, nothing is in the table twice, and the only statements that may be in the
 table without being ``applied`` are the ``unknown`` ones (cancelled while COMMIT was on its
@@ -10,7 +11,6 @@ way). The batcher stays usable: the pending statements are sent by the next flus
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -50,6 +50,24 @@ async def stored(db: twinsql.AsyncDatabase, table: str) -> set[int]:
     return set(ids)
 
 
+class CancelWhenSending(twinsql.AsyncQueryCollector):
+    """Cancels the task that flushes as it is about to send its ``at``-th unit of statements
+    (the batcher reports each unit to its collector just before sending it), so the
+    cancellation lands at that point on every backend, whatever the timing."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+        self.seen = 0
+
+    async def collect(self, query: str, metadata: dict[str, Any] | None = None) -> None:
+        self.seen += 1
+        if self.seen == self.at:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+
+
 def consistent(report: twinsql.BatchReport, rows: set[int]) -> None:
     assert report.applied + report.rejected + report.pending + report.unknown == report.submitted
     applied = set(report.indices("applied"))
@@ -60,20 +78,19 @@ def consistent(report: twinsql.BatchReport, rows: set[int]) -> None:
 async def test_cancelled_flush_leaves_the_ledger_consistent(
     db: twinsql.AsyncDatabase, mode: str
 ) -> None:
-    rng = random.Random(20261121)
     table = await make_table(db, f"bc_{mode}")
     total = 0
     cancelled = 0
     for round_ in range(12):
+        cancel_at = CancelWhenSending(at=1 + round_ % 6)
         batcher = AsyncSQLBatcher(
-            db, max_bytes=400, transaction=mode, merge_inserts=round_ % 2 == 0
-        )
+            db, max_bytes=400, transaction=mode, merge_inserts=round_ % 2 == 0,
+            collector=cancel_at,
+        )  # fmt: skip
         base = round_ * 100
         for sql, params in inserts(table, range(base, base + 60)):
             await batcher.add_statement(sql, params)
         task = asyncio.create_task(batcher.flush())
-        await asyncio.sleep(rng.uniform(0, 0.01))
-        task.cancel()
         try:
             await task
         except asyncio.CancelledError:
@@ -81,15 +98,14 @@ async def test_cancelled_flush_leaves_the_ledger_consistent(
         report = batcher.report
         consistent(report, {i - base for i in await stored(db, table) if base <= i < base + 60})
         # The batcher is still usable: what is pending is sent now, exactly once.
+        cancel_at.at = 0
         await batcher.flush()
         report = batcher.report
         assert report.pending == 0 and report.rejected == 0
         rows = {i - base for i in await stored(db, table) if base <= i < base + 60}
         consistent(report, rows)
         total += len(rows)
-    # Async SQLite runs short writes inline, so its flush may finish before the cancellation
-    # arrives; on a server the flush waits on the network and is cancelled mid-way.
-    assert cancelled > 0 or db.dialect.name == "sqlite"
+    assert cancelled == 12
     assert db.pool_stats().checked_out == 0
 
 
@@ -119,12 +135,8 @@ async def test_cancelled_process_statements_reports_on_the_batcher(
     db: twinsql.AsyncDatabase,
 ) -> None:
     table = await make_table(db, "bc_process")
-    batcher = AsyncSQLBatcher(db, max_bytes=300)
+    batcher = AsyncSQLBatcher(db, max_bytes=300, collector=CancelWhenSending(at=3))
     task = asyncio.create_task(batcher.process_statements(inserts(table, range(400))))
-    await asyncio.sleep(0.02)
-    task.cancel()
-    try:
+    with pytest.raises(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     consistent(batcher.report, await stored(db, table))

@@ -238,7 +238,8 @@ def test_plans_cover_every_statement_once_in_order_within_limits(
             seen.append(index)
             continue
         assert batch.units
-        assert batch.size <= budget or batch.count == 1
+        if batch.count > 1:  # a statement alone may exceed the budget; a group never does
+            assert batch.size <= budget
         assert sum(u.count for u in batch.units) == batch.count
         for unit in batch.units:
             seen.extend(unit.indices)
