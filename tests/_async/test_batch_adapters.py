@@ -97,7 +97,7 @@ async def test_generic_adapter_needs_something_to_call() -> None:
 async def test_max_query_size_holds_even_when_columns_double_the_budget(
     db: twinsql.AsyncDatabase,
 ) -> None:
-    """Seed bug 9: auto_adjust_for_columns could push a batch past the adapter's limit."""
+    """auto_adjust_for_columns never pushes a batch past the adapter's limit."""
     table = await fresh_table(db, "ga_limit", COLUMNS)
     collector = AsyncListQueryCollector()
     adapter = AsyncDatabaseAdapter(db, max_query_size=1500)

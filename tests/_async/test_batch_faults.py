@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""Batcher faults (reliability.md section F) against real servers.
+"""Batcher faults against real servers.
 
 A connection killed mid-batch (``pg_terminate_backend`` / ``KILL CONNECTION`` from an admin
 connection), a COMMIT whose reply is lost (a small TCP proxy forwards the COMMIT and closes the
@@ -145,7 +145,7 @@ def proxy(backend: str) -> Iterator[FaultProxy]:
 
 
 async def test_permanent_error_at_statement_k_in_each_mode(db: twinsql.AsyncDatabase) -> None:
-    """F1: all-or-nothing per batch, savepoint isolation, whole run, autocommit."""
+    """All-or-nothing per batch, savepoint isolation, whole run, autocommit."""
     expectations = {
         ("per_batch", False): (0, 1, 49),
         ("per_batch", True): (49, 1, 0),
@@ -169,7 +169,7 @@ async def test_permanent_error_at_statement_k_in_each_mode(db: twinsql.AsyncData
 async def test_connection_killed_mid_batch_is_retried_without_loss_or_duplicates(
     db: twinsql.AsyncDatabase, admin: twinsql.AsyncDatabase, backend: str
 ) -> None:
-    """F2: the server rolls the open batch back; the batcher retries it on a new connection."""
+    """A killed connection: the server rolls the open batch back; the batcher retries it on a new connection."""
     if backend == "sqlite":
         pytest.skip("SQLite has no server session to kill")
     table = await fresh_table(db, "bf_kill", COLUMNS)
@@ -203,7 +203,7 @@ async def test_connection_killed_mid_batch_is_retried_without_loss_or_duplicates
 async def test_lost_commit_reply_is_unknown_until_reconciled(
     db: twinsql.AsyncDatabase, url: str, proxy: FaultProxy
 ) -> None:
-    """F3/F4: COMMIT reached the server, its reply did not reach us."""
+    """COMMIT reached the server, its reply did not reach us: those statements are unknown."""
     table = await fresh_table(db, "bf_commit", COLUMNS)
     async with twinsql.connect_async(proxy.url(url), pool_size=2) as through_proxy:
         proxy.cut_after = b"COMMIT"
@@ -256,7 +256,8 @@ async def test_reconciled_as_not_applied_is_retried(
 
 
 async def test_constraint_errors_do_not_open_the_breaker(db: twinsql.AsyncDatabase) -> None:
-    """F5."""
+    """Statement errors (constraint violations) are not connection failures: the breaker
+    stays closed."""
     table = await fresh_table(db, "bf_breaker", COLUMNS)
     breaker = CircuitBreaker(failure_threshold=5)
     batcher = AsyncSQLBatcher(db, circuit_breaker=breaker)
@@ -272,7 +273,7 @@ async def test_constraint_errors_do_not_open_the_breaker(db: twinsql.AsyncDataba
 async def test_unreachable_server_opens_the_breaker_and_nothing_is_dropped(
     db: twinsql.AsyncDatabase, url: str, proxy: FaultProxy
 ) -> None:
-    """F6: open after N connection failures, fail fast while open, probe, close, deliver."""
+    """The circuit breaker: open after N connection failures, fail fast while open, probe, close, deliver."""
     table = await fresh_table(db, "bf_outage", COLUMNS)
     now = [0.0]
     breaker = CircuitBreaker(failure_threshold=4, recovery_timeout=30.0, clock=lambda: now[0])

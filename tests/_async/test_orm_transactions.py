@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""Model transactions, retries of whole units of work, and the seeds' transfer scenario
+"""Model transactions, retries of whole units of work, and a money transfer
 done safely (row locks, concurrency, balances conserved)."""
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def test_long_runs_take_the_fast_path(db: twinsql.Database, backend: str) -> Non
     table = fresh_table(db, "bt_copy", COLUMNS)
     collector = ListQueryCollector()
     batcher = SQLBatcher(db, collector=collector, copy_min_rows=100, max_bytes=10**7)
-    # Values that COPY's text format must escape (the seed's COPY wrote None as '').
+    # Values that COPY's text format must escape (None must stay NULL, never '').
     awkward = [None, "tab\there", "new\nline", "back\\slash", "a,b", "\\N", "", "quote'"]
     sql = f"INSERT INTO {table} (id, k, n, note) VALUES (?, ?, ?, ?)"
     statements = [(sql, (i, f"k{i:05d}", i, awkward[i % len(awkward)])) for i in range(2500)]
@@ -201,7 +201,7 @@ def test_context_manager_flushes_only_on_success(db: twinsql.Database) -> None:
             for sql, params in inserts(table, range(10, 15)):
                 batcher.add_statement(sql, params)
             raise Boom()
-    # The seed flushed here anyway; twinsql sends nothing and reports the pending statements.
+    # An exception in the block sends nothing: the pending statements are reported.
     assert ids_in(db, table) == list(range(5))
     assert batcher.report.pending == 5 and batcher.report.pending_statements()[0][1][0] == 10
 
@@ -288,7 +288,7 @@ def test_dry_run_collects_without_executing(url: str) -> None:
             batcher.add_statement(sql, params)
         batcher.add_statement("DELETE FROM dry_t WHERE id = ?", (1,))
         assert batcher.flush() == 0
-        assert batcher.flush() == 0  # nothing collected twice (seed bug 4)
+        assert batcher.flush() == 0  # nothing collected twice
         queries = collector.get_queries()
         assert len(queries) == 2 and queries[1].startswith("DELETE")
         records = collector.get_all()
@@ -299,7 +299,7 @@ def test_dry_run_collects_without_executing(url: str) -> None:
         assert db.pool_stats().opened == 0  # never connected
 
 
-def test_column_adjustment_and_seed_sizing_api(db: twinsql.Database) -> None:
+def test_column_adjustment_and_sizing_api(db: twinsql.Database) -> None:
     batcher = SQLBatcher(db, max_bytes=10_000, auto_adjust_for_columns=True)
     assert batcher.detect_column_count("INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, ?)") == 5
     assert batcher.detect_column_count("UPDATE t SET a = 1") is None

@@ -54,7 +54,8 @@ def test_statements_that_are_not_merged(sql: str) -> None:
 
 
 def test_row_with_expressions_and_tricky_literals_is_kept_whole() -> None:
-    """The seed's regex cut ``NOW()`` and ``'x)y'`` and dropped every tuple after the first."""
+    """A regex over ``VALUES (…)`` would cut ``NOW()`` and ``'x)y'`` and drop every tuple
+    after the first: the template keeps the row whole."""
     sql = "INSERT INTO t VALUES (:a, NOW(), 'x)y', (1 + 2) * 3)"
     template = parse_insert(sql, "sqlite")
     assert template is not None

@@ -1,4 +1,4 @@
-"""Hostile input against the SQL builder (reference/reliability.md G1, G4, G5): identifier
+"""Hostile input against the SQL builder: identifier
 payloads in every identifier-taking place raise a clear error before any I/O; values of any
 content only ever travel as bound parameters (hypothesis: the SQL text does not depend on
 them); allow-lists hold for function names, frames, lock options, join kinds, compound
@@ -41,7 +41,8 @@ DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 USERS = TableInfo("users", ("id", "name", "email", "age"), {}, "id")
 ORDERS = TableInfo("orders", ("id", "user_id", "total"), {}, "id")
 
-# reliability.md G1 payloads plus SQLAlchemy's DifficultParametersTest names
+# Injection payloads, control characters and over-long names, plus SQLAlchemy's
+# DifficultParametersTest names
 PAYLOADS = [
     "id; DROP TABLE t --",
     '"x"',
