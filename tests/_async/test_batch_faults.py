@@ -169,7 +169,8 @@ async def test_permanent_error_at_statement_k_in_each_mode(db: twinsql.AsyncData
 async def test_connection_killed_mid_batch_is_retried_without_loss_or_duplicates(
     db: twinsql.AsyncDatabase, admin: twinsql.AsyncDatabase, backend: str
 ) -> None:
-    """A killed connection: the server rolls the open batch back; the batcher retries it on a new connection."""
+    """A killed connection: the server rolls the open batch back; the batcher retries it on a
+    new connection."""
     if backend == "sqlite":
         pytest.skip("SQLite has no server session to kill")
     table = await fresh_table(db, "bf_kill", COLUMNS)
@@ -273,7 +274,8 @@ async def test_constraint_errors_do_not_open_the_breaker(db: twinsql.AsyncDataba
 async def test_unreachable_server_opens_the_breaker_and_nothing_is_dropped(
     db: twinsql.AsyncDatabase, url: str, proxy: FaultProxy
 ) -> None:
-    """The circuit breaker: open after N connection failures, fail fast while open, probe, close, deliver."""
+    """The circuit breaker: open after N connection failures, fail fast while open, probe,
+    close, deliver."""
     table = await fresh_table(db, "bf_outage", COLUMNS)
     now = [0.0]
     breaker = CircuitBreaker(failure_threshold=4, recovery_timeout=30.0, clock=lambda: now[0])

@@ -169,7 +169,8 @@ def test_permanent_error_at_statement_k_in_each_mode(db: twinsql.Database) -> No
 def test_connection_killed_mid_batch_is_retried_without_loss_or_duplicates(
     db: twinsql.Database, admin: twinsql.Database, backend: str
 ) -> None:
-    """A killed connection: the server rolls the open batch back; the batcher retries it on a new connection."""
+    """A killed connection: the server rolls the open batch back; the batcher retries it on a
+    new connection."""
     if backend == "sqlite":
         pytest.skip("SQLite has no server session to kill")
     table = fresh_table(db, "bf_kill", COLUMNS)
@@ -273,7 +274,8 @@ def test_constraint_errors_do_not_open_the_breaker(db: twinsql.Database) -> None
 def test_unreachable_server_opens_the_breaker_and_nothing_is_dropped(
     db: twinsql.Database, url: str, proxy: FaultProxy
 ) -> None:
-    """The circuit breaker: open after N connection failures, fail fast while open, probe, close, deliver."""
+    """The circuit breaker: open after N connection failures, fail fast while open, probe,
+    close, deliver."""
     table = fresh_table(db, "bf_outage", COLUMNS)
     now = [0.0]
     breaker = CircuitBreaker(failure_threshold=4, recovery_timeout=30.0, clock=lambda: now[0])
