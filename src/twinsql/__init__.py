@@ -24,7 +24,6 @@ from twinsql.batch.ledger import (
     LedgerEntry,
     StatementState,
 )
-from twinsql.batch.plan import plan_insert_batches
 from twinsql.batch.resilience import CircuitBreaker, CircuitState, RetryPolicy
 from twinsql.batch.statements import StatementTooLarge
 from twinsql.connection._async.connection import AsyncConnection
@@ -96,6 +95,7 @@ from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, raw
 from twinsql.sql.functions import Avg, Count, Func, Max, Min, Sum
+from twinsql.sql.insert_plan import plan_insert_batches
 
 __version__ = "0.1.0"
 

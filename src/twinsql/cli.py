@@ -2,7 +2,7 @@
 
 ``twinsql load URL FILE.sql`` streams a SQL script into a database through ``SQLBatcher``:
 the file is read in chunks and split into statements as it arrives
-(``core.batch_script``: quotes, comments, dollar quotes and trigger bodies are respected), so
+(``twinsql.batch.script``: quotes, comments, dollar quotes and trigger bodies are respected), so
 a 1 GB dump is never held in memory at once. A progress bar shows the bytes read (tqdm when
 installed — ``pip install twinsql[progress]`` — else a plain line every few seconds on
 stderr), and the ledger is printed at the end: how many statements were applied, rejected,
@@ -30,7 +30,7 @@ from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
 from twinsql.batch.resilience import RetryPolicy
 from twinsql.batch.script import iter_statements
 from twinsql.connection.url import parse_url
-from twinsql.sql.params import Lexer
+from twinsql.sql.lexer import Lexer
 
 __all__ = ["main"]
 

@@ -383,3 +383,31 @@ def test_copy_falls_back_to_inserts_for_columns_it_cannot_carry(
         assert set(kinds) == {"copy"}
     rows = db.execute(f"SELECT id, doc FROM {table} ORDER BY id")
     assert [r["doc"]["n"] for r in rows] == list(range(300))
+
+
+def test_a_refused_copy_is_remembered_by_its_batcher_only(
+    db: twinsql.Database, backend: str
+) -> None:
+    """The batcher that saw its COPY refused sends that statement as multi-row INSERTs from
+    then on; another batcher, given the same statement text, still tries COPY first."""
+    if backend != "asyncpg":
+        pytest.skip("only asyncpg's binary COPY refuses these columns")
+    table = fresh_table(db, "bf_json_each", {"id": "BIGINT PRIMARY KEY", "doc": "json"})
+    sql = f"INSERT INTO {table} (id, doc) VALUES (?, ?)"
+
+    def rows(ids: range) -> list[tuple[str, Any]]:
+        return [(sql, (i, {"n": i})) for i in ids]
+
+    def kinds(batcher: SQLBatcher, ids: range) -> list[str]:
+        collector = ListQueryCollector()
+        report = batcher.process_statements(rows(ids), query_collector=collector)
+        assert report.ok, report.summary()
+        return [r["metadata"]["kind"] for r in collector.get_all()]
+
+    first = SQLBatcher(db, copy_min_rows=10)
+    assert (kinds(first, range(0, 50)))[0] == "copy"
+    assert set(kinds(first, range(50, 100))) == {"values"}
+    other = SQLBatcher(db, copy_min_rows=10)
+    again = kinds(other, range(100, 150))
+    assert again[0] == "copy" and set(again[1:]) == {"values"}
+    assert db.execute_scalar(f"SELECT COUNT(*) FROM {table}") == 150

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,13 +15,10 @@ from twinsql.batch.plan import (
     PlanOptions,
     adjusted_max_bytes,
     plan_batch,
-    plan_insert_batches,
 )
 from twinsql.batch.queue import StatementQueue
 from twinsql.batch.statements import analyze
-from twinsql.errors import ArgumentError
-from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE
-from twinsql.sql.params import compile_sql
+from twinsql.sql.placeholders import compile_sql
 
 INSERT = "INSERT INTO t (a, b) VALUES (?, ?)"
 UPDATE = "UPDATE t SET b = ? WHERE a = ?"
@@ -147,6 +142,23 @@ def test_copy_for_long_plain_runs_only() -> None:
     assert [u.kind for u in short[0].units] == ["values"]
 
 
+def test_a_refused_copy_changes_only_the_plans_of_the_batcher_that_saw_it() -> None:
+    """Two batchers' queues share the cached analysis of one statement; the COPY refusal
+    one of them records (its own copy_refused set) leaves the other's plan unchanged."""
+    statements = [(INSERT, (i, "x")) for i in range(150)]
+    first = queue_of(statements, "format", "postgresql")
+    second = queue_of(statements, "format", "postgresql")
+    assert next(first.segments())[0].shape is next(second.segments())[0].shape  # one cached Shape
+    refused: set[str] = set()
+    first_options = PlanOptions(style="format", copy=True, copy_refused=refused)
+    second_options = PlanOptions(style="format", copy=True, copy_refused=set())
+    limits = Limits(10**6, 65535)
+    assert [u.kind for u in plan_batch(first, 0, limits, first_options).units] == ["copy"]
+    refused.add(INSERT)  # what the runner does when the server refuses the COPY
+    assert {u.kind for u in plan_batch(first, 0, limits, first_options).units} == {"values"}
+    assert [u.kind for u in plan_batch(second, 0, limits, second_options).units] == ["copy"]
+
+
 def test_batch_mode_off_sends_one_statement_per_batch() -> None:
     statements = [(INSERT, (i, "x")) for i in range(3)]
     batches = drain(queue_of(statements), Limits(10**6, 1000),
@@ -259,32 +271,3 @@ def test_adjusted_max_bytes() -> None:
     assert adjusted_max_bytes(1000, 5, 10, 0.5, 2.0) == 2000
     assert adjusted_max_bytes(1000, 40, 10, 0.5, 2.0) == 500
     assert adjusted_max_bytes(1000, 1, 10, 0.5, 2.0) == 2000  # capped
-
-
-def test_plan_insert_batches_for_the_orm() -> None:
-    rows = [(i, f"n{i}") for i in range(7)]
-    plans = plan_insert_batches('"users"', ["id", "name"], rows, POSTGRESQL, max_params=6,
-                                max_bytes=10**6, paramstyle="numeric")  # fmt: skip
-    assert [len(p) for _, p in plans] == [6, 6, 2]
-    assert plans[0][0] == 'INSERT INTO "users" ("id", "name") VALUES ($1, $2), ($3, $4), ($5, $6)'
-    assert list(itertools.chain.from_iterable(p for _, p in plans)) == [
-        v for row in rows for v in row
-    ]
-    mysql = plan_insert_batches("`t`", ["a"], [(1,), (2,)], MYSQL, 100, 10**6)
-    assert mysql == [("INSERT INTO `t` (`a`) VALUES (?), (?)", [1, 2])]
-    by_bytes = plan_insert_batches('"t"', ["a"], [("x" * 10,)] * 4, SQLITE, 100, 25)
-    assert [len(p) for _, p in by_bytes] == [2, 2]
-
-
-@pytest.mark.parametrize("table", ['"t"; DROP TABLE x; --', "t (a) VALUES (1); --", ""])
-def test_plan_insert_batches_rejects_what_is_not_a_table(table: str) -> None:
-    with pytest.raises(ArgumentError):
-        plan_insert_batches(table, ["a"], [(1,)], SQLITE, 100, 1000)
-
-
-def test_plan_insert_batches_checks_rows() -> None:
-    with pytest.raises(ArgumentError):
-        plan_insert_batches('"t"', ["a", "b"], [(1,)], SQLITE, 100, 1000)
-    with pytest.raises(ArgumentError):
-        plan_insert_batches('"t"', [], [], SQLITE, 100, 1000)
-    assert plan_insert_batches('"t"', ["a"], [], SQLITE, 100, 1000) == []

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twinsql.batch.script import iter_statements
-from twinsql.sql.params import split_statements
+from twinsql.sql.script import split_statements
 
 SCRIPTS = {
     "postgresql": """-- a pg_dump-like script

@@ -8,7 +8,6 @@ import dataclasses
 import pytest
 
 from twinsql.errors import ArgumentError, ConfigurationError, InvalidIdentifierError
-from twinsql.sql import params
 from twinsql.sql.dialects import (
     ASYNCPG_MAX_PARAMS,
     MYSQL,
@@ -21,6 +20,8 @@ from twinsql.sql.dialects import (
     Dialect,
     get_dialect,
 )
+from twinsql.sql.lexer import scan
+from twinsql.sql.placeholders import compile_sql
 
 DIALECTS = [SQLITE, POSTGRESQL, MYSQL]
 ids = [d.name for d in DIALECTS]
@@ -96,9 +97,9 @@ def test_hostile_identifiers_stay_one_quoted_token(dialect: Dialect, name: str) 
     assert quoted[1:-1].replace(q + q, q) == name
     # The dialect's own lexer sees one quoted token: nothing leaks out as SQL.
     sql = f"SELECT {quoted} FROM t WHERE a = ?"
-    compiled = params.compile_sql(sql, "format", dialect.name)  # type: ignore[arg-type]
+    compiled = compile_sql(sql, "format", dialect.name)  # type: ignore[arg-type]
     assert compiled.count == 1
-    tokens, unterminated = params._scan(quoted, dialect.name)
+    tokens, unterminated = scan(quoted, dialect.name)
     assert not unterminated and len(tokens) == 1
 
 
@@ -285,7 +286,7 @@ def test_hostile_savepoint_names(dialect: Dialect) -> None:
     name = f"sp{q}; DROP TABLE canary; --"
     sql = dialect.savepoint_sql(name)
     assert sql == f"SAVEPOINT {q}sp{q}{q}; DROP TABLE canary; --{q}"
-    params.compile_sql(sql, "format", dialect.name)  # type: ignore[arg-type]  # one statement
+    compile_sql(sql, "format", dialect.name)  # type: ignore[arg-type]  # one statement
     for method in (
         dialect.savepoint_sql,
         dialect.release_savepoint_sql,

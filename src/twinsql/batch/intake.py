@@ -1,4 +1,4 @@
-"""Core layer (pure): taking statements into a batcher's queue — the hot path of a bulk load.
+"""Batch feature, pure: taking statements into a batcher's queue — the hot path of a bulk load.
 
 Every statement is checked on the way in (``analyze`` for its text, ``bind`` for its
 parameters, its size against the limits) and appended to the queue with the next ledger
@@ -16,16 +16,11 @@ from typing import Any
 
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import StatementQueue
-from twinsql.batch.statements import (
-    _NOMINAL,
-    Shape,
-    StatementTooLarge,
-    _other_size,
-    analyze,
-    values_size,
-)
+from twinsql.batch.statements import Shape, StatementTooLarge, analyze
 from twinsql.errors import ArgumentError
-from twinsql.sql.params import Lexer, ParamStyle
+from twinsql.sql.lexer import Lexer
+from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.sizes import NOMINAL_SIZE, other_value_size, values_size
 
 __all__ = ["Intake", "Refusal", "split_item"]
 
@@ -164,13 +159,13 @@ class Intake:
                 # The fast path: the same text again with a positional tuple of the right
                 # length, which bind() would return as it is; the size loop is inlined.
                 count = shape.count
-                nominal = _NOMINAL
+                nominal = NOMINAL_SIZE
                 base = shape.base + nominal * count
                 bound_append, params_append = run.bound.append, run.params.append
                 sizes_append = run.sizes.append
                 # Builtins as locals: a global look-up per value is a measurable cost here.
                 str_, int_, float_, bool_, tuple_ = str, int, float, bool, tuple
-                other_size = _other_size
+                other_size = other_value_size
                 for item in items:
                     if type(item) is not tuple_ or len(item) != 2:
                         pending = item

@@ -1,4 +1,4 @@
-"""Core layer (pure): the batcher's ledger — where every submitted statement stands.
+"""Batch feature, pure: the batcher's ledger — where every submitted statement stands.
 
 Each statement handed to a batcher gets an index (0, 1, 2 … since the batcher was created or
 reset) and is, at every moment, in exactly one state (``reference/reliability.md`` 3.3):

@@ -1,4 +1,4 @@
-"""Core layer (pure): the batch planner — which statements go together, and how.
+"""Batch feature, pure: the batch planner — which statements go together, and how.
 
 The batcher's queue holds statements in submission order, grouped into *runs*: consecutive
 statements with the same ``Shape.key`` (the same SQL text; for INSERTs with literal values,
@@ -6,9 +6,10 @@ the same INSERT prefix). ``plan_batch`` cuts the next batch from the queue and t
 *units*, each one round trip:
 
 * ``values`` — consecutive same-shape INSERTs as one multi-row ``INSERT … VALUES (…), (…)``,
-  built from their ``InsertTemplate`` directly in the driver's placeholder style (no
-  re-tokenizing of a 60 000-placeholder text), chunked under the parameter limit;
-* ``copy``   — a long run of plain PostgreSQL INSERTs as one ``COPY … FROM STDIN``;
+  built from their ``InsertTemplate`` by ``twinsql.sql.insert.merged_sql``, chunked under
+  the parameter limit;
+* ``copy``   — a long run of plain PostgreSQL INSERTs as one ``COPY … FROM STDIN``, unless
+  this batcher's server already refused a COPY of that statement (``PlanOptions.copy_refused``);
 * ``many``   — consecutive identical parameterised statements through ``executemany``;
 * ``single`` — one statement as written.
 
@@ -20,32 +21,22 @@ breaks a limit is refused before anything is sent (``Batch.reject``).
 
 Order is kept: units follow the queue, so an UPDATE between two INSERTs stays between them.
 Each unit knows the statement indices it carries, so the ledger stays exact through merging.
-
-``plan_insert_batches`` exposes the same planner for a list of rows (the ORM's bulk insert).
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
 from twinsql.batch.queue import Run, StatementQueue
-from twinsql.batch.statements import (
-    MYSQL_PER_VALUE,
-    MYSQL_SIZE_FACTOR,
-    InsertTemplate,
-    Shape,
-    StatementTooLarge,
-    parse_insert,
-    precise_size,
-    values_size,
-)
-from twinsql.errors import ArgumentError
-from twinsql.sql.dialects import Dialect
-from twinsql.sql.params import ParamStyle
+from twinsql.batch.statements import Shape, StatementTooLarge
+from twinsql.sql.insert import InsertTemplate, merged_sql
+from twinsql.sql.insert_plan import rows_per_statement
+from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.sizes import MYSQL_PER_VALUE, MYSQL_SIZE_FACTOR, precise_size
 
 __all__ = [
     "Batch",
@@ -54,15 +45,8 @@ __all__ = [
     "Unit",
     "adjusted_max_bytes",
     "plan_batch",
-    "plan_insert_batches",
     "values_units",
 ]
-
-# Multi-row statements stop growing at this many rows (and placeholders) even where the
-# driver allows more: measured on SQLite, 200-1000 rows per statement run fastest (1.25 µs a
-# row against 1.4 at 5000); on PostgreSQL and MariaDB larger statements gained nothing.
-MAX_UNIT_ROWS = 1000
-MAX_UNIT_PARAMS = 16_384
 
 
 def adjusted_max_bytes(
@@ -72,10 +56,10 @@ def adjusted_max_bytes(
     min_factor: float,
     max_factor: float,
 ) -> int:
-    """Seed 002's column-aware budget: ``max_bytes × clamp(reference / columns, min, max)``
+    """The column-aware batch budget: ``max_bytes × clamp(reference / columns, min, max)``
     (narrow rows get a larger budget, wide rows a smaller one). Hard limits (the adapter's
     ``max_query_size``, the packet size) are enforced separately, so the factor can never
-    push a statement past them (the seed's bug 9)."""
+    push a statement past them."""
     if not column_count:
         return max_bytes
     factor = min(max(reference_column_count / column_count, min_factor), max_factor)
@@ -109,6 +93,9 @@ class PlanOptions:
     executemany_inserts: bool = True
     copy: bool = False  # the session can COPY (PostgreSQL)
     copy_min_rows: int = 100
+    # Statement texts whose COPY this batcher's server refused for a reason COPY alone has
+    # (a column type without a binary COPY format): planned as multi-row VALUES instead.
+    copy_refused: Set[str] = frozenset()
     singles_only: bool = False  # one statement per round trip (results per statement)
 
 
@@ -265,7 +252,7 @@ def _units(run: Run, lo: int, hi: int, limits: Limits, options: PlanOptions) -> 
                 options.copy
                 and run.shapes is None
                 and template.copy_target is not None
-                and shape.copy_ok
+                and shape.sql not in options.copy_refused
                 and shape.count > 0
                 and count >= options.copy_min_rows
             ):
@@ -305,9 +292,7 @@ def values_units(
     prefix, suffix, _, _ = template.rendered(style)
     fixed = len(prefix) + len(suffix)
     # Rows per statement: under the parameter limits, and a cap for literal rows.
-    max_rows = MAX_UNIT_ROWS
-    if per_row:
-        max_rows = max(1, min(max_rows, min(limits.max_params, MAX_UNIT_PARAMS) // per_row))
+    max_rows = rows_per_statement(limits.max_params, per_row)
     # Bytes per statement: fixed part + per row (row text, separator, values).
     cap = limits.max_statement_bytes
     units: list[Unit] = []
@@ -365,86 +350,3 @@ def _values_unit(run: Run, lo: int, hi: int, template: InsertTemplate, style: Pa
     prefix, suffix, _, _ = template.rendered(style)
     rows = [run.shapes[i].template.row_text(style) for i in range(lo, hi)]  # type: ignore[union-attr]
     return Unit("values", run, lo, hi, prefix + ", ".join(rows) + suffix, ())
-
-
-_MERGED_CACHE_MAX = 64
-
-
-def merged_sql(template: InsertTemplate, style: ParamStyle, rows: int, per_row: int) -> str:
-    """The multi-row statement of ``rows`` copies of ``template``'s row (cached per count:
-    a long run produces the same few counts again and again)."""
-    cache = template._rendered_many
-    key = (style, rows)
-    sql = cache.get(key)
-    if sql is not None:
-        return sql
-    prefix, suffix, _, refs = template.rendered(style)
-    if style == "numeric" and refs:
-        body = ", ".join(template.row_text(style, r * per_row) for r in range(rows))
-    else:
-        row = template.row_text(style)
-        body = ", ".join([row] * rows)
-    sql = prefix + body + suffix
-    if len(cache) >= _MERGED_CACHE_MAX:
-        cache.clear()
-    cache[key] = sql
-    return sql
-
-
-def plan_insert_batches(
-    table_sql: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    dialect: Dialect,
-    max_params: int,
-    max_bytes: int,
-    *,
-    paramstyle: ParamStyle = "qmark",
-) -> list[tuple[str, list[Any]]]:
-    """Plan a bulk INSERT of ``rows`` into ``columns`` of ``table_sql`` (an already quoted
-    table reference, e.g. ``dialect.quote_identifier("users")``) as multi-row statements.
-
-    Returns ``(sql, params)`` pairs in ``paramstyle``: ``"qmark"`` (the default) gives
-    ``?`` placeholders for ``conn.execute_non_query``; the driver's own style
-    (``conn.raw.paramstyle``) gives text that needs no further translation. Each statement
-    has at most ``max_params`` parameters and about ``max_bytes`` bytes of values (one row
-    per statement at least); rows are kept in order. Column names are quoted here.
-    """
-    if not columns:
-        raise ArgumentError("plan_insert_batches needs at least one column")
-    width = len(columns)
-    quoted = ", ".join(dialect.quote_identifier(c) for c in columns)
-    marks = ", ".join(["?"] * width)
-    sql = f"INSERT INTO {table_sql} ({quoted}) VALUES ({marks})"
-    template = parse_insert(sql, dialect.name)  # type: ignore[arg-type]
-    if (
-        template is None
-        or template.columns != width
-        or sql[: template.row[0]] != f"INSERT INTO {table_sql} ({quoted}) VALUES "
-        or sql[template.row[0] :] != f"({marks})"
-    ):
-        # table_sql must be a table reference and nothing else (no comment, no ";").
-        raise ArgumentError(f"not a table reference: {table_sql!r}")
-    for position, row in enumerate(rows):
-        if len(row) != width:
-            raise ArgumentError(
-                f"row {position} has {len(row)} values; expected {width} (one per column)"
-            )
-    if max_params < width:
-        raise ArgumentError(f"max_params={max_params} is less than one row ({width} values)")
-    per_statement = max(1, min(MAX_UNIT_ROWS, min(max_params, MAX_UNIT_PARAMS) // width))
-    sizes = [values_size(row) for row in rows]
-    cumulative = list(itertools.accumulate(sizes, initial=0))
-    plans: list[tuple[str, list[Any]]] = []
-    start = 0
-    while start < len(rows):
-        stop = min(len(rows), start + per_statement)
-        # Largest stop whose values fit max_bytes (bisect on the cumulative sizes).
-        limit = cumulative[start] + max_bytes
-        fit = bisect.bisect_right(cumulative, limit, start + 1, stop + 1) - 1
-        stop = max(start + 1, min(stop, fit))
-        count = stop - start
-        text = merged_sql(template, paramstyle, count, width)
-        plans.append((text, list(itertools.chain.from_iterable(rows[start:stop]))))
-        start = stop
-    return plans

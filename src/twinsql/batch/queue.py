@@ -1,9 +1,9 @@
-"""Core layer (pure): the batcher's queue of pending statements.
+"""Batch feature, pure: the batcher's queue of pending statements.
 
 Statements wait here in submission order until they are settled (committed, rejected, or
 held aside as unknown). They are grouped into *runs*: consecutive statements with the same
 ``Shape.key`` (the same SQL text; for INSERTs with literal values, the same INSERT prefix),
-which is what the planner (``core.batching``) merges. A run keeps its statements' bound
+which is what the planner (``plan``) merges. A run keeps its statements' bound
 values, the parameters as submitted (for ``executemany``, reports and resubmission) and
 their nominal sizes in parallel lists, so that a 100 000-row load is three lists, not
 100 000 objects.

@@ -1,4 +1,4 @@
-"""Core layer (pure): when the batcher retries, and when it stops trying (circuit breaker).
+"""Batch feature, pure: when the batcher retries, and when it stops trying (circuit breaker).
 
 **Retry.** Only a batch that certainly did not commit is retried, and only after an error
 that says "try again": the connection broke before COMMIT was sent (the server rolls the

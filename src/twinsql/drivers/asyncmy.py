@@ -37,7 +37,7 @@ from twinsql.drivers.pymysql import (
     statement_timeout_sql,
 )
 from twinsql.sql.dialects import MYSQL, MYSQL_MAX_PARAMS
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 try:
     import asyncmy

@@ -46,7 +46,7 @@ from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, CopyUnsupported, DriverResult, ErrorInfo
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.sql.errorcodes import classify_sqlstate
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 try:
     import asyncpg  # type: ignore[import-untyped]

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from twinsql.connection.url import DatabaseURL
 from twinsql.errors import Error
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 __all__ = [
     "AsyncDriver",

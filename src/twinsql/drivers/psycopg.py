@@ -36,7 +36,7 @@ from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 from twinsql.sql.dialects import POSTGRESQL, PSYCOPG_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_sqlstate
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 try:
     import psycopg

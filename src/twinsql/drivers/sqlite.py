@@ -33,7 +33,7 @@ from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
 from twinsql.sql.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_sqlite
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 __all__ = [
     "BudgetExceeded",

@@ -4,7 +4,7 @@ SQLite runs in-process, so "async" only has to mean "does not stall the event lo
 long". A thread hop per call (aiosqlite's design) costs ~65 µs on our machines against ~3 µs
 for a point query, so this adapter does what was measured to be ~1.1× the sync driver:
 
-* A **read** (``core.params.is_read_only``) runs inline on the event loop under a time budget
+* A **read** (``sql.readonly.is_read_only``) runs inline on the event loop under a time budget
   (``INLINE_BUDGET``). sqlite3's progress handler interrupts it past the budget, and the
   statement is re-run from the start on this connection's own worker thread, where it may
   take as long as it needs while the loop serves other tasks. Re-running a read is harmless.
@@ -42,7 +42,8 @@ from twinsql.drivers.sqlite import (
     open_sqlite,
 )
 from twinsql.sql.dialects import SQLITE
-from twinsql.sql.params import ParamStyle, is_read_only
+from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.readonly import is_read_only
 
 __all__ = ["INLINE_BUDGET", "AsyncSqliteConnection", "AsyncSqliteDriver"]
 

@@ -1,5 +1,11 @@
-"""SQL feature (pure): the lexer, placeholder translation, script splitting, dialects, error
-codes and the SQL builder under the ORM — expressions, SELECT state, compiler.
+"""SQL feature, pure: everything that reads or writes SQL text, with no I/O.
+
+Reading a caller's SQL: ``lexer`` (the shared tokenizer), ``placeholders`` (``?`` / ``:name``
+translated to the driver's style, parameters bound), ``script`` (statement splitting),
+``readonly`` (can a statement write?), ``insert`` and ``insert_plan`` (the multi-row INSERT
+planner shared by the batcher and the ORM), ``sizes`` (what bound values weigh).  Knowing
+the backends: ``dialects``, ``errorcodes``.  The SQL builder under the ORM: expressions,
+SELECT state, compiler — exported here.
 
 Build a ``Select`` (frozen; ``replace`` returns a changed copy) from a ``TableInfo`` and
 expressions (``Col``, ``Value``, ``Func`` …, combined with Python operators), then compile

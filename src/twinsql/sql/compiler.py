@@ -1,4 +1,4 @@
-"""Core layer (pure): compile a ``Select`` / ``Compound`` to SQL text and parameters.
+"""SQL feature, pure: compile a ``Select`` / ``Compound`` to SQL text and parameters.
 
 Output: text with ``?`` placeholders (the connection layer translates them for the
 driver) and the parameter list in placeholder order.  Every identifier is quoted with the

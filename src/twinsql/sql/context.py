@@ -1,4 +1,4 @@
-"""Core layer (pure): the compilation context — the clauses of a SELECT for each dialect.
+"""SQL feature, pure: the compilation context — the clauses of a SELECT for each dialect.
 
 ``Context`` carries one compilation: the dialect, the parameters collected so far (in text
 order: every clause is rendered left to right) and the current scope (name resolution is in

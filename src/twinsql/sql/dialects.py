@@ -1,4 +1,4 @@
-"""Core layer (pure): the SQL dialects of SQLite, PostgreSQL and MySQL/MariaDB, as data.
+"""SQL feature, pure: the SQL dialects of SQLite, PostgreSQL and MySQL/MariaDB, as data.
 
 A ``Dialect`` holds what differs between the backends and needs no connection: how to
 quote an identifier, the identifier length limit, the parameter limit, feature flags
@@ -80,7 +80,7 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class Dialect:
-    """One backend's SQL conventions; ``name`` doubles as the ``Lexer`` of ``core.params``."""
+    """One backend's SQL conventions; ``name`` doubles as its ``twinsql.sql.lexer.Lexer``."""
 
     name: str
     identifier_quote: str

@@ -1,4 +1,4 @@
-"""Core layer (pure): INSERT, UPDATE and DELETE statements for one table.
+"""SQL feature, pure: INSERT, UPDATE and DELETE statements for one table.
 
 ``compile_insert`` returns only the text — multi-row ``VALUES`` with ``rows`` tuples of
 ``?`` — and the caller supplies the parameters row-major (row 1's fields, row 2's, …), so

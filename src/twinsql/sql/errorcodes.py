@@ -1,4 +1,4 @@
-"""Core layer (pure): which twinsql error class a backend's error code means.
+"""SQL feature, pure: which twinsql error class a backend's error code means.
 
 Three code systems feed one hierarchy: PostgreSQL SQLSTATEs (psycopg and asyncpg both report
 them), MySQL/MariaDB error numbers (PyMySQL and asyncmy report them as ``args[0]``), and

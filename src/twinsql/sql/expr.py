@@ -1,4 +1,4 @@
-"""Core layer (pure): the expression tree of the SQL builder.
+"""SQL feature, pure: the expression tree of the SQL builder.
 
 Every node is immutable.  Python operators on an ``Expr`` build new nodes instead of
 comparing: ``col == 5`` is a ``Condition`` (``"col" = ?`` with 5 bound), ``col == None`` is

@@ -1,9 +1,9 @@
-"""Core layer (pure): normalising ``Raw`` fragments, a caller's SQL inside a built query.
+"""SQL feature, pure: normalising ``Raw`` fragments, a caller's SQL inside a built query.
 
 ``Raw("age > ? AND name = :n", {"n": "x"})`` is the caller's own SQL, inserted as is (like
 SQLAlchemy's ``text()``); only its placeholders are rewritten.  At construction the
 fragment is normalised to ``?`` placeholders with positional parameters in placeholder
-order, using ``core.params.compile_sql`` — the same tokenizer the connection layer later
+order, using ``placeholders.compile_sql`` — the same tokenizer the connection layer later
 runs over the whole statement, so both agree on what is a placeholder (not the ``?`` in a
 string literal, a quoted identifier or a comment).  ``??`` stays ``??``: the connection
 layer turns it into a literal ``?`` (PostgreSQL's jsonb operators).  A wrong parameter
@@ -27,11 +27,11 @@ import re
 from typing import Any
 
 from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
-from twinsql.sql.params import CompiledSQL, compile_sql
+from twinsql.sql.lexer import LEXERS
+from twinsql.sql.placeholders import CompiledSQL, compile_sql
 
 __all__ = ["Form", "normalise"]
 
-_LEXERS = ("sqlite", "postgresql", "mysql")
 # Characters after which the three lexers may disagree; a fragment without any of them is
 # lexed once.
 _LEXER_SENSITIVE = re.compile(r"""['"`\[#/$\\-]""")
@@ -48,7 +48,7 @@ def normalise(sql: str, params: object) -> dict[str, Form | ArgumentError]:
     if not sql.strip():
         raise ArgumentError("a SQL fragment cannot be empty")
     forms: dict[str, Form | ArgumentError] = {}
-    lexers = _LEXERS if _LEXER_SENSITIVE.search(sql) else _LEXERS[:1]
+    lexers = LEXERS if _LEXER_SENSITIVE.search(sql) else LEXERS[:1]
     for lexer in lexers:
         try:
             forms[lexer] = _normalise(sql, params, lexer)
@@ -59,7 +59,7 @@ def normalise(sql: str, params: object) -> dict[str, Form | ArgumentError]:
         isinstance(form, ArgumentError) for form in forms.values()
     ):
         raise first
-    return forms if len(forms) == len(_LEXERS) else dict.fromkeys(_LEXERS, first)
+    return forms if len(forms) == len(LEXERS) else dict.fromkeys(LEXERS, first)
 
 
 def _normalise(sql: str, params: object, lexer: str) -> Form:

@@ -1,4 +1,4 @@
-"""Core layer (pure): SQL function calls, aggregates and window functions.
+"""SQL feature, pure: SQL function calls, aggregates and window functions.
 
 ``Func(name, *args)`` renders ``name(arg, …)``.  The name is never quoted, so it must look
 like a plain SQL function name (``^[A-Za-z_][A-Za-z0-9_]*$``, at most 63 characters);

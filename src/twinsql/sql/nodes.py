@@ -1,4 +1,4 @@
-"""Core layer (pure): the composite nodes of the expression tree — comparisons, IN,
+"""SQL feature, pure: the composite nodes of the expression tree — comparisons, IN,
 BETWEEN, LIKE, IS NULL, AND / OR / NOT, EXISTS, arithmetic, labels, subqueries — and
 ``OrderItem``.
 

@@ -1,4 +1,4 @@
-"""Core layer (pure): scopes and name resolution for the SQL compiler.
+"""SQL feature, pure: scopes and name resolution for the SQL compiler.
 
 Each SELECT (subqueries and CTE bodies too) is compiled in a ``Scope`` that knows its
 main table and joins.  ``Col(field)`` belongs to the innermost main table; with joins every

@@ -1,4 +1,4 @@
-"""Core layer (pure): the immutable state of a SELECT statement.
+"""SQL feature, pure: the immutable state of a SELECT statement.
 
 ``Select`` holds everything a query needs — table, select list, WHERE, ORDER BY, LIMIT /
 OFFSET, DISTINCT, joins, GROUP BY / HAVING, row locks and CTEs — as a frozen dataclass;

@@ -1,4 +1,4 @@
-"""Core layer (pure): table metadata for the SQL builder, and its per-dialect SQL cache.
+"""SQL feature, pure: table metadata for the SQL builder, and its per-dialect SQL cache.
 
 ``TableInfo`` is what the SQL layer knows about a table: its name, the model's field names
 in declaration order, the database column behind each field and the primary key.  The

@@ -37,7 +37,7 @@ from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.url import DatabaseURL
 from twinsql.sql.dialects import MYSQL_DEFAULT_MAX_PACKET, Dialect, get_dialect
 from twinsql.sql.errorcodes import classify_mysql_errno, classify_sqlstate
-from twinsql.sql.params import ParamStyle
+from twinsql.sql.placeholders import ParamStyle
 
 __all__ = [
     "AsyncBatchAdapter",

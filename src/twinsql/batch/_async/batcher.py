@@ -5,13 +5,13 @@ Statements (a SQL string, or ``(sql, params)``) are checked when they are added 
 against their placeholders, refused when a string holds two statements, when they are
 transaction control (the batcher owns the transactions) or when one alone exceeds a limit —
 and queued in order. ``flush`` sends the queue in size-bounded batches through the target
-(``core.batching`` plans them, ``batch_runner`` runs them) and keeps a ledger in which
+(``batch.plan`` plans them, ``runner`` runs them) and keeps a ledger in which
 every statement ends ``applied``, ``rejected``, ``pending`` or ``unknown``
-(``core.batch_ledger``).
+(``batch.ledger``).
 
 Failures, and what the batcher does about them:
 
-* a statement's permanent error: see ``batch_runner`` (rejected; the run stops unless
+* a statement's permanent error: see ``runner`` (rejected; the run stops unless
   ``isolate_errors``). ``flush`` raises that error; ``process_statements`` reports it;
 * a transient error before COMMIT was sent (connection lost, serialization failure,
   deadlock): the batch was rolled back, so it is retried on a fresh connection after an
@@ -61,7 +61,7 @@ from twinsql.batch.plan import Limits, PlanOptions, adjusted_max_bytes
 from twinsql.batch.queue import StatementQueue
 from twinsql.batch.resilience import CircuitBreaker, CircuitState, RetryPolicy
 from twinsql.batch.statements import Shape, analyze
-from twinsql.sql.params import Lexer
+from twinsql.sql.lexer import Lexer
 
 __all__ = ["AsyncSQLBatcher"]
 
@@ -165,6 +165,10 @@ class AsyncSQLBatcher:
         self._retries = 0
         self._stopped: BaseException | None = None
         self._closed = False
+        # Statement texts whose COPY this batcher's server refused: the runner adds to it,
+        # the planner reads it (PlanOptions.copy_refused). Kept across reset(): it is
+        # knowledge of the server, not of the queue.
+        self._copy_refused: set[str] = set()
 
     def __repr__(self) -> str:
         return (
@@ -430,6 +434,7 @@ class AsyncSQLBatcher:
             executemany_inserts=adapter.dialect.name != "mysql",
             copy=can_copy and self.copy_min_rows is not None,
             copy_min_rows=self.copy_min_rows or 0,
+            copy_refused=self._copy_refused,
         )  # fmt: skip
         return limits, plan
 
@@ -463,6 +468,7 @@ class AsyncSQLBatcher:
                 collector=collector if collector is not None else self.collector,
                 metadata=metadata, attempt=attempt, batch_number=self._batches,
                 results=results, on_commit=on_commit, progress=self.progress, keep_below=budget,
+                copy_refused=self._copy_refused,
             )  # fmt: skip
             if self.dry_run:
                 try:

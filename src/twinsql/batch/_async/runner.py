@@ -90,6 +90,7 @@ class AsyncBatchRunner:
         results: dict[int, Any] | None,
         on_commit: Callable[[], None],
         progress: Callable[[LedgerCounts], None] | None,
+        copy_refused: set[str],
         keep_below: int = 0,
     ) -> None:
         self.ledger = ledger
@@ -106,6 +107,9 @@ class AsyncBatchRunner:
         self._progress = progress
         # Stop once the queue holds less than this (a partial batch waits for more).
         self.keep_below = keep_below
+        # The batcher's statement texts whose COPY its server refused: the same set the
+        # batcher hands the planner as PlanOptions.copy_refused.
+        self._copy_refused = copy_refused
         self._limits: Limits | None = None
         self._plan: PlanOptions | None = None
 
@@ -277,8 +281,9 @@ class AsyncBatchRunner:
         try:
             result = await session.run(unit)
         except CopyUnsupported:
-            # Nothing of the unit happened; use multi-row INSERTs for this shape from now on.
-            unit.run.shape.copy_ok = False
+            # Nothing of the unit happened; this batcher uses multi-row INSERTs for this
+            # statement from now on.
+            self._copy_refused.add(unit.run.shape.sql)
             if guarded:
                 await session.rollback()
             await self._replace(session, unit, outcome, transactional)

@@ -19,7 +19,8 @@ from twinsql._compat import UseGuard, monotonic
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, CopyUnsupported, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.params import Lexer, ParamStyle, compile_sql
+from twinsql.sql.lexer import Lexer
+from twinsql.sql.placeholders import ParamStyle, compile_sql
 
 __all__ = ["AsyncConnection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
 

@@ -44,7 +44,7 @@ from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
 from twinsql.drivers.base import Stream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.params import Lexer
+from twinsql.sql.lexer import Lexer
 
 __all__ = [
     "Database",

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from twinsql import errors
-from twinsql.batch.plan import plan_insert_batches
 from twinsql.connection._async.connection import AsyncConnection
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.drivers.base import CopyUnsupported
@@ -30,6 +29,7 @@ from twinsql.orm.state import (
 from twinsql.sql.compiler import compile_select
 from twinsql.sql.dml import compile_delete, compile_insert, compile_update
 from twinsql.sql.expr import Col, Condition
+from twinsql.sql.insert_plan import plan_insert_batches
 from twinsql.sql.select import Select
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""Pure tests of twinsql.sql.params: golden translations, skip cases, errors, binding,
-statement splitting, read-only detection, and hypothesis properties of the tokenizer."""
+"""Pure tests of twinsql.sql.placeholders: golden translations, skip cases, errors, binding,
+caching, and hypothesis properties of the translation (with statement splitting and
+read-only detection run over the same arbitrary text)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
-from twinsql.sql import params as params_module
-from twinsql.sql.params import (
-    CompiledSQL,
-    Lexer,
-    ParamStyle,
-    compile_sql,
-    is_read_only,
-    split_statements,
-)
+from twinsql.sql.lexer import Lexer, scan
+from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
+from twinsql.sql.readonly import is_read_only
+from twinsql.sql.script import split_statements
 
 STYLES: tuple[ParamStyle, ...] = ("qmark", "numeric", "format")
 LEXERS: tuple[Lexer, ...] = ("sqlite", "postgresql", "mysql")
@@ -454,110 +450,6 @@ def test_long_statements_bypass_the_cache_but_compile() -> None:
     assert compiled is not compile_sql(sql, "numeric", "postgresql")
 
 
-# --- split_statements --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("script", "lexer", "expected"),
-    [
-        ("SELECT 1; SELECT 2;", "sqlite", ["SELECT 1", "SELECT 2"]),
-        (
-            "  SELECT 1 ;\n\n;  -- only a comment\n; /* c */ ; SELECT ';' ",
-            "sqlite",
-            ["SELECT 1", "SELECT ';'"],
-        ),
-        (
-            "CREATE TABLE t (a int);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN "
-            "INSERT INTO u VALUES (1); END;\nINSERT INTO t VALUES (1)",
-            "sqlite",
-            [
-                "CREATE TABLE t (a int)",
-                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES (1); END",
-                "INSERT INTO t VALUES (1)",
-            ],
-        ),
-        (
-            "BEGIN; UPDATE t SET a = 1; COMMIT;",
-            "postgresql",
-            ["BEGIN", "UPDATE t SET a = 1", "COMMIT"],
-        ),
-        (
-            "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; SELECT f()",
-            "postgresql",
-            ["CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", "SELECT f()"],
-        ),
-        ("SELECT 'a\\';' ; SELECT 2 # ;\n", "mysql", ["SELECT 'a\\';'", "SELECT 2 # ;"]),
-        ("-- header\nSELECT 1", "postgresql", ["-- header\nSELECT 1"]),
-        ("", "mysql", []),
-        ("  ;; -- nothing\n", "mysql", []),
-        ("SELECT :a; SELECT ?", "sqlite", ["SELECT :a", "SELECT ?"]),
-    ],
-)
-def test_split_statements(script: str, lexer: Lexer, expected: list[str]) -> None:
-    assert split_statements(script, lexer) == expected
-
-
-# --- is_read_only ------------------------------------------------------------------------
-
-READ_ONLY = [
-    "SELECT 1",
-    "select * from t where a = ?",
-    "  -- lead\n/* c */ SELECT 1;",
-    "(SELECT 1) UNION (SELECT 2)",
-    "VALUES (1), (2)",
-    "WITH x AS (SELECT 1) SELECT * FROM x",
-    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r",
-    "SELECT replace(name, 'a', 'b'), 'DELETE', \"update\" FROM t -- insert",
-    "EXPLAIN SELECT 1",
-    "EXPLAIN QUERY PLAN DELETE FROM t",
-    "SHOW TABLES",
-    "PRAGMA user_version",
-    "PRAGMA main.table_info(t)",
-    "pragma integrity_check",
-]
-WRITES = [
-    "INSERT INTO t VALUES (1)",
-    "UPDATE t SET a = 1",
-    "DELETE FROM t",
-    "REPLACE INTO t VALUES (1)",
-    "CREATE TABLE t (a int)",
-    "BEGIN",
-    "SELECT * FROM t FOR UPDATE",
-    "SELECT * FROM t FOR SHARE",
-    "SELECT * FROM t FOR NO KEY UPDATE",
-    "SELECT * FROM t LOCK IN SHARE MODE",
-    "SELECT * INTO t2 FROM t",
-    "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
-    "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
-    "WITH x AS (SELECT 1) REPLACE INTO t SELECT * FROM x",
-    "WITH x AS (SELECT 1) MERGE INTO t USING x ON true WHEN MATCHED THEN DELETE",
-    "EXPLAIN ANALYZE DELETE FROM t",
-    "EXPLAIN (ANALYZE, BUFFERS) SELECT 1",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA journal_mode(WAL)",
-    "PRAGMA optimize",
-    "PRAGMA wal_checkpoint",
-    "SELECT 1; DELETE FROM t",
-    "",
-    "-- only a comment",
-    "(",
-]
-
-
-@pytest.mark.parametrize("sql", READ_ONLY)
-@pytest.mark.parametrize("lexer", LEXERS)
-def test_read_only(sql: str, lexer: Lexer) -> None:
-    assert is_read_only(sql, lexer) is True
-    if "?" in sql or not sql.strip().endswith(";"):
-        assert compile_sql(sql, "format", lexer).is_read_only is True
-
-
-@pytest.mark.parametrize("sql", WRITES)
-@pytest.mark.parametrize("lexer", LEXERS)
-def test_not_read_only(sql: str, lexer: Lexer) -> None:
-    assert is_read_only(sql, lexer) is False
-
-
 # --- properties --------------------------------------------------------------------------
 
 LITERALS: dict[str, list[str]] = {
@@ -644,7 +536,7 @@ def statements(
 def _numeric_marks(text: str, lexer: Lexer) -> list[int]:
     """The $n placeholders of translated text: found in the gaps between the tokens
     (literals, comments) of the text tokenized again."""
-    tokens, _ = params_module._scan(text, lexer)
+    tokens, _ = scan(text, lexer)
     marks, pos = [], 0
     for _kind, start, end in [*tokens, (0, len(text), len(text))]:
         marks += [int(m.group(1)) for m in re.finditer(r"\$(\d+)", text[pos:start])]
