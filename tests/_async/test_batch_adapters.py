@@ -83,17 +83,6 @@ async def test_generic_adapter_over_an_execute_function(db: twinsql.AsyncDatabas
     assert seen == [f"INSERT INTO {table} (id, k, n) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"]
 
 
-async def test_generic_adapter_needs_something_to_call() -> None:
-    with pytest.raises(twinsql.ArgumentError):
-        AsyncGenericAdapter()
-    with pytest.raises(twinsql.ArgumentError):
-        AsyncGenericAdapter(object())
-    with pytest.raises(twinsql.ArgumentError):
-        AsyncSQLBatcher(42)
-    with pytest.raises(twinsql.ArgumentError):
-        AsyncSQLBatcher("sqlite://", transaction="sometimes")
-
-
 async def test_max_query_size_holds_even_when_columns_double_the_budget(
     db: twinsql.AsyncDatabase,
 ) -> None:

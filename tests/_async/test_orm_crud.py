@@ -116,15 +116,6 @@ async def test_unknown_fields_fail_before_io(orm_db: twinsql.AsyncDatabase) -> N
     assert await User.query().async_count() == 0
 
 
-async def test_unbound_model_is_a_clear_error() -> None:
-    class Loose(twinsql.Model):
-        id: int | None = None
-
-    with pytest.raises(twinsql.InterfaceError) as info:
-        await Loose.async_find(1)
-    assert "bind" in str(info.value)
-
-
 async def test_delete_of_unsaved_record_is_refused(orm_db: twinsql.AsyncDatabase) -> None:
     with pytest.raises(twinsql.InterfaceError):
         await User(name="n", email="n@x.io").async_delete()

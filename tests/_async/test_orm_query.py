@@ -193,11 +193,6 @@ async def test_returning(orm_db: twinsql.AsyncDatabase) -> None:
     assert sorted(r["age"] for r in rows) == [0, 0]
 
 
-async def test_to_sql_is_pure_and_parameterised() -> None:
-    sql, params = User.query().where(name="x'; DROP TABLE t; --").limit(5).to_sql("postgresql")
-    assert "DROP TABLE" not in sql and params[0] == "x'; DROP TABLE t; --"
-
-
 async def test_union(orm_db: twinsql.AsyncDatabase) -> None:
     await seed_users()
     young = User.query().where(User.c.age < 21)

@@ -83,17 +83,6 @@ def test_generic_adapter_over_an_execute_function(db: twinsql.Database) -> None:
     assert seen == [f"INSERT INTO {table} (id, k, n) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"]
 
 
-def test_generic_adapter_needs_something_to_call() -> None:
-    with pytest.raises(twinsql.ArgumentError):
-        GenericAdapter()
-    with pytest.raises(twinsql.ArgumentError):
-        GenericAdapter(object())
-    with pytest.raises(twinsql.ArgumentError):
-        SQLBatcher(42)
-    with pytest.raises(twinsql.ArgumentError):
-        SQLBatcher("sqlite://", transaction="sometimes")
-
-
 def test_max_query_size_holds_even_when_columns_double_the_budget(
     db: twinsql.Database,
 ) -> None:

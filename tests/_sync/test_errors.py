@@ -112,12 +112,6 @@ def test_two_statements_are_rejected_before_io(db: twinsql.Database) -> None:
     assert db.pool_stats().opened == 0
 
 
-def test_unknown_url_scheme_is_a_clear_error() -> None:
-    with pytest.raises(twinsql.ConfigurationError) as info:
-        twinsql.connect("mssql://user:S3ntinel@host/db")
-    assert "mssql" in str(info.value) and "S3ntinel" not in str(info.value)
-
-
 def test_unknown_option_is_a_clear_error(url: str) -> None:
     with pytest.raises(twinsql.ConfigurationError) as info:
         twinsql.connect(url, pool_sise=3)

@@ -116,15 +116,6 @@ def test_unknown_fields_fail_before_io(orm_db: twinsql.Database) -> None:
     assert User.query().count() == 0
 
 
-def test_unbound_model_is_a_clear_error() -> None:
-    class Loose(twinsql.Model):
-        id: int | None = None
-
-    with pytest.raises(twinsql.InterfaceError) as info:
-        Loose.find(1)
-    assert "bind" in str(info.value)
-
-
 def test_delete_of_unsaved_record_is_refused(orm_db: twinsql.Database) -> None:
     with pytest.raises(twinsql.InterfaceError):
         User(name="n", email="n@x.io").delete()

@@ -1,4 +1,4 @@
-"""Core layer (pure): column options on model fields.
+"""ORM feature, pure: column options on model fields.
 
 ``twinsql.Field`` is ``pydantic.Field`` plus the options a column needs. The options ride
 along in the field's metadata list as a ``ColumnOptions`` object, which pydantic keeps and

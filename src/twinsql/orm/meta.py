@@ -1,4 +1,4 @@
-"""Core layer (pure): what the ORM knows about one model class.
+"""ORM feature, pure: what the ORM knows about one model class.
 
 ``ModelInfo`` is built once per model class, when the class is created, from its pydantic
 fields and twinsql's column options: the table and column names, the primary key, each

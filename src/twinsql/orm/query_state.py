@@ -1,10 +1,12 @@
-"""Core layer (pure): the state of an ORM query and the SQL each terminal sends.
+"""ORM feature, pure: the state of an ORM query, and the SQL each terminal sends.
 
 ``QueryState`` is what ``twinsql.orm.Query`` wraps: the model's metadata, a ``Select``
-(``core.sql``), the relations to eager-load, the soft-delete visibility and an optional
-upsert clause. It is immutable; the query builder returns a new state for every call. The
-functions below turn a state into the SQL of each terminal; the I/O shell
-(``_async/query.py``) sends it.
+(``twinsql.sql.select``), the relations to eager-load, the soft-delete visibility, an
+optional upsert clause and RETURNING fields, and the UNION parts. It is immutable; the query
+builder returns a new state for every call. The functions below check a terminal's
+arguments and turn a state into the SQL that terminal sends — before any I/O, so a bad
+argument fails without touching the database; the terminals (``_async/terminals.py`` and its
+sync twin) send it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
 
+from twinsql.errors import ArgumentError, ProgrammingError, RecordNotFound
 from twinsql.orm.meta import ModelInfo
 from twinsql.sql.compiler import (
     compile_aggregate,
@@ -26,9 +29,32 @@ from twinsql.sql.dml import OnConflict, compile_delete, compile_update
 from twinsql.sql.expr import Col, Condition, Expr, label_name
 from twinsql.sql.select import Compound, Select
 
-__all__ = ["EagerLoad", "Page", "QueryState", "visible_select"]
+__all__ = [
+    "MAX_PER_PAGE",
+    "EagerLoad",
+    "Page",
+    "QueryState",
+    "aggregate_sql",
+    "at_most_two",
+    "check_aggregate_names",
+    "check_update_values",
+    "count_sql",
+    "delete_sql",
+    "exists_sql",
+    "first_sql",
+    "keyset_after",
+    "keyset_start",
+    "only_record",
+    "page_state",
+    "select_sql",
+    "statement",
+    "update_sql",
+    "visible_select",
+]
 
 T = TypeVar("T")
+# The largest page ``paginate`` serves.
+MAX_PER_PAGE = 1000
 Visibility = Literal["live", "all", "deleted"]
 SQL = tuple[str, list[Any]]
 
@@ -122,7 +148,10 @@ def exists_sql(state: QueryState, dialect: Dialect) -> SQL:
 
 
 def check_aggregate_names(named: Mapping[str, Expr]) -> None:
-    """Aggregate names become column aliases: plain identifiers only, checked before I/O."""
+    """At least one aggregate; their names become column aliases, so plain identifiers
+    only."""
+    if not named:
+        raise ArgumentError("aggregate() needs at least one named aggregate")
     for name in named:
         label_name(name)
 
@@ -151,11 +180,63 @@ def delete_sql(state: QueryState, dialect: Dialect) -> SQL:
     return compile_delete(state.info.table, select.where, dialect, returning=state.returning)
 
 
-def _check_plain(select: Select, what: str) -> None:
-    from twinsql.errors import ArgumentError
+def check_update_values(values: Mapping[str, Any]) -> None:
+    """``update()`` sets at least one field."""
+    if not values:
+        raise ArgumentError("update() needs at least one field=value")
 
+
+def _check_plain(select: Select, what: str) -> None:
     if select.joins or select.group_by or select.limit is not None or select.offset is not None:
         raise ArgumentError(
             f"{what}() applies to the rows a WHERE selects; joins, grouping, limit and "
             "offset are not allowed on it"
         )
+
+
+def at_most_two(state: QueryState) -> QueryState:
+    """The state ``one()``/``one_or_none()`` run: two rows are enough to tell "several"."""
+    return state.with_select(limit=2) if state.select.limit is None else state
+
+
+def only_record(state: QueryState, records: list[Any], *, required: bool) -> Any:
+    """The one record of ``one()`` (``required``) or ``one_or_none()``: several is an error,
+    and so is none when one is required."""
+    name = state.info.model.__name__
+    if len(records) > 1:
+        raise ProgrammingError(f"one_or_none() expected at most one {name}, found several")
+    if not records:
+        if required:
+            raise RecordNotFound(f"one() found no {name}")
+        return None
+    return records[0]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def page_state(state: QueryState, page: int, per_page: int) -> QueryState:
+    """The state of page ``page`` (from 1) of ``per_page`` rows (1 to ``MAX_PER_PAGE``)."""
+    if not _is_int(page) or page < 1:
+        raise ArgumentError(f"page must be an int >= 1, got {page!r}")
+    if not _is_int(per_page) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ArgumentError(f"per_page must be an int from 1 to {MAX_PER_PAGE}, got {per_page!r}")
+    return state.with_select(limit=per_page, offset=(page - 1) * per_page)
+
+
+def keyset_start(state: QueryState, batch_size: int) -> QueryState:
+    """The first batch of ``iterate()``: ``batch_size`` records in primary-key order."""
+    if not _is_int(batch_size) or batch_size < 1:
+        raise ArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    key = Col(state.info.primary_key, table=state.info.table)
+    return state.with_select(order_by=(key.asc(),), limit=batch_size)
+
+
+def keyset_after(start: QueryState, last: Any) -> QueryState:
+    """The batch after the one that ended at primary key ``last`` (keyset pagination:
+    stable and cheap however far it goes)."""
+    key = Col(start.info.primary_key, table=start.info.table)
+    where = start.select.where
+    after = key > last
+    return start.with_select(where=after if where is None else where & after)

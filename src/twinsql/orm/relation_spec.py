@@ -1,20 +1,19 @@
-"""Core layer (pure): relation metadata and the select-in loading plan.
+"""ORM feature, pure: how two models are linked — which key on which side.
 
-A ``RelationSpec`` says how two models are linked (which key on which side). The eager-load
-planner turns ``with_("orders", "orders.items")`` into a tree; the I/O shell then runs one
-query per relation per level — ``WHERE user_id IN (…)``, the key list chunked under the
-backend's parameter limit — and attaches the results. Attribute access never queries.
+A ``RelationSpec`` is the resolved form of a relation declaration (``BelongsTo``, ``HasOne``,
+``HasMany``, ``ManyToMany``): the owner and target models' metadata, the foreign key and the
+key it refers to, and for a many-to-many relation the join model and its two keys. The
+eager-load plan (``eager``) and the DDL (``ddl``) read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from twinsql.orm.meta import ModelInfo
 
-__all__ = ["LoadNode", "RelationSpec", "build_load_tree", "chunks"]
+__all__ = ["Kind", "RelationSpec"]
 
 Kind = Literal["belongs_to", "has_one", "has_many", "many_to_many"]
 
@@ -37,40 +36,3 @@ class RelationSpec:
     @property
     def many(self) -> bool:
         return self.kind in ("has_many", "many_to_many")
-
-
-@dataclass
-class LoadNode:
-    """One relation to load on a set of records, with the relations to load below it."""
-
-    name: str
-    refine: Any = None
-    children: dict[str, LoadNode] | None = None
-
-
-def build_load_tree(paths: Sequence[tuple[tuple[str, ...], Any]]) -> dict[str, LoadNode]:
-    """Merge dotted paths into a tree; a refine function applies to its last segment."""
-    root: dict[str, LoadNode] = {}
-    for path, refine in paths:
-        level = root
-        for depth, name in enumerate(path):
-            node = level.get(name)
-            if node is None:
-                node = level[name] = LoadNode(name)
-            if depth == len(path) - 1 and refine is not None:
-                node.refine = refine
-            if node.children is None:
-                node.children = {}
-            level = node.children
-    return root
-
-
-def chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    """``values`` in slices of at most ``size`` (an IN list per slice)."""
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
-def in_list_size(max_params: int) -> int:
-    """How many keys one IN list may hold: the parameter limit, less room for the
-    refinement's own parameters, and never more than 10 000 per statement."""
-    return max(1, min(10_000, max_params - 100))

@@ -1,4 +1,4 @@
-"""Core layer (pure): a record's persistence state, and hydration of rows into models.
+"""ORM feature, pure: a record's persistence state, and hydration of rows into models.
 
 Theory of operation
 -------------------

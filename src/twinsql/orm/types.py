@@ -1,4 +1,4 @@
-"""Core layer (pure): how each Python field type is stored on each backend and read back.
+"""ORM feature, pure: how each Python field type is stored on each backend and read back.
 
 A field's annotation is classified once, when the model class is created, into a
 ``TypeSpec``. From it come the column type for ``CREATE TABLE`` and two small functions per

@@ -1,11 +1,10 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: select-in loading of relations.
+"""ORM feature, I/O: select-in loading of relations.
 
-For each relation at each level of a ``with_`` tree, one query fetches the related rows for
-all parent records at once — ``SELECT … FROM orders WHERE user_id IN (…)``, the key list
-chunked under the backend's parameter limit — and the rows are attached to their parents.
-Users with their orders is exactly two statements, whatever the number of users. A
-many-to-many level takes two: the join table, then the targets.
+The plan is pure (``twinsql.orm.eager``): which keys each level selects, in which IN lists,
+and how the fetched records attach to their parents. This module sends those SELECTs — one
+per relation per level, two for a many-to-many level — and hydrates the rows, level by
+level down the ``with_`` tree.
 """
 
 from __future__ import annotations
@@ -14,39 +13,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection._async.database import AsyncDatabase
-from twinsql.orm.query_state import QueryState, select_sql
-from twinsql.orm.relation_spec import (
-    LoadNode,
-    RelationSpec,
-    build_load_tree,
-    chunks,
-    in_list_size,
-)
-from twinsql.orm.state import hydrate, state_of
-from twinsql.sql.expr import Col
-from twinsql.sql.select import Select
+from twinsql.orm import eager
+from twinsql.orm.eager import LoadNode, in_list_size
+from twinsql.orm.meta import ModelInfo
+from twinsql.orm.query_state import QueryState
+from twinsql.orm.relation_spec import RelationSpec
+from twinsql.orm.state import hydrate
 
 __all__ = ["async_load_eager", "async_load_relations"]
 
 
 async def async_load_eager(state: QueryState, records: list[Any], db: AsyncDatabase) -> None:
     """Load the query's ``with_`` relations onto ``records``."""
-    tree = build_load_tree([(load.path, load.refine) for load in state.eager])
-    await _load_level(state.info.model, records, tree, db)
+    await _load_level(state.info.model, records, eager.tree_for_query(state.eager), db)
 
 
 async def async_load_relations(
     model: type[Any], records: list[Any], names: Sequence[str], db: AsyncDatabase
 ) -> None:
     """Load relations named by dotted paths onto ``records`` (``record.load(...)``)."""
-    from_names = [(tuple(name.split(".")), None) for name in names]
-    tree = build_load_tree(from_names)
-    for node_name in tree:
-        if node_name not in model.__twinsql__.relations:
-            from twinsql.errors import ArgumentError
-
-            raise ArgumentError(f"{model.__name__} has no relation {node_name!r}")
-    await _load_level(model, records, tree, db)
+    await _load_level(model, records, eager.tree_for_names(model, names), db)
 
 
 async def _load_level(
@@ -60,50 +46,27 @@ async def _load_level(
             await _load_level(spec.target.model, children, node.children, db)
 
 
-async def _fetch(
-    spec: RelationSpec, field: str, keys: list[Any], node: LoadNode, db: AsyncDatabase
+async def _select_in(
+    info: ModelInfo, field: str, keys: list[Any], refine: Any, db: AsyncDatabase
 ) -> list[Any]:
-    """Targets whose ``field`` is in ``keys``, chunked, with the node's refinement."""
-    target = spec.target
-    out: list[Any] = []
+    """Records of ``info`` whose ``field`` is in ``keys``, narrowed by ``refine``."""
     size = in_list_size(db.dialect.default_max_params)
-    for chunk in chunks(keys, size):
-        condition = Col(field, table=target.table).in_(list(chunk))
-        state = QueryState(target, Select(target.table, where=condition))
-        if node.refine is not None:
-            state = node.refine(state)
-        sql, params = select_sql(state, db.dialect)
+    out: list[Any] = []
+    for sql, params in eager.select_in(info, field, keys, size, db.dialect, refine):
         result = await db._result(sql, params)
-        out.extend(hydrate(target, result.rows, db.dialect.name))
+        out.extend(hydrate(info, result.rows, db.dialect.name))
     return out
-
-
-def _unique(values: Sequence[Any]) -> list[Any]:
-    return list(dict.fromkeys(v for v in values if v is not None))
 
 
 async def _load_one(
     spec: RelationSpec, records: list[Any], node: LoadNode, db: AsyncDatabase
 ) -> list[Any]:
-    if spec.kind == "belongs_to":
-        keys = _unique([getattr(r, spec.foreign_key) for r in records])
-        targets = await _fetch(spec, spec.key, keys, node, db) if keys else []
-        by_key = {getattr(t, spec.key): t for t in targets}
-        for record in records:
-            state_of(record).relations[spec.name] = by_key.get(getattr(record, spec.foreign_key))
-        return targets
-    if spec.kind in ("has_one", "has_many"):
-        keys = _unique([getattr(r, spec.key) for r in records])
-        targets = await _fetch(spec, spec.foreign_key, keys, node, db) if keys else []
-        grouped: dict[Any, list[Any]] = {}
-        for target in targets:
-            grouped.setdefault(getattr(target, spec.foreign_key), []).append(target)
-        for record in records:
-            found = grouped.get(getattr(record, spec.key), [])
-            value: Any = found if spec.many else (found[0] if found else None)
-            state_of(record).relations[spec.name] = value
-        return targets
-    return await _load_many_to_many(spec, records, node, db)
+    if spec.kind == "many_to_many":
+        return await _load_many_to_many(spec, records, node, db)
+    field, keys = eager.lookup(spec, records)
+    targets = await _select_in(spec.target, field, keys, node.refine, db)
+    eager.attach(spec, records, targets)
+    return targets
 
 
 async def _load_many_to_many(
@@ -111,25 +74,10 @@ async def _load_many_to_many(
 ) -> list[Any]:
     through = spec.through
     assert through is not None and spec.through_owner_key and spec.through_target_key
-    owner_keys = _unique([getattr(r, spec.key) for r in records])
-    links: list[Any] = []
-    size = in_list_size(db.dialect.default_max_params)
-    for chunk in chunks(owner_keys, size):
-        condition = Col(spec.through_owner_key, table=through.table).in_(list(chunk))
-        sql, params = select_sql(
-            QueryState(through, Select(through.table, where=condition)), db.dialect
-        )
-        result = await db._result(sql, params)
-        links.extend(hydrate(through, result.rows, db.dialect.name))
-    target_keys = _unique([getattr(link, spec.through_target_key) for link in links])
+    owner_keys = eager.unique_keys(getattr(r, spec.key) for r in records)
+    links = await _select_in(through, spec.through_owner_key, owner_keys, None, db)
+    target_keys = eager.unique_keys(getattr(link, spec.through_target_key) for link in links)
     target_pk = spec.target.primary_key
-    targets = await _fetch(spec, target_pk, target_keys, node, db) if target_keys else []
-    by_key = {getattr(t, target_pk): t for t in targets}
-    grouped: dict[Any, list[Any]] = {}
-    for link in links:
-        target = by_key.get(getattr(link, spec.through_target_key))
-        if target is not None:
-            grouped.setdefault(getattr(link, spec.through_owner_key), []).append(target)
-    for record in records:
-        state_of(record).relations[spec.name] = grouped.get(getattr(record, spec.key), [])
+    targets = await _select_in(spec.target, target_pk, target_keys, node.refine, db)
+    eager.attach_through(spec, records, links, targets)
     return targets

@@ -1,7 +1,7 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: create and drop the tables of models (``create_all`` / ``drop_all``).
+"""ORM feature, I/O: create and drop the tables of models (``create_all`` / ``drop_all``).
 
-The DDL text comes from ``core.model.ddl``; tables are created in foreign-key order and
+The DDL text comes from ``twinsql.orm.ddl``; tables are created in foreign-key order and
 dropped in reverse. On PostgreSQL and SQLite the statements run in one transaction (DDL is
 transactional there); MySQL commits each DDL statement implicitly.
 """

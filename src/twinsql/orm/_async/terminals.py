@@ -1,8 +1,10 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: the terminals of ``twinsql.orm.Query`` — the only query methods that do I/O.
+"""ORM feature, I/O: the terminals of ``twinsql.orm.Query`` — the only query methods that do
+I/O.
 
-Each takes the query's pure state (``core.model.query.QueryState``), compiles it (pure) and
-sends one statement, plus one statement per eager-loaded relation level.
+Each takes the query's pure state (``twinsql.orm.query_state.QueryState``), has it checked
+and compiled there, and sends one statement, plus one statement per eager-loaded relation
+level.
 
 The terminals are named like the query methods, so the generated sync module defines
 ``all``, ``sum``, ``min`` and ``max``: built-ins are reached through ``builtins`` here.
@@ -14,21 +16,19 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.drivers.base import AsyncStream
 from twinsql.orm import query_state as q
 from twinsql.orm._async.loading import async_load_eager
-from twinsql.orm._async.record import async_database_of, bulk_saved, bulk_values
+from twinsql.orm._async.record import async_database_of
+from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_statements
+from twinsql.orm.persist import utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
-from twinsql.sql.dml import compile_insert
-from twinsql.sql.expr import Col, Expr
+from twinsql.sql.expr import Expr
 from twinsql.sql.functions import Avg, Max, Min, Sum
 
 __all__ = ["Page"]
-
-MAX_PER_PAGE = 1000
 
 
 def _db(state: q.QueryState, using: AsyncDatabase | None) -> AsyncDatabase:
@@ -37,14 +37,7 @@ def _db(state: q.QueryState, using: AsyncDatabase | None) -> AsyncDatabase:
 
 async def _models(state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]) -> list[Any]:
     result = await db._result(sql, params)
-    columns = result.columns
-    fields = state.info.fields
-    records = hydrate(
-        state.info,
-        result.rows,
-        db.dialect.name,
-        None if columns is None or tuple(columns) == fields else columns,
-    )
+    records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
     if state.eager and records:
         await async_load_eager(state, records, db)
     return records
@@ -64,22 +57,18 @@ async def async_first(state: q.QueryState, using: AsyncDatabase | None = None) -
 
 
 async def async_one_or_none(state: q.QueryState, using: AsyncDatabase | None = None) -> Any:
-    db = _db(state, using)
-    limited = state.with_select(limit=2) if state.select.limit is None else state
-    sql, params = q.select_sql(limited, db.dialect)
-    records = await _models(state, db, sql, params)
-    if len(records) > 1:
-        raise errors.ProgrammingError(
-            f"one_or_none() expected at most one {state.info.model.__name__}, found several"
-        )
-    return records[0] if records else None
+    return await _one(state, using, required=False)
 
 
 async def async_one(state: q.QueryState, using: AsyncDatabase | None = None) -> Any:
-    record = await async_one_or_none(state, using)
-    if record is None:
-        raise errors.RecordNotFound(f"one() found no {state.info.model.__name__}")
-    return record
+    return await _one(state, using, required=True)
+
+
+async def _one(state: q.QueryState, using: AsyncDatabase | None, *, required: bool) -> Any:
+    db = _db(state, using)
+    sql, params = q.select_sql(q.at_most_two(state), db.dialect)
+    records = await _models(state, db, sql, params)
+    return q.only_record(state, records, required=required)
 
 
 async def async_count(state: q.QueryState, using: AsyncDatabase | None = None) -> int:
@@ -121,8 +110,6 @@ async def async_aggregate(
     state: q.QueryState, named: Mapping[str, Expr], using: AsyncDatabase | None = None
 ) -> list[dict[str, Any]]:
     """Rows as dicts: the group-by fields plus one key per named aggregate."""
-    if not named:
-        raise errors.ArgumentError("aggregate() needs at least one named aggregate")
     q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
@@ -142,8 +129,7 @@ async def async_update(
     state: q.QueryState, values: Mapping[str, Any], using: AsyncDatabase | None = None
 ) -> Any:
     """UPDATE the matching rows; the count, or the RETURNING rows as models."""
-    if not values:
-        raise errors.ArgumentError("update() needs at least one field=value")
+    q.check_update_values(values)
     db = _db(state, using)
     sql, params = q.update_sql(state, values, db.dialect)
     if state.returning:
@@ -164,18 +150,9 @@ async def async_paginate(
     state: q.QueryState, page: int, per_page: int, using: AsyncDatabase | None = None
 ) -> Page[Any]:
     """Page ``page`` (from 1) of ``per_page`` rows (at most 1000), and the total count."""
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise errors.ArgumentError(f"page must be an int >= 1, got {page!r}")
-    if (
-        isinstance(per_page, bool)
-        or not isinstance(per_page, int)
-        or not 1 <= per_page <= MAX_PER_PAGE
-    ):
-        raise errors.ArgumentError(
-            f"per_page must be an int from 1 to {MAX_PER_PAGE}, got {per_page!r}"
-        )
+    page_state = q.page_state(state, page, per_page)
     total = await async_count(state, using)
-    items = await async_all(state.with_select(limit=per_page, offset=(page - 1) * per_page), using)
+    items = await async_all(page_state, using)
     return Page(items, page, per_page, total)
 
 
@@ -184,24 +161,15 @@ async def async_iterate(
 ) -> AsyncStream[Any]:
     """Every matching record, fetched ``batch_size`` at a time by primary key (keyset
     pagination: stable and cheap however far it goes)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise errors.ArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    info = state.info
-    key = Col(info.primary_key, table=info.table)
-    base = state.with_select(order_by=(key.asc(),), limit=batch_size)
-    last: Any = None
+    start = q.keyset_start(state, batch_size)
+    current = start
     while True:
-        current = base
-        if last is not None:
-            where = base.select.where
-            after = key > last
-            current = base.with_select(where=after if where is None else where & after)
         batch = await async_all(current, using)
         for record in batch:
             yield record
         if len(batch) < batch_size:
             return
-        last = getattr(batch[-1], info.primary_key)
+        current = q.keyset_after(start, getattr(batch[-1], state.info.primary_key))
 
 
 async def async_insert_rows(
@@ -210,18 +178,15 @@ async def async_insert_rows(
     """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction."""
     info = state.info
     db = _db(state, using)
-    records, fields, values = bulk_values(info.model, rows)
+    records, fields, values = bulk_values(info.model, rows, utc_now())
     if not records:
         return 0
     total = 0
     async with db.transaction() as conn:
-        per_statement = builtins.max(1, builtins.min(1000, conn.max_params // len(fields)))
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            sql = compile_insert(
-                info.table, fields, len(chunk), db.dialect, on_conflict=state.on_conflict
-            )
-            params = [value for row in chunk for value in row]
+        statements = upsert_statements(
+            info, fields, values, db.dialect, conn.max_params, state.on_conflict
+        )
+        for sql, params in statements:
             total += builtins.max(await conn.execute_non_query(sql, params), 0)
     bulk_saved(records)
     return total

@@ -1,0 +1,252 @@
+"""ORM feature, pure: what saving, finding and deleting one record sends, and what its result
+changes on the record.
+
+Each write is planned here in full — the SQL text (compiled once per model, dialect and
+field set, then taken from ``ModelInfo.sql_cache``), its parameters, and the values the ORM
+owns (timestamps in UTC, the optimistic-lock version) — so the I/O source only sends the plan
+and hands the outcome back: the generated values of an INSERT, the row count of an UPDATE or
+DELETE. A row count of 0 on a versioned record means someone else changed or deleted it since
+it was read: ``StaleObjectError``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from twinsql import errors
+from twinsql.orm.meta import ModelInfo
+from twinsql.orm.state import is_persisted, state_of
+from twinsql.sql.compiler import compile_select
+from twinsql.sql.dialects import Dialect
+from twinsql.sql.dml import compile_delete, compile_insert, compile_update
+from twinsql.sql.expr import Col, Condition
+from twinsql.sql.select import Select
+
+__all__ = [
+    "InsertPlan",
+    "UpdatePlan",
+    "check_deletable",
+    "fill_on_insert",
+    "find_sql",
+    "finish_delete",
+    "finish_insert",
+    "finish_update",
+    "pk_condition",
+    "plan_delete",
+    "plan_insert",
+    "plan_update",
+    "soft_delete_field",
+    "utc_now",
+]
+
+SQL = tuple[str, list[Any]]
+
+
+def utc_now() -> datetime.datetime:
+    """The time the ORM writes into timestamp fields: aware, in UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def pk_condition(info: ModelInfo, value: Any) -> Condition:
+    """``<primary key> = value``."""
+    condition: Condition = Col(info.primary_key, table=info.table) == value
+    return condition
+
+
+def find_sql(info: ModelInfo, dialect: Dialect, *, include_deleted: bool = False) -> str:
+    """``SELECT <fields> FROM <table> WHERE <pk> = ?`` (soft-deleted rows hidden unless
+    ``include_deleted``), compiled once per dialect."""
+    hide = info.soft_delete_field is not None and not include_deleted
+    key = (dialect.name, "find" if not hide else "find:live")
+    sql = info.sql_cache.get(key)
+    if sql is None:
+        where = pk_condition(info, 0)  # the value only fills the placeholder
+        if hide:
+            assert info.soft_delete_field is not None
+            where = where & Col(info.soft_delete_field, table=info.table).is_null()
+        sql, _ = compile_select(Select(info.table, where=where), dialect)
+        info.sql_cache[key] = sql
+    return sql
+
+
+def fill_on_insert(info: ModelInfo, record: Any, now: datetime.datetime) -> None:
+    """The values the ORM owns on a new record: timestamps left unset, and the first
+    version."""
+    for role in (info.created_field, info.updated_field):
+        if role is not None and getattr(record, role) is None:
+            record.__dict__[role] = now
+    if info.version_field is not None and getattr(record, info.version_field) is None:
+        record.__dict__[info.version_field] = 1
+
+
+# -- INSERT ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InsertPlan:
+    """The INSERT of one new record. ``generated``: the fields the database fills in (left
+    unset on the record); ``use_returning``: whether the statement reads them back with
+    RETURNING (otherwise only a new key comes back, as ``lastrowid``)."""
+
+    sql: str
+    params: list[Any]
+    generated: tuple[str, ...]
+    use_returning: bool
+
+
+def plan_insert(
+    info: ModelInfo, record: Any, dialect: Dialect, now: datetime.datetime
+) -> InsertPlan:
+    """Fill the owned values of a new record and plan its INSERT: every field it holds,
+    except generated fields left unset, which the database fills in."""
+    fill_on_insert(info, record, now)
+    values = {
+        name: value
+        for name, value in record.__dict__.items()
+        if not (value is None and name in info.generated)
+    }
+    fields = tuple(values)
+    generated = tuple(f for f in info.generated if f not in values)
+    # RETURNING only when it brings back more than the key: SQLite reports a new integer
+    # key as lastrowid for free, and its RETURNING costs a third more per insert.
+    key_only = generated == (info.primary_key,) and dialect.name == "sqlite"
+    use_returning = bool(generated) and dialect.capabilities.returning_insert and not key_only
+    key = (dialect.name, "insert:" + ",".join(fields) + (":r" if use_returning else ""))
+    sql = info.sql_cache.get(key)
+    if sql is None:
+        sql = compile_insert(
+            info.table, fields, 1, dialect, returning=generated if use_returning else ()
+        )
+        info.sql_cache[key] = sql
+    params = list(info.to_db(values).values())
+    return InsertPlan(sql, params, generated, use_returning)
+
+
+def finish_insert(
+    info: ModelInfo,
+    record: Any,
+    plan: InsertPlan,
+    row: Sequence[Any] | None,
+    lastrowid: int | None,
+    dialect: str,
+) -> None:
+    """Store what the database generated on the inserted record: the RETURNING ``row``
+    when the plan asked for one, else the new key reported as ``lastrowid``."""
+    if plan.use_returning and row is not None:
+        for position, name in enumerate(plan.generated):
+            record.__dict__[name] = read_value(info, name, row[position], dialect)
+    elif info.primary_key in plan.generated and lastrowid is not None:
+        record.__dict__[info.primary_key] = lastrowid
+    object.__setattr__(record, "__pydantic_fields_set__", set(info.fields))
+
+
+def read_value(info: ModelInfo, name: str, value: Any, dialect: str) -> Any:
+    """A value the driver returned for field ``name``, as the field's Python type."""
+    index = info.fields.index(name)
+    for position, reader in info.readers(dialect):
+        if position == index and value is not None:
+            return reader(value)
+    return value
+
+
+# -- UPDATE ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """The UPDATE of a persisted record's dirty fields; ``version``: the version the record
+    was read at, for models with optimistic locking (the WHERE requires it)."""
+
+    sql: str
+    params: list[Any]
+    version: int | None
+
+
+def plan_update(
+    info: ModelInfo, record: Any, dialect: Dialect, now: datetime.datetime
+) -> UpdatePlan | None:
+    """The UPDATE of the dirty fields (and the owned ones: ``updated_at`` set to ``now``,
+    the version incremented), or None when nothing changed."""
+    state = state_of(record)
+    dirty = [f for f in info.fields if f in state.dirty]
+    if info.updated_field is not None and (dirty or info.version_field):
+        record.__dict__[info.updated_field] = now
+        if info.updated_field not in dirty:
+            dirty.append(info.updated_field)
+    if not dirty:
+        return None
+    assignments = info.to_db({f: record.__dict__[f] for f in dirty})
+    where = pk_condition(info, getattr(record, info.primary_key))
+    version_field = info.version_field
+    current: Any = None
+    if version_field is not None:
+        current = getattr(record, version_field)
+        where = where & (Col(version_field, table=info.table) == current)
+        assignments[version_field] = current + 1
+    key = (dialect.name, "update:" + ",".join(assignments) + (":v" if version_field else ""))
+    sql = info.sql_cache.get(key)
+    if sql is None:
+        sql, params = compile_update(info.table, assignments, where, dialect)
+        info.sql_cache[key] = sql
+    else:
+        # Same shape, same text: the values in SET order, then the key (and the version).
+        params = [*assignments.values(), getattr(record, info.primary_key)]
+        if version_field is not None:
+            params.append(current)
+    return UpdatePlan(sql, params, current)
+
+
+def finish_update(info: ModelInfo, record: Any, plan: UpdatePlan, count: int) -> None:
+    """After the UPDATE ran: a versioned record that matched no row is stale; otherwise its
+    version moves on and it is clean."""
+    if info.version_field is not None:
+        if count == 0:
+            raise errors.StaleObjectError(
+                f"{type(record).__name__} {getattr(record, info.primary_key)!r} was changed "
+                f"or deleted by someone else since it was read (version {plan.version})"
+            )
+        assert plan.version is not None  # a versioned plan holds the version it read
+        record.__dict__[info.version_field] = plan.version + 1
+    state_of(record).dirty.clear()
+
+
+# -- DELETE ---------------------------------------------------------------------------------
+
+
+def check_deletable(record: Any) -> None:
+    """Only a saved record can be deleted."""
+    if not is_persisted(record):
+        raise errors.InterfaceError(
+            f"this {type(record).__name__} was never saved; nothing to delete"
+        )
+
+
+def soft_delete_field(info: ModelInfo) -> str:
+    """The field a soft delete sets on the model (and a restore clears)."""
+    if info.soft_delete_field is None:
+        raise errors.InterfaceError(f"{info.model.__name__} has no soft-delete field")
+    return info.soft_delete_field
+
+
+def plan_delete(info: ModelInfo, record: Any, dialect: Dialect) -> SQL:
+    """The DELETE of one record by key (and by the version it was read at, when versioned)."""
+    where = pk_condition(info, getattr(record, info.primary_key))
+    if info.version_field is not None:
+        where = where & (
+            Col(info.version_field, table=info.table) == getattr(record, info.version_field)
+        )
+    return compile_delete(info.table, where, dialect)
+
+
+def finish_delete(info: ModelInfo, record: Any, count: int) -> None:
+    """After the DELETE ran: a versioned record that matched no row is stale; otherwise the
+    record is no longer persisted."""
+    if info.version_field is not None and count == 0:
+        raise errors.StaleObjectError(
+            f"{type(record).__name__} {getattr(record, info.primary_key)!r} was changed or "
+            "deleted by someone else since it was read"
+        )
+    state_of(record).persisted = False
