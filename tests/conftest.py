@@ -21,10 +21,6 @@ def require_server(backend: str) -> None:
     pytest.skip(message)
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    support.create_run_databases()
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     support.drop_run_databases()
 

@@ -37,22 +37,29 @@ def _with_database(url: str, database: str) -> str:
 RUN_DATABASE = f"twinsql_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
-def create_run_databases() -> None:
-    """Create this run's database on each server that answers, and point the URLs at it."""
+def ensure_run_database(server: str) -> None:
+    """Create this run's database on ``server`` the first time a test needs it, and point
+    that server's URL at it (a run of the pure tests alone creates nothing)."""
     global POSTGRESQL_URL, MYSQL_URL
-    if server_answers("postgresql"):
+    if server in _created or not server_answers(server):
+        return
+    _created.add(server)
+    if server == "postgresql":
         _admin_postgresql(f'CREATE DATABASE "{RUN_DATABASE}"')
         POSTGRESQL_URL = _with_database(POSTGRESQL_URL, RUN_DATABASE)
-    if server_answers("mysql"):
+    else:
         _admin_mysql(f"CREATE DATABASE `{RUN_DATABASE}`")
         MYSQL_URL = _with_database(MYSQL_URL, RUN_DATABASE)
 
 
+_created: set[str] = set()
+
+
 def drop_run_databases() -> None:
-    """Drop what ``create_run_databases`` made (sessions still open are ended first)."""
-    if POSTGRESQL_URL.split("?")[0].endswith("/" + RUN_DATABASE):
+    """Drop what ``ensure_run_database`` made (sessions still open are ended first)."""
+    if "postgresql" in _created:
         _admin_postgresql(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
-    if MYSQL_URL.split("?")[0].endswith("/" + RUN_DATABASE):
+    if "mysql" in _created:
         _admin_mysql(f"DROP DATABASE IF EXISTS `{RUN_DATABASE}`")
 
 
@@ -89,6 +96,9 @@ def backends(is_async: bool) -> list[str]:
 
 
 def url_for(backend: str, sqlite_path: str) -> str:
+    server = SERVER_OF[backend]
+    if server is not None:
+        ensure_run_database(server)
     if backend == "sqlite":
         return f"sqlite:///{sqlite_path}"
     if backend == "psycopg":
