@@ -45,12 +45,11 @@ from twinsql.sql.errorcodes import classify_mysql_errno
 from twinsql.sql.params import ParamStyle
 
 __all__ = [
+    "SERVER_STATUS_IN_TRANS",
     "MySQLConnectionBase",
     "MySQLDriverBase",
     "MySQLTraits",
     "adapt_params",
-    "classify_mysql_error",
-    "mysql_connect_kwargs",
     "session_setup",
 ]
 
@@ -95,7 +94,7 @@ def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
     return params
 
 
-def classify_mysql_error(exc: BaseException, base: type[BaseException] | None) -> ErrorInfo | None:
+def _classify_mysql_error(exc: BaseException, base: type[BaseException] | None) -> ErrorInfo | None:
     """Classify a PyMySQL or asyncmy error (``base`` is the driver's ``MySQLError``) by its
     error number, falling back on its DB-API class; socket errors are ConnectionLost."""
     if base is not None and isinstance(exc, base):
@@ -144,7 +143,7 @@ def _ssl_context(extra: Mapping[str, str]) -> ssl.SSLContext | None:
     return context
 
 
-def mysql_connect_kwargs(url: DatabaseURL, options: ConnectOptions, driver: str) -> dict[str, Any]:
+def _connect_kwargs(url: DatabaseURL, options: ConnectOptions, driver: str) -> dict[str, Any]:
     """Keyword arguments shared by ``pymysql.connect`` and ``asyncmy.connect``
     (``driver``: the module's name, for messages)."""
     for key in options.extra:
@@ -209,7 +208,7 @@ class MySQLConnectionBase(MySQLTraits):
         return bool(self._conn.server_status & SERVER_STATUS_IN_TRANS)
 
     def classify_error(self, exc: BaseException) -> ErrorInfo | None:
-        info = classify_mysql_error(exc, self.native_error)
+        info = _classify_mysql_error(exc, self.native_error)
         if info is not None and info.cls is errors.DeadlockDetected:
             # The server rolled the whole transaction back, but an error packet carries no
             # status, so the last one still says "in transaction". The shell classifies an
@@ -231,11 +230,11 @@ class MySQLDriverBase(MySQLTraits):
         installed and the URL's options are checked."""
         if self.native_error is None:
             raise errors.ConfigurationError(_INSTALL_HINT.format(self.package))
-        return mysql_connect_kwargs(url, options, self.name)
+        return _connect_kwargs(url, options, self.name)
 
     def connect_failed(self, exc: BaseException, url: DatabaseURL) -> errors.Error:
         """The twinsql error for a failed connect, the password hidden."""
-        info = classify_mysql_error(exc, self.native_error)
+        info = _classify_mysql_error(exc, self.native_error)
         if info is None:
             info = ErrorInfo(errors.ConnectionLost, str(exc), None)
         return info.cls(hide_password(info.message, url), sqlstate=info.sqlstate, driver_error=exc)

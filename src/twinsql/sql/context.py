@@ -132,8 +132,8 @@ class Context(Resolver):
 
     def order_by(self, items: tuple[OrderItem, ...]) -> str:
         out = []
+        native_nulls = self.caps.nulls_order
         for item in items:
-            native_nulls = self.caps.nulls_order
             if item.nulls is not None and not native_nulls:
                 key = self.sub(item.expr, P_ADD) + " IS NULL"
                 out.append(key + " DESC" if item.nulls == "first" else key)
