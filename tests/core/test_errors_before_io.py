@@ -33,8 +33,7 @@ async def test_unbound_model_is_a_clear_error_async() -> None:
 UNKNOWN_SCHEME = (
     "invalid database URL (mssql://…): unknown scheme 'mssql'. Supported URL schemes: "
     "sqlite://, sqlite+sqlite3://, postgresql:// (or postgres://), postgresql+psycopg://, "
-    "postgresql+asyncpg://, mysql:// (or mariadb://), mysql+pymysql://, "
-    "mysql+mysqlclient://, mysql+asyncmy://"
+    "postgresql+asyncpg://, mysql:// (or mariadb://), mysql+pymysql://, mysql+asyncmy://"
 )
 
 

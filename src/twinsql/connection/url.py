@@ -8,9 +8,12 @@ job is small and the edge cases are ours to decide: ``urlsplit`` raises on a bad
 whole netloc in hand and guesses about ``@`` and ``:`` in passwords, and SQLAlchemy is far too
 large a dependency for a URL.  The rules:
 
-* The password never leaves this object except through ``render_with_password`` (for the
-  driver).  ``str``, ``repr`` and ``redacted`` print ``***``; option values whose key looks
-  like a secret (``password``, ``sslpassword``, ``token`` …) are masked as well.
+* The password is never printed: ``str``, ``repr`` and ``redacted`` show ``***``, and
+  option values whose key looks like a secret (``password``, ``sslpassword``, ``token`` …)
+  are masked as well; ``render_with_password`` is the one rendering that includes it.  The
+  ``password`` field is read in two places only: by the drivers, which pass it to the native
+  driver as a connect keyword (never inside a DSN string) and hide it in a failed connect's
+  message, and by the database, which scrubs it from every message it raises.
 * Error messages never quote the URL: a URL that fails to parse may have split the password
   anywhere, so a message shows the scheme only (and only when it looks like one).
 * Special characters in the user name, password and database name are percent-encoded
@@ -36,7 +39,8 @@ from twinsql.errors import ConfigurationError
 
 __all__ = ["SUPPORTED_DRIVERS", "DatabaseURL", "parse_url"]
 
-# Backend → the drivers that may be pinned with ``backend+driver://``.
+# Backend → the drivers that may be pinned with ``backend+driver://``.  ``mysqlclient`` is
+# recognised so that the driver registry can refuse it with what to use instead.
 SUPPORTED_DRIVERS: Mapping[str, tuple[str, ...]] = {
     "sqlite": ("sqlite3",),
     "postgresql": ("psycopg", "asyncpg"),
@@ -53,8 +57,7 @@ _BACKEND_ALIASES = {
 _DRIVER_ALIASES = {"mysqldb": "mysqlclient"}
 _SUPPORTED_TEXT = (
     "sqlite://, sqlite+sqlite3://, postgresql:// (or postgres://), postgresql+psycopg://, "
-    "postgresql+asyncpg://, mysql:// (or mariadb://), mysql+pymysql://, "
-    "mysql+mysqlclient://, mysql+asyncmy://"
+    "postgresql+asyncpg://, mysql:// (or mariadb://), mysql+pymysql://, mysql+asyncmy://"
 )
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,39}\Z")
 _BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -152,8 +155,8 @@ class DatabaseURL:
         return self._render(redact=True)
 
     def render_with_password(self) -> str:
-        """The full URL, password included and percent-encoded.  For handing to a driver
-        only: never log it or put it in a message."""
+        """The full URL, password included and percent-encoded (``parse_url`` reads it back
+        unchanged): never log it or put it in a message."""
         return self._render(redact=False)
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
-"""Driver layer: one small hand-written adapter per native driver, and the registry that
-picks one for a URL and a mode.
+"""Driver layer: one adapter per native driver, and the registry that picks one for a URL
+and a mode.
 
-The shell asks for ``async_driver_for(url)`` or ``driver_for(url)`` (the generated sync
-twin of the async call). A driver module is imported only when chosen, so a SQLite user
-needs no PostgreSQL or MySQL package installed.
+The connection layer asks for ``async_driver_for(url)`` or ``driver_for(url)`` (the
+generated sync twin of the async call). A driver module is imported only when chosen, so a
+SQLite user needs no PostgreSQL or MySQL package installed. Where a native library has a
+sync and an async API (psycopg), or two libraries share a protocol (PyMySQL and asyncmy),
+one base class holds the logic and the sync and async classes only the calls that do I/O.
 """
 
 from __future__ import annotations
@@ -39,13 +41,21 @@ _ASYNC: dict[tuple[str, str | None], tuple[str, str]] = {
 # (postgresql+asyncpg:// used by sync code runs on psycopg, mysql+asyncmy:// on PyMySQL), so
 # one URL can serve a model bound to both a sync and an async database.
 _SYNC_FALLBACK = {"asyncpg", "asyncmy"}
-_ASYNC_FALLBACK = {"pymysql", "mysqlclient"}
+_ASYNC_FALLBACK = {"pymysql"}
+# Driver names a URL may spell that twinsql has no adapter for.
+_UNSUPPORTED = {
+    "mysqlclient": "twinsql has no mysqlclient (MySQLdb) adapter; use mysql:// (PyMySQL for "
+    "sync code, asyncmy for async code), or pin one with mysql+pymysql:// or mysql+asyncmy://",
+}
 
 
 _Table = dict[tuple[str, str | None], tuple[str, str]]
 
 
 def _load(table: _Table, url: DatabaseURL, mode: str) -> object:
+    if url.driver in _UNSUPPORTED:
+        raise ConfigurationError(f"{url.backend}+{url.driver}:// is not supported: "
+                                 f"{_UNSUPPORTED[url.driver]}")  # fmt: skip
     key = (url.backend, url.driver)
     if key not in table:
         fallback = _SYNC_FALLBACK if mode == "sync" else _ASYNC_FALLBACK

@@ -37,15 +37,24 @@ import asyncio
 import json
 import re
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from twinsql import errors
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, CopyUnsupported, DriverResult, ErrorInfo
+from twinsql.drivers import postgresql
+from twinsql.drivers.base import (
+    AsyncStream,
+    ConnectOptions,
+    CopyUnsupported,
+    DriverResult,
+    ErrorInfo,
+    Names,
+    Rows,
+    hide_password,
+)
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
-from twinsql.sql.errorcodes import classify_sqlstate
 from twinsql.sql.placeholders import ParamStyle
 
 try:
@@ -112,15 +121,10 @@ def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
         return None
     if isinstance(exc, (pgexc.PostgresError, pgexc.InterfaceError)):
         message = str(exc.args[0]) if exc.args else type(exc).__name__
-        detail = getattr(exc, "detail", None)
-        if detail:
-            message = f"{message}\nDETAIL: {detail}"
+        message = postgresql.with_detail(message, getattr(exc, "detail", None))
         sqlstate = getattr(exc, "sqlstate", None)
         if isinstance(exc, pgexc.PostgresError) or sqlstate:  # 08003: connection gone
-            cls = classify_sqlstate(sqlstate)
-            if sqlstate == "57014" and "statement timeout" in message:
-                cls = errors.StatementTimeout
-            return ErrorInfo(cls, message, sqlstate)
+            return postgresql.server_error(sqlstate, message)
         if isinstance(exc, pgexc.ClientConfigurationError):
             return ErrorInfo(errors.ConfigurationError, message, None)
         if isinstance(exc, ValueError):  # asyncpg's client-side DataError: a bad argument
@@ -140,11 +144,13 @@ def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
     return None
 
 
-class AsyncpgConnection:
+class _AsyncpgTraits(postgresql.PostgreSQLTraits):
+    paramstyle: ParamStyle = "numeric"
+
+
+class AsyncpgConnection(_AsyncpgTraits):
     """One asyncpg connection, its own statements committing unless a transaction is open."""
 
-    dialect = POSTGRESQL
-    paramstyle: ParamStyle = "numeric"
     max_params = ASYNCPG_MAX_PARAMS
     clean_after_interrupt = False
 
@@ -212,7 +218,7 @@ class AsyncpgConnection:
             return DriverResult(columns, rows, len(rows))
         return DriverResult(None, rows, _rowcount(stmt.get_statusmsg()))
 
-    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+    async def execute_many(self, sql: str, seq_of_params: Rows) -> int:
         if not seq_of_params:
             return 0
         stmt, _ = await self._statement(sql)
@@ -223,13 +229,7 @@ class AsyncpgConnection:
             await stmt.executemany(seq_of_params)
         return -1  # asyncpg's executemany reports no row counts
 
-    async def copy_rows(
-        self,
-        schema: str | None,
-        table: str,
-        columns: Sequence[str] | None,
-        rows: Sequence[Sequence[Any]],
-    ) -> int:
+    async def copy_rows(self, schema: str | None, table: str, columns: Names, rows: Rows) -> int:
         """COPY ``rows`` into the table with ``copy_records_to_table`` (binary format; see
         ``drivers.base``). json/jsonb columns use twinsql's text codecs, which binary COPY
         cannot carry: checked first, from the columns' types, so nothing is sent then."""
@@ -262,7 +262,7 @@ class AsyncpgConnection:
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncGenerator[DriverResult, None]:
+    ) -> AsyncStream[DriverResult]:
         conn = self._conn
         own_transaction = not conn.is_in_transaction()
         if own_transaction:
@@ -325,7 +325,8 @@ def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> tuple[dict[str
         kwargs["timeout"] = options.connect_timeout
     server_settings: dict[str, str] = {}
     if options.statement_timeout:
-        server_settings["statement_timeout"] = str(max(1, round(options.statement_timeout * 1000)))
+        milliseconds = postgresql.statement_timeout_ms(options.statement_timeout)
+        server_settings["statement_timeout"] = str(milliseconds)
     cache_size = _DEFAULT_CACHE_SIZE
     dsn_options: dict[str, str] = {}
     for key, value in options.extra.items():
@@ -370,12 +371,10 @@ def _connect_kwargs(url: DatabaseURL, options: ConnectOptions) -> tuple[dict[str
     return kwargs, cache_size
 
 
-class AsyncpgDriver:
+class AsyncpgDriver(_AsyncpgTraits):
     """Opens asyncpg connections."""
 
     name = "asyncpg"
-    dialect = POSTGRESQL
-    paramstyle: ParamStyle = "numeric"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncpgConnection:
         if asyncpg is None:
@@ -387,7 +386,7 @@ class AsyncpgDriver:
             info = classify_asyncpg_error(exc)
             if info is None:
                 raise
-            message = info.message.replace(url.password, "***") if url.password else info.message
+            message = hide_password(info.message, url)
             raise info.cls(message, sqlstate=info.sqlstate, driver_error=exc) from exc
         try:
             for typename in ("json", "jsonb"):

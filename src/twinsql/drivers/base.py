@@ -1,9 +1,12 @@
-"""Driver layer: the small protocol every native-driver adapter implements.
+"""Driver layer: the protocol every native-driver adapter implements, and the traits the
+layers above read from a driver instead of asking which one it is.
 
-The I/O shell (``twinsql._async`` and its generated twin ``twinsql._sync``) talks to a
-database only through these protocols: ``AsyncDriverConnection`` for async drivers and
-``DriverConnection`` for sync ones. The two have the same method names and signatures, the
-async one awaited, so the generated sync shell calls the sync protocol line for line.
+The I/O shell (the connection layer: ``twinsql.connection._async`` and its generated twin
+``twinsql.connection._sync``) talks to a database only through these protocols:
+``AsyncDriverConnection`` for async drivers and ``DriverConnection`` for sync ones. The two
+share every attribute and synchronous method (``DriverConnectionState``) and differ only in
+the calls that do I/O, awaited in the async one, so the generated sync shell calls the sync
+protocol line for line.
 
 Contract every adapter keeps:
 
@@ -14,14 +17,27 @@ Contract every adapter keeps:
   sequence (for ``format`` style always a tuple, possibly empty, so ``%%`` is unescaped).
 * Errors raised by the native driver are classified into ``twinsql.errors`` classes by
   ``classify_error`` (``None`` for an exception that is not the driver's); the shell builds
-  the exception with the SQL and parameters and chains the native one.
+  the exception with the SQL and parameters and chains the native one. The shell classifies
+  every failure of a connection before it reads ``in_transaction`` again, so an adapter
+  whose native status lags behind an error corrects it there.
 * ``terminate`` closes the socket at once without any I/O wait: it is what the pool calls on
   a connection whose protocol state is unknown (cancelled or timed out mid-operation).
+* A driver's ``connect`` reads the URL's password to pass it to the native driver as a
+  keyword (never inside a DSN string) and hides it in a failed connect's message
+  (``hide_password``).
 
-Optional: a PostgreSQL adapter may implement ``copy_rows(schema, table, columns, rows)`` —
-``COPY table (columns) FROM STDIN`` of positional rows, the names given unquoted (the
-driver quotes them), returning the row count. The batcher uses it for long runs of plain
-INSERTs when present. It raises ``CopyUnsupported`` when COPY cannot carry the columns.
+Traits (``DriverTraits``: plain class attributes, the same on a driver and its connections):
+
+* ``interpolates_values``: values are formatted into the SQL text on the client (PyMySQL,
+  asyncmy), so a statement's size on the wire counts them escaped.
+* ``rewrites_executemany``: ``execute_many`` of an INSERT is rewritten by the native driver
+  into multi-row statements with a regex over its text (PyMySQL, asyncmy), so a caller that
+  sizes its own statements (the batcher) merges INSERTs itself instead.
+* ``can_copy``: the connection has ``copy_rows(schema, table, columns, rows)`` —
+  ``COPY table (columns) FROM STDIN`` of positional rows, the names given unquoted (the
+  driver quotes them), returning the row count. The batcher uses it for long runs of plain
+  INSERTs. It raises ``CopyUnsupported`` when COPY cannot carry the columns.
+* ``dialect`` (its ``lexer`` is how the shell reads SQL for this backend) and ``paramstyle``.
 """
 
 from __future__ import annotations
@@ -43,21 +59,29 @@ __all__ = [
     "CopyUnsupported",
     "Driver",
     "DriverConnection",
+    "DriverConnectionState",
     "DriverResult",
+    "DriverTraits",
     "ErrorInfo",
+    "Names",
+    "Rows",
     "Stream",
+    "hide_password",
 ]
 
 T = TypeVar("T")
 # What ``stream`` returns: a generator the caller may close early (``aclose``/``close``).
 AsyncStream = AsyncGenerator[T, None]
 Stream = Generator[T, None, None]
+# Positional rows, and the column names of a COPY (``None``: every column of the table).
+Rows = Sequence[Sequence[Any]]
+Names = Sequence[str] | None
 
 
 class CopyUnsupported(Exception):
-    """Raised by a driver's optional ``copy_rows`` when COPY cannot carry these columns (a
-    type without the wire format it needs). ``aborted`` says the server had already begun
-    the COPY, so the open transaction (or savepoint) is now failed and must be rolled back;
+    """Raised by a driver's ``copy_rows`` when COPY cannot carry these columns (a type
+    without the wire format it needs). ``aborted`` says the server had already begun the
+    COPY, so the open transaction (or savepoint) is now failed and must be rolled back;
     otherwise nothing was sent. The caller falls back to INSERT statements."""
 
     def __init__(self, message: str, *, aborted: bool = False) -> None:
@@ -104,11 +128,26 @@ class ConnectOptions:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-class AsyncDriverConnection(Protocol):
-    """One open native async connection, in autocommit mode."""
+def hide_password(message: str, url: DatabaseURL) -> str:
+    """``message`` with the URL's password replaced by ``***`` (a native driver may quote
+    its connection parameters in a failed connect's message)."""
+    return message.replace(url.password, "***") if url.password else message
+
+
+class DriverTraits(Protocol):
+    """What the layers above read from a driver or one of its connections (see the module
+    docstring); plain attributes, read without I/O."""
 
     dialect: Dialect
     paramstyle: ParamStyle
+    interpolates_values: bool
+    rewrites_executemany: bool
+    can_copy: bool
+
+
+class DriverConnectionState(DriverTraits, Protocol):
+    """What a sync and an async driver connection share: no method here does I/O."""
+
     max_params: int
     # True when an interrupted operation leaves the connection usable (in-process SQLite);
     # False for network drivers, whose stream may hold half a reply.
@@ -120,9 +159,17 @@ class AsyncDriverConnection(Protocol):
     @property
     def closed(self) -> bool: ...
 
+    def terminate(self) -> None: ...
+
+    def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
+
+
+class AsyncDriverConnection(DriverConnectionState, Protocol):
+    """One open native async connection, in autocommit mode."""
+
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult: ...
 
-    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int: ...
+    async def execute_many(self, sql: str, seq_of_params: Rows) -> int: ...
 
     def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
@@ -132,28 +179,13 @@ class AsyncDriverConnection(Protocol):
 
     async def close(self) -> None: ...
 
-    def terminate(self) -> None: ...
 
-    def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
-
-
-class DriverConnection(Protocol):
+class DriverConnection(DriverConnectionState, Protocol):
     """One open native sync connection, in autocommit mode."""
-
-    dialect: Dialect
-    paramstyle: ParamStyle
-    max_params: int
-    clean_after_interrupt: bool
-
-    @property
-    def in_transaction(self) -> bool: ...
-
-    @property
-    def closed(self) -> bool: ...
 
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult: ...
 
-    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int: ...
+    def execute_many(self, sql: str, seq_of_params: Rows) -> int: ...
 
     def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Stream[DriverResult]: ...
 
@@ -161,26 +193,18 @@ class DriverConnection(Protocol):
 
     def close(self) -> None: ...
 
-    def terminate(self) -> None: ...
 
-    def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
-
-
-class AsyncDriver(Protocol):
+class AsyncDriver(DriverTraits, Protocol):
     """Opens async connections for one backend and native driver."""
 
     name: str
-    dialect: Dialect
-    paramstyle: ParamStyle
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncDriverConnection: ...
 
 
-class Driver(Protocol):
+class Driver(DriverTraits, Protocol):
     """Opens sync connections for one backend and native driver."""
 
     name: str
-    dialect: Dialect
-    paramstyle: ParamStyle
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> DriverConnection: ...

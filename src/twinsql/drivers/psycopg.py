@@ -1,6 +1,9 @@
 """Driver layer: PostgreSQL over psycopg 3, sync (``PsycopgDriver``) and async
 (``AsyncPsycopgDriver``).
 
+One base class holds everything the two connections share; the sync and async classes hold
+only the calls that do I/O, awaited in the async one.
+
 Each connection is opened in autocommit mode, so the shell's ``BEGIN``/``COMMIT`` are the
 only transaction control, and ``in_transaction`` reads libpq's transaction status (no I/O).
 
@@ -28,14 +31,24 @@ Choices, and why:
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from twinsql import errors
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
-from twinsql.sql.dialects import POSTGRESQL, PSYCOPG_MAX_PARAMS
-from twinsql.sql.errorcodes import classify_sqlstate
+from twinsql.drivers import postgresql
+from twinsql.drivers.base import (
+    AsyncStream,
+    ConnectOptions,
+    DriverResult,
+    ErrorInfo,
+    Names,
+    Rows,
+    Stream,
+    hide_password,
+)
+from twinsql.sql.dialects import PSYCOPG_MAX_PARAMS
 from twinsql.sql.placeholders import ParamStyle
 
 try:
@@ -99,7 +112,7 @@ def _connect_kwargs(
     prepared_max: int | None = None
     server_options = []
     if options.statement_timeout:
-        milliseconds = max(1, round(options.statement_timeout * 1000))
+        milliseconds = postgresql.statement_timeout_ms(options.statement_timeout)
         server_options.append(f"-c statement_timeout={milliseconds}")
     extra = options.extra
     for key, value in extra.items():
@@ -139,8 +152,7 @@ def _message(exc: BaseException) -> str:
     diag = getattr(exc, "diag", None)
     primary = diag.message_primary if diag is not None else None
     if primary:
-        detail = diag.message_detail if diag is not None else None
-        return f"{primary}\nDETAIL: {detail}" if detail else primary
+        return postgresql.with_detail(primary, diag.message_detail if diag is not None else None)
     return str(exc).strip() or type(exc).__name__
 
 
@@ -150,10 +162,7 @@ def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
         message = _message(exc)
         sqlstate = exc.sqlstate
         if sqlstate:
-            cls = classify_sqlstate(sqlstate)
-            if sqlstate == "57014" and "statement timeout" in message:
-                cls = errors.StatementTimeout
-            return ErrorInfo(cls, message, sqlstate)
+            return postgresql.server_error(sqlstate, message)
         if isinstance(exc, psycopg.OperationalError):
             # No SQLSTATE: the connection failed or broke ("server closed the connection
             # unexpectedly", "the connection is closed", "connection timeout expired").
@@ -176,15 +185,17 @@ def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
 
 def _connect_error(exc: BaseException, url: DatabaseURL) -> errors.Error:
     info = classify_psycopg_error(exc) or ErrorInfo(errors.ConnectionLost, str(exc), None)
-    message = info.message
-    if url.password:
-        message = message.replace(url.password, "***")
-    return info.cls(message, sqlstate=info.sqlstate, driver_error=exc)
+    return info.cls(hide_password(info.message, url), sqlstate=info.sqlstate, driver_error=exc)
 
 
-def _register_json(conn: Any) -> None:
+def _configured(conn: Any, prepared_max: int | None) -> Any:
+    """A new connection with twinsql's settings: ``dict``/``list`` dumped as jsonb, and the
+    prepared-statement cache size the URL asked for."""
     conn.adapters.register_dumper(dict, JsonbDumper)
     conn.adapters.register_dumper(list, JsonbDumper)
+    if prepared_max is not None:
+        conn.prepared_max = prepared_max
+    return conn
 
 
 def _columns(result: Any, encoding: str) -> tuple[str, ...] | None:
@@ -208,10 +219,41 @@ def _copy_statement(
     return pgsql.SQL("COPY {}{} FROM STDIN").format(name, cols)
 
 
-def _no_result(exc: BaseException) -> bool:
-    """psycopg's complaint that a streamed statement returned no rows (DDL, a plain UPDATE):
-    the statement ran, and like the other drivers the stream just yields nothing."""
-    return getattr(exc, "sqlstate", None) is None and "didn't produce a result" in str(exc)
+def _raise_unless_no_result(exc: BaseException) -> None:
+    """Re-raise ``exc`` unless it is psycopg's complaint that a streamed statement returned
+    no rows (DDL, a plain UPDATE): the statement ran, and like the other drivers the stream
+    just yields nothing."""
+    if getattr(exc, "sqlstate", None) is not None or "didn't produce a result" not in str(exc):
+        raise exc
+
+
+def _names(cursor: Any) -> tuple[str, ...]:
+    """The column names of a stream's result, once it has rows."""
+    return tuple([c.name for c in cursor.description or ()])
+
+
+def _copied(cursor: Any, rows: Rows) -> int:
+    """The row count of a finished COPY (the rows given, when the server reported none)."""
+    return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+
+
+def _read_to_end(rows: Iterator[Any]) -> None:
+    """Read and drop the rest of a stream so its statement completes normally; an error
+    now belongs to the session (INERROR, or a closed connection)."""
+    try:
+        for _ in rows:
+            pass
+    except Exception:
+        pass
+
+
+async def _read_to_end_async(rows: AsyncIterator[Any]) -> None:
+    """``_read_to_end`` for an async stream."""
+    try:
+        async for _ in rows:
+            pass
+    except Exception:
+        pass
 
 
 def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
@@ -220,13 +262,22 @@ def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
     return not was_in_transaction and sql.lstrip()[:6].upper() == "SELECT"
 
 
-class _PsycopgBase:
-    dialect = POSTGRESQL
+class _PsycopgTraits(postgresql.PostgreSQLTraits):
     paramstyle: ParamStyle = "format"
+
+
+class _PsycopgConnection(_PsycopgTraits):
+    """What the sync and the async connection share: everything but the awaited calls."""
+
     max_params = PSYCOPG_MAX_PARAMS
     clean_after_interrupt = False
-
     _conn: Any
+    _cursor: Any
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._cursor = conn.cursor()
+        self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
 
     @property
     def in_transaction(self) -> bool:
@@ -244,14 +295,26 @@ class _PsycopgBase:
     def classify_error(self, exc: BaseException) -> ErrorInfo | None:
         return classify_psycopg_error(exc)
 
+    def _open_stream(
+        self, sql: str, params: Sequence[Any], chunk_size: int
+    ) -> tuple[Any, Any, bool]:
+        """A new cursor for ``stream``, its row generator, and whether a consumer that stops
+        early must have the rest read (anything but a SELECT outside a transaction, which
+        is cancelled instead)."""
+        drain = not _cancel_on_early_stop(sql, self.in_transaction)
+        cursor = self._conn.cursor()
+        return cursor, cursor.stream(sql, params or None, size=max(1, chunk_size)), drain
 
-class PsycopgConnection(_PsycopgBase):
+    def _still_running(self, drain: bool) -> bool:
+        """Whether an ended stream's statement must be read to its end before closing."""
+        return drain and self._conn.pgconn.transaction_status == _ACTIVE
+
+
+class PsycopgConnection(_PsycopgConnection):
     """One sync psycopg connection in autocommit mode."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        self._cursor = conn.cursor()
-        self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
+    _conn: psycopg.Connection[Any]
+    _cursor: psycopg.Cursor[Any]
 
     def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
@@ -264,54 +327,28 @@ class PsycopgConnection(_PsycopgBase):
             return DriverResult(None, [], cursor.rowcount)
         return DriverResult(columns, cursor.fetchall(), cursor.rowcount)
 
-    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
-        cursor = self._cursor
-        cursor.executemany(sql, seq_of_params)
-        return cursor.rowcount
+    def execute_many(self, sql: str, seq_of_params: Rows) -> int:
+        self._cursor.executemany(sql, seq_of_params)
+        return self._cursor.rowcount
 
-    def copy_rows(
-        self,
-        schema: str | None,
-        table: str,
-        columns: Sequence[str] | None,
-        rows: Sequence[Sequence[Any]],
-    ) -> int:
+    def copy_rows(self, schema: str | None, table: str, columns: Names, rows: Rows) -> int:
         """COPY ``rows`` into the table (see ``drivers.base``); returns the row count."""
-        cursor = self._cursor
-        with cursor.copy(_copy_statement(schema, table, columns)) as copy:
+        with self._cursor.copy(_copy_statement(schema, table, columns)) as copy:
             write_row = copy.write_row
             for row in rows:
                 write_row(row)
-        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+        return _copied(self._cursor, rows)
 
-    def stream(
-        self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> Generator[DriverResult, None, None]:
-        cancel = _cancel_on_early_stop(sql, self.in_transaction)
-        cursor = self._conn.cursor()
-        rows = cursor.stream(sql, params or None, size=max(1, chunk_size))
+    def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Stream[DriverResult]:
+        cursor, rows, drain = self._open_stream(sql, params, chunk_size)
         try:
-            chunk: list[Sequence[Any]] = []
-            columns: tuple[str, ...] = ()
-            for row in rows:
-                if not chunk:
-                    columns = tuple([c.name for c in cursor.description or ()])
-                chunk.append(row)
-                if len(chunk) >= chunk_size:
-                    yield DriverResult(columns, chunk)
-                    chunk = []
-            if chunk:
-                yield DriverResult(columns, chunk)
+            for chunk in iter(lambda: list(islice(rows, chunk_size)), []):
+                yield DriverResult(_names(cursor), chunk)
         except psycopg.ProgrammingError as exc:
-            if not _no_result(exc):
-                raise
+            _raise_unless_no_result(exc)
         finally:
-            if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
-                try:
-                    for _ in rows:  # read the rest so the statement completes normally
-                        pass
-                except Exception:
-                    pass  # the error is the session's now (INERROR, or a closed connection)
+            if self._still_running(drain):
+                _read_to_end(rows)
             rows.close()  # psycopg cancels a statement still running, then drains
             cursor.close()
 
@@ -322,13 +359,11 @@ class PsycopgConnection(_PsycopgBase):
         self._conn.close()
 
 
-class AsyncPsycopgConnection(_PsycopgBase):
+class AsyncPsycopgConnection(_PsycopgConnection):
     """One async psycopg connection in autocommit mode."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._conn = conn
-        self._cursor = conn.cursor()
-        self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
+    _conn: psycopg.AsyncConnection[Any]
+    _cursor: psycopg.AsyncCursor[Any]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
@@ -338,54 +373,36 @@ class AsyncPsycopgConnection(_PsycopgBase):
             return DriverResult(None, [], cursor.rowcount)
         return DriverResult(columns, await cursor.fetchall(), cursor.rowcount)
 
-    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
-        cursor = self._cursor
-        await cursor.executemany(sql, seq_of_params)
-        return cursor.rowcount
+    async def execute_many(self, sql: str, seq_of_params: Rows) -> int:
+        await self._cursor.executemany(sql, seq_of_params)
+        return self._cursor.rowcount
 
-    async def copy_rows(
-        self,
-        schema: str | None,
-        table: str,
-        columns: Sequence[str] | None,
-        rows: Sequence[Sequence[Any]],
-    ) -> int:
+    async def copy_rows(self, schema: str | None, table: str, columns: Names, rows: Rows) -> int:
         """COPY ``rows`` into the table (see ``drivers.base``); returns the row count."""
-        cursor = self._cursor
-        async with cursor.copy(_copy_statement(schema, table, columns)) as copy:
+        async with self._cursor.copy(_copy_statement(schema, table, columns)) as copy:
             write_row = copy.write_row
             for row in rows:
                 await write_row(row)
-        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+        return _copied(self._cursor, rows)
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
-    ) -> AsyncGenerator[DriverResult, None]:
-        cancel = _cancel_on_early_stop(sql, self.in_transaction)
-        cursor = self._conn.cursor()
-        rows = cursor.stream(sql, params or None, size=max(1, chunk_size))
+    ) -> AsyncStream[DriverResult]:
+        cursor, rows, drain = self._open_stream(sql, params, chunk_size)
         try:
             chunk: list[Sequence[Any]] = []
-            columns: tuple[str, ...] = ()
             async for row in rows:
-                if not chunk:
-                    columns = tuple([c.name for c in cursor.description or ()])
                 chunk.append(row)
                 if len(chunk) >= chunk_size:
-                    yield DriverResult(columns, chunk)
+                    yield DriverResult(_names(cursor), chunk)
                     chunk = []
             if chunk:
-                yield DriverResult(columns, chunk)
+                yield DriverResult(_names(cursor), chunk)
         except psycopg.ProgrammingError as exc:
-            if not _no_result(exc):
-                raise
+            _raise_unless_no_result(exc)
         finally:
-            if self._conn.pgconn.transaction_status == _ACTIVE and not cancel:
-                try:
-                    async for _ in rows:
-                        pass
-                except Exception:
-                    pass
+            if self._still_running(drain):
+                await _read_to_end_async(rows)
             await rows.aclose()
             await cursor.close()
 
@@ -396,12 +413,10 @@ class AsyncPsycopgConnection(_PsycopgBase):
         await self._conn.close()
 
 
-class PsycopgDriver:
+class PsycopgDriver(_PsycopgTraits):
     """Opens sync psycopg connections."""
 
     name = "psycopg"
-    dialect = POSTGRESQL
-    paramstyle: ParamStyle = "format"
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
@@ -409,18 +424,13 @@ class PsycopgDriver:
             conn = psycopg.Connection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
-        _register_json(conn)
-        if prepared_max is not None:
-            conn.prepared_max = prepared_max
-        return PsycopgConnection(conn)
+        return PsycopgConnection(_configured(conn, prepared_max))
 
 
-class AsyncPsycopgDriver:
+class AsyncPsycopgDriver(_PsycopgTraits):
     """Opens async psycopg connections."""
 
     name = "psycopg"
-    dialect = POSTGRESQL
-    paramstyle: ParamStyle = "format"
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncPsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
@@ -428,7 +438,4 @@ class AsyncPsycopgDriver:
             conn = await psycopg.AsyncConnection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
-        _register_json(conn)
-        if prepared_max is not None:
-            conn.prepared_max = prepared_max
-        return AsyncPsycopgConnection(conn)
+        return AsyncPsycopgConnection(_configured(conn, prepared_max))

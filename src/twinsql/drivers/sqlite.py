@@ -30,7 +30,7 @@ from typing import Any
 
 from twinsql import errors
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo, Rows
 from twinsql.sql.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_sqlite
 from twinsql.sql.placeholders import ParamStyle
@@ -39,6 +39,7 @@ __all__ = [
     "BudgetExceeded",
     "SqliteConnection",
     "SqliteDriver",
+    "SqliteTraits",
     "busy_timeout_ms",
     "is_busy",
     "open_sqlite",
@@ -79,11 +80,19 @@ def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
     return params
 
 
-class SqliteConnection:
-    """One sqlite3 connection in autocommit mode."""
+class SqliteTraits:
+    """The traits of both SQLite drivers and their connections (see ``drivers.base``)."""
 
     dialect = SQLITE
     paramstyle: ParamStyle = "qmark"
+    interpolates_values = False
+    rewrites_executemany = False
+    can_copy = False
+
+
+class SqliteConnection(SqliteTraits):
+    """One sqlite3 connection in autocommit mode."""
+
     clean_after_interrupt = True
 
     def __init__(self, conn: sqlite3.Connection, statement_timeout: float | None) -> None:
@@ -180,9 +189,7 @@ class SqliteConnection:
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    def execute_many_waiting(
-        self, sql: str, seq_of_params: Sequence[Sequence[Any]], wait_ms: int
-    ) -> int:
+    def execute_many_waiting(self, sql: str, seq_of_params: Rows, wait_ms: int) -> int:
         """``execute_many`` with SQLite's own busy wait (``executemany`` may have run some
         rows before a lock conflict, so it is never retried from outside)."""
         self._conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
@@ -191,7 +198,7 @@ class SqliteConnection:
         finally:
             self._conn.execute("PRAGMA busy_timeout = 0")
 
-    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+    def execute_many(self, sql: str, seq_of_params: Rows) -> int:
         self._arm(None)
         try:
             cursor = self._conn.executemany(sql, (adapt_params(p) for p in seq_of_params))
@@ -252,12 +259,10 @@ class SqliteConnection:
         return ErrorInfo(cls, str(exc), None)
 
 
-class SqliteDriver:
+class SqliteDriver(SqliteTraits):
     """Opens ``SqliteConnection``s for ``sqlite://`` URLs."""
 
     name = "sqlite3"
-    dialect = SQLITE
-    paramstyle: ParamStyle = "qmark"
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> SqliteConnection:
         return SqliteConnection(open_sqlite(url, options), options.statement_timeout)

@@ -8,6 +8,9 @@ for a point query, so this adapter does what was measured to be ~1.1× the sync 
   (``INLINE_BUDGET``). sqlite3's progress handler interrupts it past the budget, and the
   statement is re-run from the start on this connection's own worker thread, where it may
   take as long as it needs while the loop serves other tasks. Re-running a read is harmless.
+  A read that ran past the budget is remembered and goes straight to the worker thread
+  next time. The memory belongs to the driver, of which each database has its own: one
+  database's slow reads never change how another runs its statements.
 * A **write** is never re-run after a partial execution (an interrupted write inside a
   transaction rolls the whole transaction back). Single writes run inline: an index update
   is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` runs on
@@ -33,16 +36,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo
+from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo, Rows
 from twinsql.drivers.sqlite import (
     BudgetExceeded,
     SqliteConnection,
+    SqliteTraits,
     busy_timeout_ms,
     is_busy,
     open_sqlite,
 )
 from twinsql.sql.dialects import SQLITE
-from twinsql.sql.placeholders import ParamStyle
 from twinsql.sql.readonly import is_read_only
 
 __all__ = ["INLINE_BUDGET", "AsyncSqliteConnection", "AsyncSqliteDriver"]
@@ -55,31 +58,32 @@ INLINE_BUDGET = 0.0005
 
 @functools.lru_cache(maxsize=2048)
 def _is_read(sql: str) -> bool:
-    return is_read_only(sql, "sqlite")
+    return is_read_only(sql, SQLITE.lexer)
 
 
-# Reads that ran past the inline budget last time go straight to the worker next time,
-# instead of paying for the interrupted inline attempt again. Bounded: oldest forgotten.
-_LONG_READS: dict[str, None] = {}
+# How many long reads a database remembers; past it, the oldest is forgotten.
 _LONG_READS_MAX = 1024
 
 
-def _remember_long(sql: str) -> None:
-    if len(_LONG_READS) >= _LONG_READS_MAX:
-        _LONG_READS.pop(next(iter(_LONG_READS)))
-    _LONG_READS[sql] = None
+def _remember_long(long_reads: dict[str, None], sql: str) -> None:
+    if len(long_reads) >= _LONG_READS_MAX:
+        long_reads.pop(next(iter(long_reads)))
+    long_reads[sql] = None
 
 
-class AsyncSqliteConnection:
-    """An ``SqliteConnection`` driven from the event loop (see the module docstring)."""
+class AsyncSqliteConnection(SqliteTraits):
+    """An ``SqliteConnection`` driven from the event loop (see the module docstring).
+    ``long_reads``: the reads that ran past the inline budget, shared by the connections of
+    one database (its driver's), in the order they were found."""
 
-    dialect = SQLITE
-    paramstyle: ParamStyle = "qmark"
     clean_after_interrupt = True
 
-    def __init__(self, sync: SqliteConnection, busy_ms: int) -> None:
+    def __init__(
+        self, sync: SqliteConnection, busy_ms: int, long_reads: dict[str, None] | None = None
+    ) -> None:
         self._sync = sync
         self._busy_ms = busy_ms
+        self.long_reads: dict[str, None] = {} if long_reads is None else long_reads
         self.max_params = sync.max_params
         self._executor: ThreadPoolExecutor | None = None
         # A worker operation whose awaiting task was cancelled; the next operation waits for it.
@@ -99,19 +103,19 @@ class AsyncSqliteConnection:
         try:
             if not _is_read(sql):
                 return self._sync.execute(sql, params)
-            if sql in _LONG_READS:
+            if sql in self.long_reads:
                 return await self._on_worker(self._sync.execute, sql, params)
             try:
                 return self._sync.execute(sql, params, budget=INLINE_BUDGET)
             except BudgetExceeded:
-                _remember_long(sql)
+                _remember_long(self.long_reads, sql)
                 return await self._on_worker(self._sync.execute, sql, params)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
         return await self._on_worker(self._sync.execute_waiting, sql, params, self._busy_ms)
 
-    async def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> int:
+    async def execute_many(self, sql: str, seq_of_params: Rows) -> int:
         # On the worker: a bulk write can be long, and it may have to wait for a lock.
         await self._settle()
         return await self._on_worker(
@@ -181,16 +185,20 @@ class AsyncSqliteConnection:
                 unfinished.exception()  # consumed: it was reported to the cancelled caller
 
 
-class AsyncSqliteDriver:
-    """Opens ``AsyncSqliteConnection``s for ``sqlite://`` URLs."""
+class AsyncSqliteDriver(SqliteTraits):
+    """Opens ``AsyncSqliteConnection``s for ``sqlite://`` URLs; its connections share one
+    memory of long reads (a database has a driver of its own, so this is per database)."""
 
     name = "sqlite3"
-    dialect = SQLITE
-    paramstyle: ParamStyle = "qmark"
+
+    def __init__(self) -> None:
+        self._long_reads: dict[str, None] = {}
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncSqliteConnection:
         # Opening a file is a few syscalls; doing it inline keeps connect free of a hop.
         raw = open_sqlite(url, options, wait_for_locks=False)
         return AsyncSqliteConnection(
-            SqliteConnection(raw, options.statement_timeout), busy_timeout_ms(options)
+            SqliteConnection(raw, options.statement_timeout),
+            busy_timeout_ms(options),
+            self._long_reads,
         )

@@ -110,9 +110,9 @@ def plan_insert(
     }
     fields = tuple(values)
     generated = tuple(f for f in info.generated if f not in values)
-    # RETURNING only when it brings back more than the key: SQLite reports a new integer
-    # key as lastrowid for free, and its RETURNING costs a third more per insert.
-    key_only = generated == (info.primary_key,) and dialect.name == "sqlite"
+    # RETURNING only when it brings back more than the key: where a new integer key comes
+    # back as lastrowid it is free, and SQLite's RETURNING costs a third more per insert.
+    key_only = generated == (info.primary_key,) and dialect.key_from_lastrowid
     use_returning = bool(generated) and dialect.capabilities.returning_insert and not key_only
     key = (dialect.name, "insert:" + ",".join(fields) + (":r" if use_returning else ""))
     sql = info.sql_cache.get(key)

@@ -5,24 +5,25 @@ order: every clause is rendered left to right) and the current scope (name resol
 ``scope.py``).  Expression nodes render themselves through it.  The statement-level entry
 points are in ``compiler.py``.
 
-Dialect differences handled here:
+Dialect differences handled here, each read from the ``Dialect`` (its spelling fields and
+``Capabilities``), never from its name:
 
-* OFFSET without LIMIT: PostgreSQL ``OFFSET ?``; SQLite ``LIMIT -1 OFFSET ?``; MySQL
-  ``LIMIT 18446744073709551615 OFFSET ?`` (its documented "no limit").  LIMIT and OFFSET
-  are bound parameters (validated ints), so every page of a query shares one statement
-  text and one prepared statement.
-* ``NULLS FIRST/LAST``: native on PostgreSQL and SQLite (3.30+); MySQL has no such clause
-  and sorts NULLs first ascending, so an ``expr IS NULL`` key is put in front.
-* Row locks: PostgreSQL ``FOR UPDATE|FOR SHARE [OF t] [NOWAIT|SKIP LOCKED]``; MySQL and
-  MariaDB ``FOR UPDATE [NOWAIT|SKIP LOCKED]`` and ``LOCK IN SHARE MODE`` (the one
-  share-lock spelling both accept; ``OF`` and share-lock options differ between them and
-  are refused).  SQLite has no row locks and gets no lock clause at all: a SQLite write
+* OFFSET without LIMIT: ``offset_only_sql`` (PostgreSQL ``OFFSET ?``; SQLite
+  ``LIMIT -1 OFFSET ?``; MySQL ``LIMIT 18446744073709551615 OFFSET ?``, its documented "no
+  limit").  LIMIT and OFFSET are bound parameters (validated ints), so every page of a
+  query shares one statement text and one prepared statement.
+* ``NULLS FIRST/LAST`` where ``nulls_order``; otherwise (MySQL, which sorts NULLs first
+  ascending) an ``expr IS NULL`` key is put in front.
+* Row locks: ``FOR UPDATE`` or the dialect's ``share_lock_sql``, then ``OF t`` where
+  ``lock_of`` and ``NOWAIT``/``SKIP LOCKED``; options the backend lacks are refused.  A
+  backend without row locks (SQLite) gets no lock clause at all: a SQLite write
   transaction locks the whole database and writers are serialised, so rows read in a
   transaction that goes on to write cannot be changed by anyone else meanwhile (begin it
   ``immediate`` to take the write lock before the first read).
-* INTERSECT / EXCEPT: PostgreSQL and SQLite only.  A compound part with its own ORDER BY /
-  LIMIT is parenthesised, or on SQLite (which has no parenthesised parts) wrapped as
-  ``SELECT * FROM (…)``.  CTEs of the parts are gathered into one WITH in front.
+* INTERSECT / EXCEPT where ``intersect_except``.  A compound part with its own ORDER BY /
+  LIMIT is written as ``ordered_compound_part`` (parenthesised, or on SQLite, which has no
+  parenthesised parts, wrapped as ``SELECT * FROM (…)``).  CTEs of the parts are gathered
+  into one WITH in front.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from twinsql.sql.table import shown, table_sql
 
 __all__ = ["Context", "Items", "Scope", "output_names"]
 
-_MYSQL_NO_LIMIT = "18446744073709551615"  # 2**64 - 1, MySQL's documented "all rows"
 Items = str | Callable[[], str] | None
 
 
@@ -132,14 +132,15 @@ class Context(Resolver):
 
     def order_by(self, items: tuple[OrderItem, ...]) -> str:
         out = []
+        native_nulls = self.caps.nulls_order
         for item in items:
-            if item.nulls is not None and self.mysql:
+            if item.nulls is not None and not native_nulls:
                 key = self.sub(item.expr, P_ADD) + " IS NULL"
                 out.append(key + " DESC" if item.nulls == "first" else key)
             text = self.sub(item.expr, 0)
             if item.descending:
                 text += " DESC"
-            if item.nulls is not None and not self.mysql:
+            if item.nulls is not None and native_nulls:
                 text += " NULLS FIRST" if item.nulls == "first" else " NULLS LAST"
             out.append(text)
         return ", ".join(out)
@@ -154,41 +155,45 @@ class Context(Resolver):
         if offset is None:
             return ""
         self.params.append(offset)
-        if self.name == "postgresql":
-            return " OFFSET ?"
-        return f" LIMIT {_MYSQL_NO_LIMIT} OFFSET ?" if self.mysql else " LIMIT -1 OFFSET ?"
+        return self.dialect.offset_only_sql
 
     def lock_sql(self, lock: ForUpdate, scope: Scope) -> str:
-        if not self.dialect.capabilities.for_update:
-            return ""  # SQLite: no row locks; see the module docstring
-        if self.mysql:
-            if lock.of:
-                raise ArgumentError("for_update(of=…) is not available on MySQL/MariaDB")
-            if lock.share:
-                if lock.nowait or lock.skip_locked:
-                    raise ArgumentError(
-                        "a share lock with nowait/skip_locked is spelt differently on MySQL "
-                        "and MariaDB; use an exclusive lock (for_update) instead"
-                    )
-                return " LOCK IN SHARE MODE"
-            text = " FOR UPDATE"
+        caps = self.caps
+        if not caps.for_update:
+            return ""  # no row locks (SQLite); see the module docstring
+        title = self.dialect.title
+        if lock.of and not caps.lock_of:
+            raise ArgumentError(f"for_update(of=…) is not available on {title}")
+        if lock.share:
+            if (lock.nowait or lock.skip_locked) and not caps.share_lock_options:
+                raise ArgumentError(
+                    f"a share lock takes no nowait/skip_locked on {title}; use an exclusive "
+                    "lock (for_update) instead"
+                )
+            text = self.dialect.share_lock_sql
         else:
-            text = " FOR SHARE" if lock.share else " FOR UPDATE"
-            if lock.of:
-                known = list(scope.refs or (scope.main_name,))
-                for name in lock.of:
-                    if name not in known:
-                        raise ArgumentError(
-                            f"for_update(of=…) names unknown table {shown(name)}; known "
-                            f"tables: {', '.join(known)}"
-                        )
-                text += " OF " + ", ".join([self.q(name) for name in lock.of])
+            text = " FOR UPDATE"
+        if lock.of:
+            known = list(scope.refs or (scope.main_name,))
+            for name in lock.of:
+                if name not in known:
+                    raise ArgumentError(
+                        f"for_update(of=…) names unknown table {shown(name)}; known "
+                        f"tables: {', '.join(known)}"
+                    )
+            text += " OF " + ", ".join([self.q(name) for name in lock.of])
         if lock.nowait:
+            if not caps.nowait:
+                raise ArgumentError(f"for_update(nowait=True) is not available on {title}")
             return text + " NOWAIT"
-        return text + " SKIP LOCKED" if lock.skip_locked else text
+        if lock.skip_locked:
+            if not caps.skip_locked:
+                raise ArgumentError(f"for_update(skip_locked=True) is not available on {title}")
+            return text + " SKIP LOCKED"
+        return text
 
     def with_clause(self, ctes: tuple[CTE, ...]) -> str:
-        caps = self.dialect.capabilities
+        caps = self.caps
         recursive = any(cte.recursive for cte in ctes)
         if not caps.cte or (recursive and not caps.recursive_cte):
             raise ArgumentError(f"{self.name} does not support this WITH clause")
@@ -214,13 +219,13 @@ class Context(Resolver):
         head = self.with_clause(tuple(ctes)) if ctes else ""
         out = []
         for op, part in comp.parts:
-            if op in ("INTERSECT", "EXCEPT") and self.mysql:
-                raise ArgumentError(f"{op} is not available on MySQL/MariaDB; use UNION")
+            if op in ("INTERSECT", "EXCEPT") and not self.caps.intersect_except:
+                raise ArgumentError(f"{op} is not available on {self.dialect.title}; use UNION")
             if part.for_update is not None:
                 raise ArgumentError("a part of a UNION cannot take a row lock")
             body = self.select_sql(part)
             if part.order_by or part.limit is not None or part.offset is not None:
-                body = f"SELECT * FROM ({body})" if self.name == "sqlite" else f"({body})"
+                body = self.dialect.ordered_compound_part.format(body)
             out.append(f" {op} {body}" if op else body)
         if comp.order_by:
             out.append(" ORDER BY " + self._compound_order(comp))

@@ -1,15 +1,17 @@
 """SQL feature, pure: the SQL dialects of SQLite, PostgreSQL and MySQL/MariaDB, as data.
 
-A ``Dialect`` holds what differs between the backends and needs no connection: how to
-quote an identifier, the identifier length limit, the parameter limit, feature flags
-(``Capabilities``), and the text of the transaction-control statements.  The shell and
-the ORM ask the dialect instead of branching on backend names.
+A ``Dialect`` holds everything that differs between the backends and needs no connection:
+how to quote an identifier and how long it may be, the parameter limit, what the backend
+can do (``Capabilities``), how its SQL spells the clauses that differ (a row lock, an
+OFFSET without LIMIT, a boolean or string literal, an auto-increment key) and the text of
+the transaction-control statements.  The compiler, the ORM's DDL, the shell and the
+batcher read these fields and methods; none of them branches on the backend's name.
 
-Safety rules (``reference/reliability.md`` G1, G3): nothing user-supplied is formatted into
-SQL unless it went through ``quote_identifier`` (embedded quote characters doubled; NUL,
-empty, over-long and — on MySQL — trailing-space or non-BMP names rejected) or through an
-allow-list (isolation levels, SQLite transaction modes).  Savepoint names are quoted too
-(Piccolo CVE-2023-47128 formatted them raw).
+Safety rules: nothing user-supplied is formatted into SQL unless it went through
+``quote_identifier`` (embedded quote characters doubled; NUL, empty, over-long and — where
+the backend cannot hold them — trailing-space or non-BMP names rejected) or through an
+allow-list (isolation levels, SQLite transaction modes).  Savepoint names are quoted too:
+a name formatted in raw would be an injection point like any other identifier.
 
 Note on SQLite: a double-quoted identifier that names no column is read by SQLite as a
 string literal (its "DQS" misfeature).  Quoting cannot fix that; it only matters for
@@ -19,9 +21,12 @@ misspelt names, which then compare as strings instead of failing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from twinsql.errors import ArgumentError, ConfigurationError, InvalidIdentifierError
+from twinsql.sql.lexer import Lexer
 
 __all__ = [
     "ASYNCPG_MAX_PARAMS",
@@ -50,43 +55,87 @@ MYSQL_DEFAULT_MAX_PACKET = 16 * 1024 * 1024
 _ISOLATION_LEVELS = frozenset(
     {"read uncommitted", "read committed", "repeatable read", "serializable"}
 )
-# SQLite transactions are always serializable; what can be chosen is when the write lock
-# is taken: BEGIN DEFERRED (default), IMMEDIATE or EXCLUSIVE.
-_SQLITE_MODES = frozenset({"deferred", "immediate", "exclusive"})
 _LEVEL_SHAPE = re.compile(r"[a-z]+(?:[ \t_-]+[a-z]+)*")
 _SEPARATORS = re.compile(r"[ \t_-]+")
 _SHOWN_CHARS = 60  # how much of a rejected value a message repeats
+# SQLite has no read-only transaction: query_only refuses writes for the whole session, so
+# it is turned on before BEGIN and off again once the transaction has ended.
+_QUERY_ONLY_ON = "PRAGMA query_only = ON"
+_QUERY_ONLY_OFF = "PRAGMA query_only = OFF"
+
+# Opens a transaction: (normalized isolation level or None, read-only) -> statements.
+BeginSQL = Callable[[str | None, bool], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Capabilities:
-    """Feature flags of a backend (at the minimum versions twinsql supports: SQLite 3.35,
-    PostgreSQL 12, MySQL 8.0 / MariaDB 10.6)."""
+    """What a backend can do, at the minimum versions twinsql supports (SQLite 3.35,
+    PostgreSQL 12, MySQL 8.0 / MariaDB 10.6).  The code that compiles or runs each feature
+    reads its flag: DML for ``returning_*``, ``upsert`` and ``multirow_empty_insert``, the
+    SELECT compiler for the lock, ordering, compound and WITH flags, the batcher for
+    ``transactional_ddl``, ``Dialect.normalize_isolation`` for ``isolation_levels``."""
 
     returning_insert: bool
     returning_update_delete: bool
-    savepoints: bool
-    upsert: str  # "on_conflict" (INSERT … ON CONFLICT) | "on_duplicate_key"
-    for_update: bool
-    skip_locked: bool
+    upsert: Literal["on_conflict", "on_duplicate_key"]  # INSERT … ON CONFLICT | ON DUPLICATE KEY
+    # An INSERT without columns may add several rows (``() VALUES (), ()``); otherwise it is
+    # ``DEFAULT VALUES``, one row.
+    multirow_empty_insert: bool
+    for_update: bool  # row locks at all
     nowait: bool
-    window_functions: bool
+    skip_locked: bool
+    lock_of: bool  # FOR UPDATE OF t: which of the joined tables to lock
+    share_lock_options: bool  # NOWAIT / SKIP LOCKED on a share lock too
+    nulls_order: bool  # ORDER BY … NULLS FIRST | NULLS LAST
+    intersect_except: bool
     cte: bool
     recursive_cte: bool
-    transactional_ddl: bool
-    readonly_transactions: bool
+    transactional_ddl: bool  # false: every DDL statement commits the open transaction
     isolation_levels: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
 class Dialect:
-    """One backend's SQL conventions; ``name`` doubles as its ``twinsql.sql.lexer.Lexer``."""
+    """One backend's SQL conventions (see the module docstring)."""
 
     name: str
+    title: str  # the backend's name in messages
+    lexer: Lexer  # how ``sql.lexer`` reads this backend's literals, comments and quotes
     identifier_quote: str
     max_identifier_length: int
+    identifier_length_unit: Literal["bytes", "characters"]
+    # Whether a name may end with a space, and hold characters beyond the Basic
+    # Multilingual Plane (MySQL allows neither).
+    identifier_trailing_space: bool
+    identifier_beyond_bmp: bool
     capabilities: Capabilities
     default_max_params: int
+    # The query that reads the largest statement the server accepts (MySQL's
+    # max_allowed_packet); None where the protocol sets no such limit.
+    max_packet_query: str | None
+    # How a connection of unknown driver is assumed to send values.  MySQL's text protocol
+    # has no bind parameters, so its Python drivers format the values into the statement
+    # text and rewrite an executemany of an INSERT into multi-row statements.
+    drivers_interpolate: bool
+    # --- spellings ---
+    share_lock_sql: str  # a share row lock ("" where there are no row locks)
+    offset_only_sql: str  # an OFFSET without a LIMIT (the offset bound as ?)
+    ordered_compound_part: str  # a compound part with its own ORDER BY / LIMIT, as {}
+    bool_literals: tuple[str, str]  # (false, true)
+    backslash_escapes: bool  # a backslash in a string literal escapes the next character
+    auto_increment_key: str  # an auto-incrementing integer primary key, after its name
+    drop_cascades: bool  # DROP TABLE … CASCADE drops what depends on the table
+    # A new integer key comes back as the last row id (SQLite's rowid, MySQL's
+    # LAST_INSERT_ID), so an INSERT needs no RETURNING for the key alone.
+    key_from_lastrowid: bool
+    # Secondary indexes are declared inside CREATE TABLE: MySQL 8 has no CREATE INDEX IF
+    # NOT EXISTS (MariaDB has), and the one mysql dialect serves both servers.
+    indexes_in_create_table: bool
+    # --- transactions ---
+    begin_sql: BeginSQL = field(repr=False)
+    end_readonly_sql: tuple[str, ...] = ()  # after a read-only transaction ends
+    # Accepted besides the isolation levels: SQLite's choice of when the write lock is taken.
+    transaction_modes: tuple[str, ...] = ()
 
     # --- identifiers ---------------------------------------------------------------------
 
@@ -107,23 +156,23 @@ class Dialect:
             ) from None
         # PostgreSQL counts bytes (NAMEDATALEN - 1) and silently truncates longer names, so
         # two long names could become one: reject instead.  MySQL counts characters.
-        length = len(encoded) if self.name == "postgresql" else len(name)
+        unit = self.identifier_length_unit
+        length = len(encoded) if unit == "bytes" else len(name)
         if length > self.max_identifier_length:
-            unit = "bytes" if self.name == "postgresql" else "characters"
             raise InvalidIdentifierError(
                 f"identifier {_shown(name)} is {length} {unit} long; {self.name} allows at "
                 f"most {self.max_identifier_length}"
             )
-        if self.name == "mysql":
-            if name.endswith(" "):
-                raise InvalidIdentifierError(
-                    f"identifier {_shown(name)} ends with a space, which MySQL does not allow"
-                )
-            if any(ord(ch) > 0xFFFF for ch in name):
-                raise InvalidIdentifierError(
-                    f"identifier {_shown(name)} has a character outside the Basic "
-                    "Multilingual Plane, which MySQL does not allow"
-                )
+        if not self.identifier_trailing_space and name.endswith(" "):
+            raise InvalidIdentifierError(
+                f"identifier {_shown(name)} ends with a space, which {self.title} does not "
+                "allow"
+            )
+        if not self.identifier_beyond_bmp and any(ord(ch) > 0xFFFF for ch in name):
+            raise InvalidIdentifierError(
+                f"identifier {_shown(name)} has a character outside the Basic Multilingual "
+                f"Plane, which {self.title} does not allow"
+            )
         quote = self.identifier_quote
         return quote + name.replace(quote, quote + quote) + quote
 
@@ -133,62 +182,55 @@ class Dialect:
             raise InvalidIdentifierError("a qualified name needs at least one part")
         return ".".join(self.quote_identifier(part) for part in parts)
 
+    # --- literals ------------------------------------------------------------------------
+
+    def string_literal(self, text: str) -> str:
+        """``text`` as a quoted string literal: quotes doubled and, where a backslash is an
+        escape character, backslashes doubled."""
+        text = text.replace("'", "''")
+        if self.backslash_escapes:
+            text = text.replace("\\", "\\\\")
+        return f"'{text}'"
+
+    def bool_literal(self, value: bool) -> str:
+        return self.bool_literals[bool(value)]
+
     # --- transactions --------------------------------------------------------------------
 
     def normalize_isolation(self, level: str) -> str:
         """Map ``"READ_COMMITTED"``, ``"repeatable-read"``, ``" Serializable "`` … to the
         canonical lower-case name; anything not on this dialect's allow-list raises
-        ``ArgumentError``.  On SQLite the transaction modes ``deferred``, ``immediate``
-        and ``exclusive`` are accepted as well."""
+        ``ArgumentError``.  The dialect's transaction modes (SQLite's ``deferred``,
+        ``immediate`` and ``exclusive``) are accepted as well."""
         if not isinstance(level, str):
             raise ArgumentError(f"an isolation level must be a str, not {type(level).__name__}")
         words = level.strip().lower()
         # Separators only between letters: "serializable --" is not "serializable".
         canonical = " ".join(_SEPARATORS.split(words)) if _LEVEL_SHAPE.fullmatch(words) else ""
         allowed = self.capabilities.isolation_levels
-        if canonical in allowed or (self.name == "sqlite" and canonical in _SQLITE_MODES):
+        if canonical in allowed or canonical in self.transaction_modes:
             return canonical
-        if self.name == "sqlite" and canonical in _ISOLATION_LEVELS:
+        if canonical in _ISOLATION_LEVELS:  # a standard level: only SQLite lacks any
+            modes = ", ".join(self.transaction_modes)
             raise ArgumentError(
-                f"SQLite transactions are always serializable; isolation level "
-                f"{_shown(level)} is not available. Use 'serializable', or one of SQLite's "
-                f"transaction modes: deferred, immediate, exclusive"
+                f"{self.title} transactions are always serializable; isolation level "
+                f"{_shown(level)} is not available. Use 'serializable', or one of "
+                f"{self.title}'s transaction modes: {modes}"
             )
-        choices = sorted(allowed | (_SQLITE_MODES if self.name == "sqlite" else frozenset()))
         raise ArgumentError(
             f"unknown isolation level {_shown(level)} for {self.name}; expected one of: "
-            + ", ".join(choices)
+            + ", ".join(sorted(allowed | set(self.transaction_modes)))
         )
 
     def begin_statements(self, isolation: str | None, readonly: bool) -> tuple[str, ...]:
         """The statements that open a transaction with the given isolation and access mode."""
         level = None if isolation is None else self.normalize_isolation(isolation)
-        if self.name == "sqlite":
-            begin = "BEGIN"
-            if level is not None and level != "serializable":
-                begin = f"BEGIN {level.upper()}"
-            # SQLite has no read-only transaction; query_only refuses writes for the session
-            # until end_statements turns it off again.
-            return ("PRAGMA query_only = ON", begin) if readonly else (begin,)
-        if self.name == "mysql":
-            # SET TRANSACTION (no GLOBAL/SESSION) applies to the next transaction only.
-            start = "START TRANSACTION READ ONLY" if readonly else "START TRANSACTION"
-            if level is not None:
-                return (f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", start)
-            return (start,) if readonly else ("BEGIN",)
-        parts = ["BEGIN"]
-        if level is not None:
-            parts.append(f"ISOLATION LEVEL {level.upper()}")
-        if readonly:
-            parts.append("READ ONLY")
-        return (" ".join(parts),)
+        return self.begin_sql(level, readonly)
 
     def end_statements(self, readonly: bool) -> tuple[str, ...]:
         """Statements to run after COMMIT or ROLLBACK of a transaction begun with
         ``begin_statements(…, readonly)``."""
-        if self.name == "sqlite" and readonly:
-            return ("PRAGMA query_only = OFF",)
-        return ()
+        return self.end_readonly_sql if readonly else ()
 
     def savepoint_sql(self, name: str) -> str:
         return f"SAVEPOINT {self.quote_identifier(name)}"
@@ -207,76 +249,167 @@ def _shown(value: str) -> str:
     return repr(value)
 
 
+def _begin_with_mode(level: str | None, readonly: bool) -> tuple[str, ...]:
+    """SQLite: always serializable; a transaction mode says when the write lock is taken
+    (``BEGIN IMMEDIATE``), and read-only is the session's query_only pragma."""
+    begin = "BEGIN"
+    if level is not None and level != "serializable":
+        begin = f"BEGIN {level.upper()}"
+    return (_QUERY_ONLY_ON, begin) if readonly else (begin,)
+
+
+def _begin_with_options(level: str | None, readonly: bool) -> tuple[str, ...]:
+    """PostgreSQL: ``BEGIN [ISOLATION LEVEL …] [READ ONLY]``, one statement."""
+    parts = ["BEGIN"]
+    if level is not None:
+        parts.append(f"ISOLATION LEVEL {level.upper()}")
+    if readonly:
+        parts.append("READ ONLY")
+    return (" ".join(parts),)
+
+
+def _set_then_start(level: str | None, readonly: bool) -> tuple[str, ...]:
+    """MySQL: the level is set for the next transaction only (``SET TRANSACTION`` without
+    GLOBAL or SESSION), then ``START TRANSACTION [READ ONLY]``; plain ``BEGIN`` otherwise."""
+    start = "START TRANSACTION READ ONLY" if readonly else "START TRANSACTION"
+    if level is not None:
+        return (f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", start)
+    return (start,) if readonly else ("BEGIN",)
+
+
 SQLITE = Dialect(
     name="sqlite",
+    title="SQLite",
+    lexer="sqlite",
     identifier_quote='"',
     # SQLite has no identifier limit of its own (only the statement length); a cap keeps
     # hostile 10 kB names out of schemas and messages.
     max_identifier_length=4096,
+    identifier_length_unit="characters",
+    identifier_trailing_space=True,
+    identifier_beyond_bmp=True,
     capabilities=Capabilities(
         returning_insert=True,  # RETURNING since 3.35
         returning_update_delete=True,
-        savepoints=True,
         upsert="on_conflict",
+        multirow_empty_insert=False,
+        # No row locks: a write transaction locks the whole database and writers are
+        # serialised, so a lock clause is left out rather than refused.
         for_update=False,
-        skip_locked=False,
         nowait=False,
-        window_functions=True,
+        skip_locked=False,
+        lock_of=False,
+        share_lock_options=False,
+        nulls_order=True,  # since 3.30
+        intersect_except=True,
         cte=True,
         recursive_cte=True,
         transactional_ddl=True,
-        readonly_transactions=True,  # emulated with PRAGMA query_only
         isolation_levels=frozenset({"serializable"}),
     ),
     default_max_params=SQLITE_DEFAULT_MAX_PARAMS,
+    max_packet_query=None,
+    drivers_interpolate=False,
+    share_lock_sql="",
+    offset_only_sql=" LIMIT -1 OFFSET ?",
+    # A compound part cannot be parenthesised in SQLite: it becomes a subquery instead.
+    ordered_compound_part="SELECT * FROM ({})",
+    bool_literals=("0", "1"),
+    backslash_escapes=False,
+    auto_increment_key="INTEGER PRIMARY KEY",
+    drop_cascades=False,
+    key_from_lastrowid=True,
+    indexes_in_create_table=False,
+    begin_sql=_begin_with_mode,
+    end_readonly_sql=(_QUERY_ONLY_OFF,),
+    transaction_modes=("deferred", "immediate", "exclusive"),
 )
 
 POSTGRESQL = Dialect(
     name="postgresql",
+    title="PostgreSQL",
+    lexer="postgresql",
     identifier_quote='"',
     max_identifier_length=63,
+    identifier_length_unit="bytes",
+    identifier_trailing_space=True,
+    identifier_beyond_bmp=True,
     capabilities=Capabilities(
         returning_insert=True,
         returning_update_delete=True,
-        savepoints=True,
         upsert="on_conflict",
+        multirow_empty_insert=False,
         for_update=True,
-        skip_locked=True,
         nowait=True,
-        window_functions=True,
+        skip_locked=True,
+        lock_of=True,
+        share_lock_options=True,
+        nulls_order=True,
+        intersect_except=True,
         cte=True,
         recursive_cte=True,
         transactional_ddl=True,
-        readonly_transactions=True,
         # READ UNCOMMITTED is accepted and behaves as READ COMMITTED.
         isolation_levels=_ISOLATION_LEVELS,
     ),
     # The lower of the two drivers' limits; a psycopg adapter may raise it to 65535.
     default_max_params=ASYNCPG_MAX_PARAMS,
+    max_packet_query=None,
+    drivers_interpolate=False,
+    share_lock_sql=" FOR SHARE",
+    offset_only_sql=" OFFSET ?",
+    ordered_compound_part="({})",
+    bool_literals=("FALSE", "TRUE"),
+    backslash_escapes=False,
+    auto_increment_key="BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    drop_cascades=True,
+    key_from_lastrowid=False,
+    indexes_in_create_table=False,
+    begin_sql=_begin_with_options,
 )
 
 MYSQL = Dialect(
     name="mysql",
+    title="MySQL/MariaDB",
+    lexer="mysql",
     identifier_quote="`",
     max_identifier_length=64,
+    identifier_length_unit="characters",
+    identifier_trailing_space=False,
+    identifier_beyond_bmp=False,
     capabilities=Capabilities(
         # MariaDB 10.5+ has INSERT … RETURNING but MySQL has none: kept False so code
         # written against this flag runs on both.
         returning_insert=False,
         returning_update_delete=False,
-        savepoints=True,
         upsert="on_duplicate_key",
+        multirow_empty_insert=True,
         for_update=True,
-        skip_locked=True,  # MySQL 8.0 / MariaDB 10.6
-        nowait=True,
-        window_functions=True,
+        nowait=True,  # MySQL 8.0 / MariaDB 10.6
+        skip_locked=True,
+        # OF and a share lock's options are spelt differently by MySQL and MariaDB.
+        lock_of=False,
+        share_lock_options=False,
+        nulls_order=False,  # NULLs sort first ascending; an "IS NULL" key reorders them
+        intersect_except=False,
         cte=True,
         recursive_cte=True,
-        transactional_ddl=False,  # DDL commits implicitly
-        readonly_transactions=True,
+        transactional_ddl=False,
         isolation_levels=_ISOLATION_LEVELS,
     ),
     default_max_params=MYSQL_MAX_PARAMS,
+    max_packet_query="SELECT @@max_allowed_packet",
+    drivers_interpolate=True,
+    share_lock_sql=" LOCK IN SHARE MODE",  # the one share-lock spelling both accept
+    offset_only_sql=" LIMIT 18446744073709551615 OFFSET ?",  # 2**64 - 1: "all rows"
+    ordered_compound_part="({})",
+    bool_literals=("0", "1"),
+    backslash_escapes=True,
+    auto_increment_key="BIGINT AUTO_INCREMENT PRIMARY KEY",
+    drop_cascades=False,  # accepted and ignored
+    key_from_lastrowid=True,
+    indexes_in_create_table=True,
+    begin_sql=_set_then_start,
 )
 
 _DIALECTS = {

@@ -13,6 +13,9 @@ assignment ``pk = pk`` (``INSERT IGNORE`` would also swallow other errors), and
 ``DO UPDATE`` uses ``c = VALUES(c)`` — the form MariaDB understands (MySQL 8 accepts it
 with a deprecation warning).
 
+Which form an insert without fields and an upsert take is read from the dialect's
+capabilities (``multirow_empty_insert``, ``upsert``).
+
 ``RETURNING`` is compiled only where the dialect's capabilities say so (not on MySQL);
 elsewhere it raises ``ArgumentError`` before any I/O.  Field names are checked against
 the table and quoted; the listed fields come back under their field names.
@@ -100,12 +103,11 @@ def compile_insert(
     if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
         raise ArgumentError(f"rows must be a positive int, not {shown(rows)}")
     tsql = table_sql(table, dialect)
-    mysql = dialect.name == "mysql"
     if names:
         columns = " (" + ", ".join([tsql.cols[f] for f in names]) + ")"
         row = "(" + "?, " * (len(names) - 1) + "?)"
         text = f"INSERT INTO {tsql.name}{columns} VALUES " + ", ".join([row] * rows)
-    elif mysql:
+    elif dialect.capabilities.multirow_empty_insert:
         text = f"INSERT INTO {tsql.name} () VALUES " + ", ".join(["()"] * rows)
     else:
         # PostgreSQL and SQLite have DEFAULT VALUES for one row only and no upsert after it.
@@ -134,7 +136,7 @@ def _upsert(table: TableInfo, names: tuple[str, ...], oc: OnConflict, dialect: D
             )
         if not updates:
             raise ArgumentError("on_conflict 'update' has no field left to update")
-    if dialect.name == "mysql":
+    if dialect.capabilities.upsert == "on_duplicate_key":
         if not updates:
             pk = cols[table.primary_key]
             return f" ON DUPLICATE KEY UPDATE {pk} = {pk}"

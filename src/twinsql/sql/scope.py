@@ -75,7 +75,7 @@ class Resolver:
     """The state of one compilation — dialect, parameters so far, the current scope — and
     how names resolve in it.  ``Context`` (``context.py``) adds the clauses."""
 
-    __slots__ = ("dialect", "mysql", "name", "params", "q", "scope")
+    __slots__ = ("caps", "dialect", "name", "params", "q", "scope")
 
     def __init__(self, dialect: Dialect) -> None:
         if dialect.name not in _DIALECTS:
@@ -83,7 +83,7 @@ class Resolver:
                                 f"{shown(dialect.name)}")  # fmt: skip
         self.dialect = dialect
         self.name = dialect.name
-        self.mysql = dialect.name == "mysql"
+        self.caps = dialect.capabilities
         self.params: list[Any] = []
         self.q = quoter(dialect)
         self.scope: Scope | None = None

@@ -73,7 +73,6 @@ class BatchSession:
 
     max_params: int
     max_statement_bytes: int | None
-    interpolated: bool
     can_copy: bool = False
 
     @property
@@ -110,6 +109,10 @@ class BatchAdapter:
     max_query_size: int | None
     # The static parameter limit known without connecting (the real one comes per session).
     max_params: int
+    # The driver's traits (``drivers.base``): values formatted into the statement text on
+    # the client, and executemany of an INSERT rewritten by the driver.
+    interpolates_values: bool = False
+    rewrites_executemany: bool = False
 
     def session(self) -> SessionContext:
         raise NotImplementedError
@@ -168,13 +171,16 @@ class DatabaseAdapter(BatchAdapter):
             )
         if max_query_size is not None and max_query_size < 1:
             raise errors.ArgumentError(f"max_query_size must be >= 1, got {max_query_size!r}")
+        driver = database.driver
         self.database = database
-        self.dialect = database.dialect
-        self.paramstyle = database._style
+        self.dialect = driver.dialect
+        self.paramstyle = driver.paramstyle
+        self.interpolates_values = driver.interpolates_values
+        self.rewrites_executemany = driver.rewrites_executemany
         self.max_query_size = max_query_size
-        self.max_params = database.dialect.default_max_params
+        self.max_params = driver.dialect.default_max_params
         self._owns_database = owns_database
-        self._packet: int | None = None  # MySQL max_allowed_packet, read once
+        self._packet: int | None = None  # the server's largest statement, read once
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.database!r})"
@@ -205,8 +211,9 @@ class DatabaseSessionBlock:
                     "the batcher runs its own transactions: do not use it inside a "
                     "transaction() block of the same database (or give it another database)"
                 )
-            if adapter.dialect.name == "mysql" and adapter._packet is None:
-                packet = conn.execute_scalar("SELECT @@max_allowed_packet")
+            query = adapter.dialect.max_packet_query
+            if query is not None and adapter._packet is None:
+                packet = conn.execute_scalar(query)
                 adapter._packet = int(packet or MYSQL_DEFAULT_MAX_PACKET)
         except BaseException as exc:
             pin.__exit__(type(exc), exc, exc.__traceback__)
@@ -242,9 +249,7 @@ class DatabaseSession(BatchSession):
         if adapter._packet:
             limits.append(adapter._packet - _PACKET_MARGIN)
         self.max_statement_bytes = min(limits) if limits else None
-        # PyMySQL and asyncmy interpolate the values into the statement text.
-        self.interpolated = adapter.dialect.name == "mysql"
-        self.can_copy = getattr(conn.raw, "copy_rows", None) is not None
+        self.can_copy = conn.can_copy
         self._levels: list[Transaction] = []
 
     @property
@@ -326,7 +331,7 @@ class PostgreSQLAdapter(DatabaseAdapter):
                 f"need 0 <= min_size <= max_size and max_size >= 1, got {min_size}, {max_size}"
             )
         database = connect(dsn, pool_size=max_size, max_overflow=0)
-        if database.dialect.name != "postgresql":
+        if database.url.backend != "postgresql":
             raise errors.ConfigurationError(
                 f"{type(self).__name__} needs a postgresql:// URL, not {database.url.backend}"
             )
@@ -406,6 +411,8 @@ class GenericAdapter(BatchAdapter):
         self.paramstyle = paramstyle
         self.max_query_size = max_query_size
         self.max_params = max_params or self.dialect.default_max_params
+        # A foreign driver is assumed to send values as its backend's drivers usually do.
+        self.interpolates_values = self.rewrites_executemany = self.dialect.drivers_interpolate
         self.connection = connection
         self._execute_func = execute_func
         self._close_func = close_func
@@ -454,7 +461,6 @@ class GenericSession(BatchSession):
         self._adapter = adapter
         self.max_params = adapter.max_params
         self.max_statement_bytes = adapter.max_query_size
-        self.interpolated = adapter.dialect.name == "mysql"
         self._levels: list[str | None] = []  # None: the transaction; else a savepoint name
         self._counter = 0
 

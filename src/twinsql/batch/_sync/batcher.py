@@ -156,7 +156,7 @@ class SQLBatcher:
         self.copy_min_rows = copy_min_rows
         self.column_count: int | None = None
         self._style = self._adapter.paramstyle
-        self._lexer: Lexer = self._adapter.dialect.name  # type: ignore[assignment]
+        self._lexer: Lexer = self._adapter.dialect.lexer
         self._transactional_ddl = self._adapter.dialect.capabilities.transactional_ddl
         self._ledger = Ledger()
         self._queue = StatementQueue()
@@ -419,11 +419,13 @@ class SQLBatcher:
         adapter = self._adapter
         if session is None:  # a dry run: the limits known without connecting
             max_params, max_statement = adapter.max_params, adapter.max_query_size
-            interpolated, can_copy = adapter.dialect.name == "mysql", False
+            can_copy = False
         else:
             max_params, max_statement = session.max_params, session.max_statement_bytes
-            interpolated, can_copy = session.interpolated, session.can_copy
-        limits = Limits(self.get_adjusted_max_bytes(), max_params, max_statement, interpolated)
+            can_copy = session.can_copy
+        limits = Limits(
+            self.get_adjusted_max_bytes(), max_params, max_statement, adapter.interpolates_values
+        )
         plan = PlanOptions(
             style=self._style,
             merge_inserts=self.merge_inserts,
@@ -431,7 +433,7 @@ class SQLBatcher:
             # executemany needs a unit that fails as a whole: inside a transaction only.
             executemany=self.transaction != "none"
             and not isinstance(adapter, GenericAdapter),
-            executemany_inserts=adapter.dialect.name != "mysql",
+            executemany_inserts=not adapter.rewrites_executemany,
             copy=can_copy and self.copy_min_rows is not None,
             copy_min_rows=self.copy_min_rows or 0,
             copy_refused=self._copy_refused,

@@ -22,7 +22,7 @@ import contextvars
 import itertools
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from twinsql import errors
@@ -42,9 +42,8 @@ from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
-from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult
+from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.lexer import Lexer
 
 __all__ = [
     "AsyncDatabase",
@@ -77,7 +76,7 @@ class AsyncDatabase:
         self._options = resolved
         self._driver = async_driver_for(self._url)
         self._style = self._driver.paramstyle
-        self._lexer = cast(Lexer, self._driver.dialect.name)
+        self._lexer = self._driver.dialect.lexer
         password = self._url.password or ""
         self._settings = ShellSettings(
             echo=resolved.echo,
@@ -106,6 +105,12 @@ class AsyncDatabase:
     @property
     def dialect(self) -> Dialect:
         return self._driver.dialect
+
+    @property
+    def driver(self) -> AsyncDriver:
+        """The driver adapter and its traits (for twinsql's own layers; not a stable
+        public API)."""
+        return self._driver
 
     @property
     def options(self) -> DatabaseOptions:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
@@ -97,7 +97,7 @@ class Connection:
         self._guard = UseGuard()
         self._stack = TransactionStack()
         self._style = raw.paramstyle
-        self._lexer = cast(Lexer, raw.dialect.name)
+        self._lexer = raw.dialect.lexer
         self.created_at = monotonic()
         # Set when an operation was interrupted mid-I/O or the link broke: never reuse.
         self.broken = False
@@ -206,7 +206,7 @@ class Connection:
     @property
     def can_copy(self) -> bool:
         """Whether the driver can COPY rows in (PostgreSQL's fastest bulk path)."""
-        return getattr(self._raw, "copy_rows", None) is not None
+        return self._raw.can_copy
 
     def copy_rows(
         self,
