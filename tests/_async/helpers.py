@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -46,6 +45,8 @@ async def run_concurrently(calls: list[Any]) -> list[Any]:
     """Run zero-argument callables at once: tasks in the async suite, threads in the sync
     one. Exceptions are returned, not raised."""
     if _IS_ASYNC:
+        import asyncio  # here, not at the top: the sync twin drops this branch and needs none
+
         return list(await asyncio.gather(*(call() for call in calls), return_exceptions=True))
     results: list[Any] = []
     with ThreadPoolExecutor(len(calls)) as pool:

@@ -70,8 +70,8 @@ async def test_order_limit_offset_distinct_select(orm_db: twinsql.AsyncDatabase)
 
 async def test_first_one_exists(orm_db: twinsql.AsyncDatabase) -> None:
     await seed_users()
-    first = await User.query().order_by("name").async_first()
-    assert first is not None and first.name == "user00"
+    earliest = await User.query().order_by("name").async_first()
+    assert earliest is not None and earliest.name == "user00"
     assert await User.query().where(email="user5@x.io").async_one() is not None
     with pytest.raises(twinsql.RecordNotFound):
         await User.query().where(email="none").async_one()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,8 +44,10 @@ _IS_ASYNC = False
 def run_concurrently(calls: list[Any]) -> list[Any]:
     """Run zero-argument callables at once: tasks in the async suite, threads in the sync
     one. Exceptions are returned, not raised."""
-    if _IS_ASYNC:
-        return list(asyncio.gather(*(call() for call in calls), return_exceptions=True))
+
+
+
+
     results: list[Any] = []
     with ThreadPoolExecutor(len(calls)) as pool:
         futures = [pool.submit(call) for call in calls]

@@ -70,8 +70,8 @@ def test_order_limit_offset_distinct_select(orm_db: twinsql.Database) -> None:
 
 def test_first_one_exists(orm_db: twinsql.Database) -> None:
     seed_users()
-    first = User.query().order_by("name").first()
-    assert first is not None and first.name == "user00"
+    earliest = User.query().order_by("name").first()
+    assert earliest is not None and earliest.name == "user00"
     assert User.query().where(email="user5@x.io").one() is not None
     with pytest.raises(twinsql.RecordNotFound):
         User.query().where(email="none").one()

@@ -19,6 +19,8 @@ seed's PostgreSQL adapter took a different pooled connection for each, bug 6).
   give it a connection in autocommit mode (sqlite3: ``isolation_level=None``) or use the
   batcher's ``transaction="none"``. Driver errors are mapped to twinsql classes by SQLSTATE
   or DB-API class name where they carry one.
+
+The names above are the async ones; each sync twin drops the ``Async`` prefix.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class AsyncBatchAdapter:
 
 
 class AsyncSessionContext(Protocol):
-    """What ``adapter.session()`` returns: ``async with … as session``."""
+    """What ``adapter.session()`` returns: a context manager that yields the session."""
 
     async def __aenter__(self) -> AsyncBatchSession: ...
 
@@ -135,7 +137,7 @@ class AsyncSessionContext(Protocol):
 
 
 class AsyncSessionBlock:
-    """``async with adapter.session() as session:`` for adapters without a pool."""
+    """The ``session()`` context manager of adapters without a pool."""
 
     def __init__(self, session: AsyncBatchSession) -> None:
         self._session = session
@@ -156,7 +158,7 @@ class AsyncSessionBlock:
 
 
 class AsyncDatabaseAdapter(AsyncBatchAdapter):
-    """A batcher target over an ``AsyncDatabase`` (see the module docstring)."""
+    """A batcher target over a twinsql database (see the module docstring)."""
 
     def __init__(
         self,
@@ -238,7 +240,7 @@ class AsyncDatabaseSessionBlock:
 
 
 class AsyncDatabaseSession(AsyncBatchSession):
-    """Units on one pinned ``AsyncConnection``."""
+    """Units on one pinned twinsql connection."""
 
     def __init__(self, conn: AsyncConnection, adapter: AsyncDatabaseAdapter) -> None:
         self.conn = conn
@@ -301,7 +303,7 @@ class AsyncDatabaseSession(AsyncBatchSession):
         return await self._copy(unit)
 
     async def _copy(self, unit: Unit) -> int:
-        """COPY through the driver, with the same guards as ``AsyncConnection._run``: one
+        """COPY through the driver, with the same guards as a connection's ``_run``: one
         user at a time, refusal inside a failed transaction, errors mapped, and a
         connection interrupted mid-COPY marked broken."""
         template = unit.run.shape.template
@@ -314,7 +316,7 @@ class AsyncDatabaseSession(AsyncBatchSession):
 
 
 class AsyncPostgreSQLAdapter(AsyncDatabaseAdapter):
-    """Seed 002's ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)``: a
+    """Built from ``(dsn, min_size, max_size, max_query_size)``: a
     database adapter over its own pooled PostgreSQL database (``max_size`` connections;
     twinsql opens them lazily, so ``min_size`` is only checked), closed with the adapter."""
 
@@ -376,7 +378,7 @@ def _translate(exc: Exception, sql: str) -> errors.Error:
 
 
 class AsyncGenericAdapter(AsyncBatchAdapter):
-    """Seed 002's ``AsyncGenericAdapter`` (see the module docstring). ``dialect`` and
+    """Any DB-API connection or callable (see the module docstring). ``dialect`` and
     ``paramstyle`` default to a guess from the connection's driver module (SQLite and
     ``qmark`` when nothing is known); ``max_params`` to the dialect's limit."""
 
@@ -514,7 +516,7 @@ class AsyncGenericSession(AsyncBatchSession):
 
 def async_adapter_for(target: Any) -> tuple[AsyncBatchAdapter, bool]:
     """The adapter for a batcher's ``target`` and whether the batcher owns it (and closes
-    it): an adapter as is, an ``AsyncDatabase`` wrapped, a URL opened."""
+    it): an adapter as is, a twinsql database wrapped, a URL opened."""
     if isinstance(target, AsyncBatchAdapter):
         return target, False
     if isinstance(target, AsyncDatabase):

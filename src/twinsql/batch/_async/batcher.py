@@ -75,9 +75,9 @@ Statement = Any  # a SQL string or a (sql, params) pair
 class AsyncSQLBatcher:
     """Seed 002's batcher; see the module docstring and README "Batcher".
 
-    * ``target``: an ``AsyncDatabase``, a URL (the batcher opens its own database and closes
-      it with ``close()`` or the context manager), or an adapter (``AsyncGenericAdapter``,
-      ``AsyncPostgreSQLAdapter``, …).
+    * ``target``: a twinsql database, a URL (the batcher opens its own database and closes
+      it with ``close()`` or the context manager), or an adapter of the batcher's mode (the
+      generic or the PostgreSQL adapter, …).
     * ``max_bytes``: the budget of one batch, in nominal bytes (SQL text and values; an
       INSERT that can share a multi-row statement counts its row); with
       ``auto_adjust_for_columns`` it is scaled by ``reference_column_count`` / the first
@@ -90,7 +90,7 @@ class AsyncSQLBatcher:
       (autocommit); ``isolate_errors``: a savepoint per unit, so a failing statement is
       rejected alone and the rest goes on.
     * ``retry`` (``RetryPolicy``), ``circuit_breaker`` (``CircuitBreaker``; share one
-      between batchers of one database), ``collector`` (``AsyncQueryCollector``),
+      between batchers of one database), ``collector`` (a query collector),
       ``progress`` (called with ``LedgerCounts`` as batches settle), ``dry_run``.
     * ``reconcile(entries) -> [True | False | None, …]``: for statements whose COMMIT
       outcome is unknown (``LedgerEntry`` with ``sql`` and ``params``), say which were

@@ -5,20 +5,22 @@ A batcher talks to one *adapter* and, per flush attempt, to one *session* of it:
 session is the single connection on which BEGIN, the batch's statements and COMMIT run (the
 seed's PostgreSQL adapter took a different pooled connection for each, bug 6).
 
-* ``DatabaseAdapter(database)`` — a twinsql ``Database``; each session pins one
+* ``AsyncDatabaseAdapter(database)`` — a twinsql ``AsyncDatabase``; each session pins one
   pooled connection (``database.connection()``), so a connection broken mid-batch is
   discarded by the pool and the retry runs on a fresh one. Statements go through the
   connection's own checks and error mapping; merged INSERTs arrive already in the driver's
   placeholder style, and long runs of plain PostgreSQL INSERTs go through COPY.
-* ``PostgreSQLAdapter(dsn, min_size, max_size, max_query_size)`` — the seed's named
+* ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)`` — the seed's named
   constructor: a database adapter that owns its database (closed with the adapter).
-* ``GenericAdapter(connection, execute_func=None, close_func=None, max_query_size)`` —
+* ``AsyncGenericAdapter(connection, execute_func=None, close_func=None, max_query_size)`` —
   any DB-API connection (its ``execute`` or ``cursor().execute``) or any callable
   ``execute_func(sql, params)``, sync or async. It is deliberately thin: no pool, no COPY;
   transactions are plain ``BEGIN``/``COMMIT``/``SAVEPOINT`` statements sent through it, so
   give it a connection in autocommit mode (sqlite3: ``isolation_level=None``) or use the
   batcher's ``transaction="none"``. Driver errors are mapped to twinsql classes by SQLSTATE
   or DB-API class name where they carry one.
+
+The names above are the async ones; each sync twin drops the ``Async`` prefix.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class BatchAdapter:
 
 
 class SessionContext(Protocol):
-    """What ``adapter.session()`` returns: ``with … as session``."""
+    """What ``adapter.session()`` returns: a context manager that yields the session."""
 
     def __enter__(self) -> BatchSession: ...
 
@@ -135,7 +137,7 @@ class SessionContext(Protocol):
 
 
 class SessionBlock:
-    """``with adapter.session() as session:`` for adapters without a pool."""
+    """The ``session()`` context manager of adapters without a pool."""
 
     def __init__(self, session: BatchSession) -> None:
         self._session = session
@@ -156,7 +158,7 @@ class SessionBlock:
 
 
 class DatabaseAdapter(BatchAdapter):
-    """A batcher target over an ``Database`` (see the module docstring)."""
+    """A batcher target over a twinsql database (see the module docstring)."""
 
     def __init__(
         self,
@@ -238,7 +240,7 @@ class DatabaseSessionBlock:
 
 
 class DatabaseSession(BatchSession):
-    """Units on one pinned ``Connection``."""
+    """Units on one pinned twinsql connection."""
 
     def __init__(self, conn: Connection, adapter: DatabaseAdapter) -> None:
         self.conn = conn
@@ -301,7 +303,7 @@ class DatabaseSession(BatchSession):
         return self._copy(unit)
 
     def _copy(self, unit: Unit) -> int:
-        """COPY through the driver, with the same guards as ``Connection._run``: one
+        """COPY through the driver, with the same guards as a connection's ``_run``: one
         user at a time, refusal inside a failed transaction, errors mapped, and a
         connection interrupted mid-COPY marked broken."""
         template = unit.run.shape.template
@@ -314,7 +316,7 @@ class DatabaseSession(BatchSession):
 
 
 class PostgreSQLAdapter(DatabaseAdapter):
-    """Seed 002's ``PostgreSQLAdapter(dsn, min_size, max_size, max_query_size)``: a
+    """Built from ``(dsn, min_size, max_size, max_query_size)``: a
     database adapter over its own pooled PostgreSQL database (``max_size`` connections;
     twinsql opens them lazily, so ``min_size`` is only checked), closed with the adapter."""
 
@@ -376,7 +378,7 @@ def _translate(exc: Exception, sql: str) -> errors.Error:
 
 
 class GenericAdapter(BatchAdapter):
-    """Seed 002's ``GenericAdapter`` (see the module docstring). ``dialect`` and
+    """Any DB-API connection or callable (see the module docstring). ``dialect`` and
     ``paramstyle`` default to a guess from the connection's driver module (SQLite and
     ``qmark`` when nothing is known); ``max_params`` to the dialect's limit."""
 
@@ -514,7 +516,7 @@ class GenericSession(BatchSession):
 
 def adapter_for(target: Any) -> tuple[BatchAdapter, bool]:
     """The adapter for a batcher's ``target`` and whether the batcher owns it (and closes
-    it): an adapter as is, an ``Database`` wrapped, a URL opened."""
+    it): an adapter as is, a twinsql database wrapped, a URL opened."""
     if isinstance(target, BatchAdapter):
         return target, False
     if isinstance(target, Database):

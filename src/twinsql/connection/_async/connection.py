@@ -1,7 +1,7 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
 """I/O shell: one database connection and the query methods every caller uses.
 
-``AsyncConnection`` wraps one native driver connection. It translates placeholders, refuses
+A connection wraps one native driver connection. It translates placeholders, refuses
 a second concurrent user (``ConcurrentUseError``), keeps the transaction state machine
 (``core.txn``), turns driver errors into twinsql errors carrying the SQL, and records when an
 operation was interrupted mid-I/O so that the pool discards the connection instead of handing

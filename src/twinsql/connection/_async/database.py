@@ -1,7 +1,7 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: ``AsyncDatabase``, the pooled entry point, and the one-shot helpers.
+"""I/O shell: the database, the pooled entry point, and the one-shot helpers.
 
-``connect_async(url)`` builds an ``AsyncDatabase`` without any I/O: options are validated
+``connect_async(url)`` (sync: ``connect``) builds a database without any I/O: options are validated
 and the driver chosen now, connections open on first use. Each method checks a connection
 out of the pool, runs one statement and returns the connection. Inside ``db.transaction()``
 or ``db.connection()`` the database's methods use that block's connection instead; the pin
@@ -191,13 +191,13 @@ class AsyncDatabase:
     def transaction(
         self, isolation: str | None = None, *, readonly: bool = False
     ) -> AsyncDatabaseTransaction:
-        """``async with db.transaction() as conn:`` — commit on success, roll back on an
+        """A context manager giving a connection: commit on success, roll back on an
         exception; nested blocks are savepoints. The database's methods inside the block run
         on its connection."""
         return AsyncDatabaseTransaction(self, isolation, readonly)
 
     def connection(self) -> AsyncPinnedConnection:
-        """``async with db.connection() as conn:`` — hold one pooled connection for a block
+        """A context manager holding one pooled connection for a block
         (session settings, temporary tables); the database's methods use it too."""
         return AsyncPinnedConnection(self)
 
@@ -269,7 +269,7 @@ class AsyncDatabase:
 
 
 class AsyncDatabaseTransaction:
-    """The context manager returned by ``AsyncDatabase.transaction()``."""
+    """The context manager returned by the database's ``transaction()``."""
 
     def __init__(self, db: AsyncDatabase, isolation: str | None, readonly: bool) -> None:
         self._db = db
@@ -306,7 +306,7 @@ class AsyncDatabaseTransaction:
 
 
 class AsyncPinnedConnection:
-    """The context manager returned by ``AsyncDatabase.connection()``."""
+    """The context manager returned by the database's ``connection()``."""
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._db = db
@@ -328,8 +328,8 @@ class AsyncPinnedConnection:
 
 
 def connect_async(url: str | DatabaseURL | None = None, **options: Any) -> AsyncDatabase:
-    """Create an ``AsyncDatabase`` for ``url`` (or ``DATABASE_URL``). No I/O happens here;
-    usable directly or as ``async with connect_async(url) as db:``."""
+    """Create a database for ``url`` (or ``DATABASE_URL``). No I/O happens here; usable
+    directly or as a context manager that closes it."""
     return AsyncDatabase(url, **options)
 
 

@@ -1,7 +1,7 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
 """I/O shell: transactions and savepoints on one connection.
 
-``AsyncTransaction`` is the context manager behind ``conn.transaction()`` and, through the
+The transaction class is the context manager behind ``conn.transaction()`` and, through the
 database, ``db.transaction()``. The outermost level sends BEGIN (with the isolation level and
 read-only flag rendered by the dialect from an allow-list); a nested level sends SAVEPOINT
 with a generated name. What to send when a level ends is decided by the pure state machine in
@@ -30,7 +30,7 @@ logger = logging.getLogger("twinsql")
 
 
 class AsyncTransaction:
-    """One transaction level; use as ``async with conn.transaction():``."""
+    """One transaction level: the context manager of ``conn.transaction()``."""
 
     def __init__(
         self, connection: AsyncConnection, isolation: str | None, readonly: bool

@@ -12,7 +12,7 @@ pools do not all keep:
 * **Discard on unknown state.** A connection whose operation was interrupted mid-I/O (a
   cancellation, a timeout, a broken link, an exception of unknown origin) is closed, never
   handed to the next caller, who could otherwise read the previous caller's rows.
-* **Cancellation-safe checkout and return.** Slots are counted by ``_compat.Slots``,
+* **Cancellation-safe checkout and return.** Slots are counted by a ``_compat`` counter,
   which never loses a permit to a cancelled waiter; every path that has taken a slot gives it
   back in ``finally``; a rollback on return that is itself cancelled terminates the connection
   rather than leaking it.
@@ -40,7 +40,7 @@ logger = logging.getLogger("twinsql.pool")
 
 
 class Pool:
-    """A pool of ``Connection``s to one database."""
+    """A pool of connections to one database."""
 
     def __init__(
         self,

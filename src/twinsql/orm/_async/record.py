@@ -48,7 +48,8 @@ def async_database_of(model: type[Any], using: AsyncDatabase | None) -> AsyncDat
     db = getattr(model, attribute, None)
     if db is None:
         raise errors.InterfaceError(
-            f"{model.__name__} has no AsyncDatabase bound: call {model.__name__}.bind(db) "
+            f"{model.__name__} has no {AsyncDatabase.__name__} bound:"
+            f" call {model.__name__}.bind(db) "
             "(or bind a base model) or pass using="
         )
     return db  # type: ignore[no-any-return]
@@ -198,7 +199,7 @@ async def _try_copy(
 async def async_load(
     record: Any, names: Sequence[str], *, using: AsyncDatabase | None = None
 ) -> None:
-    """Load relations on one record (``await user.async_load("orders")``)."""
+    """Load relations on one record (what ``user.load("orders")`` runs)."""
     from twinsql.orm._async.loading import async_load_relations
 
     model = type(record)

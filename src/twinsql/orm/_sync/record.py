@@ -48,7 +48,8 @@ def database_of(model: type[Any], using: Database | None) -> Database:
     db = getattr(model, attribute, None)
     if db is None:
         raise errors.InterfaceError(
-            f"{model.__name__} has no Database bound: call {model.__name__}.bind(db) "
+            f"{model.__name__} has no {Database.__name__} bound:"
+            f" call {model.__name__}.bind(db) "
             "(or bind a base model) or pass using="
         )
     return db  # type: ignore[no-any-return]
@@ -198,7 +199,7 @@ def _try_copy(
 def load(
     record: Any, names: Sequence[str], *, using: Database | None = None
 ) -> None:
-    """Load relations on one record (``await user.load("orders")``)."""
+    """Load relations on one record (what ``user.load("orders")`` runs)."""
     from twinsql.orm._sync.loading import load_relations
 
     model = type(record)
