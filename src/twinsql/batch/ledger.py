@@ -1,7 +1,7 @@
 """Batch feature, pure: the batcher's ledger — where every submitted statement stands.
 
 Each statement handed to a batcher gets an index (0, 1, 2 … since the batcher was created or
-reset) and is, at every moment, in exactly one state (``reference/reliability.md`` 3.3):
+reset) and is, at every moment, in exactly one state:
 
 * ``pending``  — not executed, or executed in a transaction that was rolled back: it can be
   sent (again) without doing anything twice;

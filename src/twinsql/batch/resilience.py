@@ -3,8 +3,8 @@
 **Retry.** Only a batch that certainly did not commit is retried, and only after an error
 that says "try again": the connection broke before COMMIT was sent (the server rolls the
 open transaction back), a serialization failure, a deadlock. ``CommitOutcomeUnknown`` is a
-``ConnectionLost`` too, but is never retried: the batch may have committed
-(``reference/reliability.md`` rule 5). Delays grow exponentially with random jitter, capped.
+``ConnectionLost`` too, but is never retried: the batch may have committed, and work that
+may have committed is never sent twice. Delays grow exponentially with random jitter, capped.
 
 **Circuit breaker.** After ``failure_threshold`` consecutive *availability* failures
 (connection refused or lost, pool or statement timeouts) the breaker opens: calls fail at
@@ -47,7 +47,7 @@ DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently a failed batch is retried (seed 002's ``RetryConfig``).
+    """How often and how patiently a failed batch is retried.
 
     ``max_attempts`` counts the first try (1 = never retry). The delay before retry ``n``
     (``n`` = 1, 2, …) is ``min(max_delay, base_delay × backoff_factor ** (n - 1))`` plus up

@@ -1,7 +1,7 @@
-"""ORM layer: mixins for timestamps, soft delete and optimistic locking.
+"""ORM feature, facade: mixins for timestamps, soft delete and optimistic locking.
 
 Each mixin is an abstract model (no table of its own) that adds fields and names their
-role for the I/O shell, which fills them in: ``created_at``/``updated_at`` in UTC on insert
+role for the ORM's I/O code, which fills them in: ``created_at``/``updated_at`` in UTC on insert
 and update, ``deleted_at`` on ``delete()`` (rows with it set are hidden from queries unless
 ``with_deleted()``/``only_deleted()``), and ``version``, checked and incremented by every
 update so that a concurrent change raises ``StaleObjectError`` instead of being lost.

@@ -1,9 +1,9 @@
-"""ORM layer: ``twinsql.Model``, one pydantic model class for sync and async code.
+"""ORM feature, facade: ``twinsql.Model``, one pydantic model class for sync and async code.
 
 Composition only: this module holds no I/O code. Every I/O method exists twice — ``find``
 and ``async_find``, ``save`` and ``async_save`` … — and delegates to the generated sync
-shell (``twinsql.orm._sync.record``) or to its async source (``twinsql.orm._async.record``), so the
-two behave the same by construction. Metadata comes from ``core.model``; a model class
+I/O code (``twinsql.orm._sync.record``) or to its async source (``twinsql.orm._async.record``),
+so the two behave the same by construction. Metadata comes from ``orm.meta``; a model class
 gets its ``ModelInfo`` (``__twinsql__``) and its column accessor (``c``) when it is created.
 """
 
@@ -62,7 +62,7 @@ class Model(pydantic.BaseModel):
     ``__table_name__`` (default: the class name in snake case, plural)."""
 
     model_config = ConfigDict(validate_assignment=True, from_attributes=True)
-    # Outside pydantic's field dict: the record's persistence state (core.model.state).
+    # Outside pydantic's field dict: the record's persistence state (orm.state).
     __slots__ = ("_tw_state",)
 
     __table_name__: ClassVar[str | None] = None

@@ -1,4 +1,4 @@
-"""ORM layer: ``Query[T]``, the immutable query builder of a model.
+"""ORM feature, facade: ``Query[T]``, the immutable query builder of a model.
 
 Every builder method returns a new query; only the terminals (``all``, ``first``, ``count``
 … and their ``async_`` twins) do I/O, through the generated sync shell or its async source.

@@ -1,4 +1,4 @@
-"""ORM layer: relation declarations — ``BelongsTo``, ``HasOne``, ``HasMany``, ``ManyToMany``.
+"""ORM feature, facade: relation declarations — ``BelongsTo``, ``HasOne``, ``HasMany``, ``ManyToMany``.
 
 Declared as class variables::
 

@@ -1,16 +1,16 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: the targets a batcher sends statements through (seed 002's "adapters").
+"""Batch feature, I/O: the targets a batcher sends statements through ("adapters").
 
 A batcher talks to one *adapter* and, per flush attempt, to one *session* of it: the
-session is the single connection on which BEGIN, the batch's statements and COMMIT run (the
-seed's PostgreSQL adapter took a different pooled connection for each, bug 6).
+session is the single connection on which BEGIN, the batch's statements and COMMIT run: a
+transaction spread over several pooled connections would commit nothing it meant to.
 
 * ``AsyncDatabaseAdapter(database)`` — a twinsql ``AsyncDatabase``; each session pins one
   pooled connection (``database.connection()``), so a connection broken mid-batch is
   discarded by the pool and the retry runs on a fresh one. Statements go through the
   connection's own checks and error mapping; merged INSERTs arrive already in the driver's
   placeholder style, and long runs of plain PostgreSQL INSERTs go through COPY.
-* ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)`` — the seed's named
+* ``AsyncPostgreSQLAdapter(dsn, min_size, max_size, max_query_size)`` — a named
   constructor: a database adapter that owns its database (closed with the adapter).
 * ``AsyncGenericAdapter(connection, execute_func=None, close_func=None, max_query_size)`` —
   any DB-API connection (its ``execute`` or ``cursor().execute``) or any callable
@@ -312,7 +312,7 @@ class AsyncDatabaseSession(AsyncBatchSession):
         return await self.conn.copy_rows(table, columns, unit.params, schema=schema)
 
 
-# --- the seed's named PostgreSQL adapter --------------------------------------------------
+# --- the named PostgreSQL adapter --------------------------------------------------------
 
 
 class AsyncPostgreSQLAdapter(AsyncDatabaseAdapter):

@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: ``AsyncSQLBatcher`` (sync twin: ``SQLBatcher``), seed 002's statement batcher.
+"""Batch feature, I/O: ``AsyncSQLBatcher`` (sync twin: ``SQLBatcher``), the statement batcher.
 
 Statements (a SQL string, or ``(sql, params)``) are checked when they are added — bound
 against their placeholders, refused when a string holds two statements, when they are
@@ -73,7 +73,7 @@ Statement = Any  # a SQL string or a (sql, params) pair
 
 
 class AsyncSQLBatcher:
-    """Seed 002's batcher; see the module docstring and README "Batcher".
+    """The statement batcher; see the module docstring and README "Batcher".
 
     * ``target``: a twinsql database, a URL (the batcher opens its own database and closes
       it with ``close()`` or the context manager), or an adapter of the batcher's mode (the
@@ -176,7 +176,7 @@ class AsyncSQLBatcher:
             f"queued={len(self._queue)}>"
         )
 
-    # -- the seed's sizing API -----------------------------------------------------------
+    # -- the sizing API ------------------------------------------------------------------
 
     @property
     def adjustment_factor(self) -> float:
@@ -204,7 +204,7 @@ class AsyncSQLBatcher:
         return shape.template.column_count if shape.template is not None else None
 
     def update_adjustment_factor(self, sql: str) -> None:
-        """Take the column count from ``sql`` if none is known yet (seed 002)."""
+        """Take the column count from ``sql`` if none is known yet."""
         if self.column_count is None:
             self.column_count = self.detect_column_count(sql)
 
@@ -257,7 +257,7 @@ class AsyncSQLBatcher:
         )  # fmt: skip
 
     def _on_shape(self, shape: Shape) -> None:
-        # Seed 002: the first INSERT's column count fixes the adjustment factor.
+        # The first INSERT's column count fixes the adjustment factor.
         if self.auto_adjust_for_columns and self.column_count is None and shape.template:
             self.column_count = shape.template.column_count
 
@@ -351,7 +351,7 @@ class AsyncSQLBatcher:
             raise
         return [results.get(index) for index in range(first, first + len(checked))]
 
-    # Seed 002 had three names for the same thing.
+    # Other names for the same call, kept for code written against them.
     process_stream = process_statements
     process_chunk = process_statements
 

@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: query collectors — a record of every statement the batcher sends.
+"""Batch feature, I/O: query collectors — a record of every statement the batcher sends.
 
 ``AsyncQueryCollector`` (and its generated twin ``QueryCollector``) receives one
 ``collect(query, metadata)`` call just before each round trip the batcher makes (or, in a dry
@@ -11,8 +11,7 @@ index it carries), ``statements``, ``params`` (the bound values), ``attempt``, `
 ``metadata`` given to ``flush``. Subclass it to ship the records elsewhere; the async
 methods may await.
 
-Seed 002's ``AsyncQueryCollector.get_queries_async()`` called a method that only its sync
-class had; here the two classes have the same methods, awaited in the async one.
+The two classes have the same methods, awaited in the async one.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ class AsyncQueryCollector:
         self._records.clear()
 
     async def reset(self) -> None:
-        """Same as ``clear`` (seed 002 had both)."""
+        """Same as ``clear`` (both names are kept)."""
         self._records.clear()
 
 

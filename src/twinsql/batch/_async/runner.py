@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: running planned batches on one session, and keeping the ledger exact.
+"""Batch feature, I/O: running planned batches on one session, and keeping the ledger exact.
 
 The runner's ``run_session`` drains the batcher's queue on one session (one pinned
 connection) until it is empty or something stops it. What happens to each statement:
