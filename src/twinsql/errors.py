@@ -3,8 +3,8 @@
 This module is the lowest layer of the package (it imports nothing from twinsql), so the
 pure modules, the drivers and the I/O code of every feature can all raise the same classes.
 The mapping from driver errors (SQLSTATE, MySQL error numbers, SQLite result codes) to these
-classes lives in ``twinsql.sql.errorcodes``; each driver adapter applies it, so the same fault raises the same
-class on every backend in both modes.
+classes lives in ``twinsql.sql.errorcodes``; each driver adapter applies it, so the same
+fault raises the same class on every backend in both modes.
 
 Messages carry the SQL and the parameters (or ``[parameters hidden]`` when the database was
 opened with ``hide_parameters=True``) and chain the driver's own exception as ``__cause__``.

@@ -1,4 +1,5 @@
-"""ORM feature, facade: relation declarations — ``BelongsTo``, ``HasOne``, ``HasMany``, ``ManyToMany``.
+"""ORM feature, facade: relation declarations — ``BelongsTo``, ``HasOne``, ``HasMany``,
+``ManyToMany``.
 
 Declared as class variables::
 
