@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows
+from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows, release_frames
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
 try:
@@ -93,8 +93,11 @@ class AsyncmyDriver(MySQLDriverBase):
             for statement in session_setup(conn.get_server_info(), options):
                 async with conn.cursor() as cursor:
                     await cursor.execute(statement)
-        except (MySQLError, OSError) as exc:
+        except BaseException as exc:
             if conn is not None:
                 conn.close()
-            raise self.connect_failed(exc, url) from exc
+            if isinstance(exc, (MySQLError, OSError)):
+                raise self.connect_failed(exc, url) from exc
+            release_frames(exc)
+            raise
         return AsyncmyConnection(conn, MySQLError)

@@ -53,6 +53,7 @@ from twinsql.drivers.base import (
     Names,
     Rows,
     hide_password,
+    release_frames,
 )
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.sql.placeholders import ParamStyle
@@ -382,9 +383,10 @@ class AsyncpgDriver(_AsyncpgTraits):
         kwargs, cache_size = _connect_kwargs(url, options)
         try:
             conn = await asyncpg.connect(**kwargs)
-        except Exception as exc:
+        except BaseException as exc:
             info = classify_asyncpg_error(exc)
             if info is None:
+                release_frames(exc)
                 raise
             message = hide_password(info.message, url)
             raise info.cls(message, sqlstate=info.sqlstate, driver_error=exc) from exc

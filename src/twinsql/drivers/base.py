@@ -42,6 +42,7 @@ Traits (``DriverTraits``: plain class attributes, the same on a driver and its c
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -132,6 +133,18 @@ def hide_password(message: str, url: DatabaseURL) -> str:
     """``message`` with the URL's password replaced by ``***`` (a native driver may quote
     its connection parameters in a failed connect's message)."""
     return message.replace(url.password, "***") if url.password else message
+
+
+def release_frames(exc: BaseException) -> None:
+    """Let go of whatever a failed or interrupted native ``connect`` still holds.
+
+    A connect interrupted by a cancellation (or any exception the native driver does not
+    handle itself) leaves its half-open connection in the locals of the frames the exception
+    passed through; the server session then lives as long as the exception object, which
+    the caller may keep for a long time (``gather(..., return_exceptions=True)``). Clearing
+    those frames' locals frees the native connection at once, which closes its socket and so
+    ends the server session. Frames still running are left alone."""
+    traceback.clear_frames(exc.__traceback__)
 
 
 class DriverTraits(Protocol):

@@ -47,6 +47,7 @@ from twinsql.drivers.base import (
     Rows,
     Stream,
     hide_password,
+    release_frames,
 )
 from twinsql.sql.dialects import PSYCOPG_MAX_PARAMS
 from twinsql.sql.placeholders import ParamStyle
@@ -424,6 +425,9 @@ class PsycopgDriver(_PsycopgTraits):
             conn = psycopg.Connection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
+        except BaseException as exc:
+            release_frames(exc)
+            raise
         return PsycopgConnection(_configured(conn, prepared_max))
 
 
@@ -438,4 +442,7 @@ class AsyncPsycopgDriver(_PsycopgTraits):
             conn = await psycopg.AsyncConnection.connect(**kwargs)
         except (psycopg.Error, OSError) as exc:
             raise _connect_error(exc, url) from exc
+        except BaseException as exc:
+            release_frames(exc)
+            raise
         return AsyncPsycopgConnection(_configured(conn, prepared_max))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, Rows, Stream
+from twinsql.drivers.base import ConnectOptions, DriverResult, Rows, Stream, release_frames
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
 try:
@@ -84,8 +84,11 @@ class PyMySQLDriver(MySQLDriverBase):
             for statement in session_setup(conn.get_server_info(), options):
                 with conn.cursor() as cursor:
                     cursor.execute(statement)
-        except (MySQLError, OSError) as exc:
+        except BaseException as exc:
             if conn is not None:
                 conn._force_close()
-            raise self.connect_failed(exc, url) from exc
+            if isinstance(exc, (MySQLError, OSError)):
+                raise self.connect_failed(exc, url) from exc
+            release_frames(exc)
+            raise
         return PyMySQLConnection(conn, MySQLError)
