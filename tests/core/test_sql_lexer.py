@@ -100,12 +100,14 @@ def test_lexemes_walk_the_gaps() -> None:
     assert found == [
         (WORD, "PRAGMA", -1),
         (WORD, "main", -1),
+        (DOT, ".", -1),
         (WORD, "x", -1),
         (EQUALS, "=", -1),
         (SEMI, ";", semi),
         (WORD, "SELECT", -1),
         (WORD, "f", -1),
         (LPAREN, "(", -1),
+        (RPAREN, ")", -1),
     ]
 
 

@@ -75,9 +75,10 @@ LITQ: Final = 3
 NAMED: Final = 4
 SEMI: Final = 5
 # Kinds that exist only inside the scanner, which resolves them to COMMENT / QUOTED.
-_BLOCK, _DOLLAR, _OPEN = 6, 7, 8
+_BLOCK, _DOLLAR, _OPEN, _EXEC, _EXEC_END = 6, 7, 8, 16, 17
 _KINDS = {"comment": COMMENT, "quoted": QUOTED, "qmark": QMARK, "litq": LITQ, "named": NAMED,
-          "semi": SEMI, "block": _BLOCK, "dollar": _DOLLAR, "open": _OPEN}  # fmt: skip
+          "semi": SEMI, "block": _BLOCK, "dollar": _DOLLAR, "open": _OPEN, "exec": _EXEC,
+          "exec_end": _EXEC_END}  # fmt: skip
 # Kinds found in the gaps between tokens: by ``lexemes`` (WORD, LPAREN, EQUALS) and by
 # ``scan_items`` (WORD, LPAREN, RPAREN, COMMA, DOT, OTHER).
 WORD: Final = 9
@@ -99,17 +100,42 @@ _SQ_BS = r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'"
 _DQ_BS = r'"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"'
 _BT = r"`[^`]*(?:``[^`]*)*`"
 _BLOCK_COMMENT = r"/\*[\s\S]*?\*/"
-_NOT_IN_WORD = r"(?<![\w$])"  # E'…' and $tag$ start a token only outside an identifier
+# Every server reads each non-ASCII character as a letter of an identifier (PostgreSQL and
+# SQLite take every byte >= 0x80 of the UTF-8 text; MySQL U+0080 and above), and "$" may
+# continue one.  A word, an E'…' prefix or a $tag$ starts only where no such character
+# stands before it.
+_LETTER = r"A-Za-z_\x80-\U0010ffff"
+_IDENT = _LETTER + r"0-9$"
+_NOT_IN_WORD = rf"(?<![{_IDENT}])"
+# PostgreSQL: a "--" comment ends at a line feed or a carriage return.
+_PG_LINE_COMMENT = r"--[^\n\r]*"
+# PostgreSQL continues a string across blanks holding a newline ('a'<newline>'b' is 'ab'),
+# and the continuation of an E'…' string is read with backslash escapes too.  The blanks
+# may hold "--" comments; only a newline ends one there.
+_PG_CONTINUATION = r"[ \t\f\v]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f\v]|--[^\n\r]*[\n\r])*"
+_PG_E_STRING = rf"{_NOT_IN_WORD}[Ee]{_SQ_BS}(?:{_PG_CONTINUATION}{_SQ_BS})*"
+_PG_DOLLAR = rf"{_NOT_IN_WORD}\$(?:[{_LETTER}][{_LETTER}0-9]*)?\$"
+# MySQL: "--" starts a comment only before a space or a control character (or at the end
+# of the text); the comment, like a "#" one, ends at a line feed only.  "/*!…*/" and
+# MariaDB's "/*M!…*/" are executable comments: what they hold is code, read like the rest
+# of the text; the opener (with its optional 5- or 6-digit version) and the closing "*/"
+# are comments.
+_MY_LINE_COMMENTS = r"--(?=[\x00-\x20\x7f]|\Z)[^\n]*|#[^\n]*"
+_MY_EXEC_OPEN = r"/\*M?!(?:[0-9]{5}[0-9]?)?"
 
 
-def _build(lexer: str) -> re.Pattern[str]:
+def _build(lexer: str, *, in_executable_comment: bool = False) -> re.Pattern[str]:
     if lexer == "postgresql":
-        comment, quoted = r"--[^\n]*", rf"{_SQ}|{_DQ}|{_NOT_IN_WORD}[Ee]{_SQ_BS}"
-        special = [r"(?P<block>/\*)", rf"(?P<dollar>{_NOT_IN_WORD}\$(?:[^\W\d]\w*)?\$)"]
+        comment, quoted = _PG_LINE_COMMENT, f"{_SQ}|{_DQ}|{_PG_E_STRING}"
+        special = [r"(?P<block>/\*)", rf"(?P<dollar>{_PG_DOLLAR})"]
         unterminated = rf"(?:{_NOT_IN_WORD}[Ee])?'[\s\S]*|\"[\s\S]*"
     elif lexer == "mysql":
-        comment = rf"--(?=\s|\Z)[^\n]*|#[^\n]*|{_BLOCK_COMMENT}"
-        quoted, special = f"{_SQ_BS}|{_DQ_BS}|{_BT}", []
+        if in_executable_comment:  # a comment inside one is an ordinary comment
+            comment, special = f"{_MY_LINE_COMMENTS}|{_BLOCK_COMMENT}", [r"(?P<exec_end>\*/)"]
+        else:
+            comment = rf"{_MY_LINE_COMMENTS}|/\*(?!M?!)[\s\S]*?\*/"
+            special = [rf"(?P<exec>{_MY_EXEC_OPEN})"]
+        quoted = f"{_SQ_BS}|{_DQ_BS}|{_BT}"
         unterminated = r"(?:['\"`]|/\*)[\s\S]*"
     else:
         comment, quoted = rf"--[^\n]*|{_BLOCK_COMMENT}", rf"{_SQ}|{_DQ}|{_BT}|\[[^\]]*\]"
@@ -128,22 +154,27 @@ def _build(lexer: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {lexer: _build(lexer) for lexer in LEXERS}
-# Regex group number → token kind, per lexer (m.lastindex is cheaper than m.lastgroup).
-_GROUP_KINDS: dict[str, tuple[int, ...]] = {
-    lexer: tuple(
-        next((_KINDS[name] for name, i in pattern.groupindex.items() if i == number), -1)
-        for number in range(pattern.groups + 1)
-    )
-    for lexer, pattern in _PATTERNS.items()
-}
+_Scanner = tuple[re.Pattern[str], tuple[int, ...]]
+
+
+def _scanner(pattern: re.Pattern[str]) -> _Scanner:
+    """The pattern and its regex group number → token kind table (``m.lastindex`` is
+    cheaper than ``m.lastgroup``)."""
+    numbers = {number: _KINDS[name] for name, number in pattern.groupindex.items()}
+    return pattern, tuple(numbers.get(number, -1) for number in range(pattern.groups + 1))
+
+
+_SCANNERS: dict[str, _Scanner] = {lexer: _scanner(_build(lexer)) for lexer in LEXERS}
+_IN_EXECUTABLE_COMMENT = _scanner(_build("mysql", in_executable_comment=True))
 _NESTED_RE = re.compile(r"/\*|\*/")
-_LEXEME_RE = re.compile(r"(?<![\w$])[^\W\d][\w$]*|(\()|(=)")
+_WORD = rf"[{_LETTER}][{_IDENT}]*"
+_LEXEME_RE = re.compile(rf"{_NOT_IN_WORD}{_WORD}|(\()|(\))|(=)|(\.)")
+_LEXEME_KINDS = (WORD, LPAREN, RPAREN, EQUALS, DOT)  # by group number; no group: a word
 # A word, a bracket, a comma or a dot; any other run of non-blank characters (a number, an
 # operator) is an OTHER item, so that "(? + 1)" is never mistaken for a bare placeholder.
-_ITEM_RE = re.compile(r"[^\W\d][\w$]*|[(),.]|[^\s(),.]+")
+_ITEM_RE = re.compile(rf"{_WORD}|[(),.]|[^\s(),.]+")
 _ITEM_KINDS = {"(": LPAREN, ")": RPAREN, ",": COMMA, ".": DOT}
-_WORD_RE = re.compile(r"[^\W\d][\w$]*")
+_WORD_RE = re.compile(_WORD)
 
 
 def check_lexer(lexer: str) -> str:
@@ -156,14 +187,16 @@ def check_lexer(lexer: str) -> str:
 
 
 def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
-    """The tokens of ``sql`` in text order, and whether an unterminated quote or comment ran
-    to the end of the text.  ``lexer`` must be valid (see ``check_lexer``)."""
-    finditer, kinds = _PATTERNS[lexer].finditer, _GROUP_KINDS[lexer]
+    """The tokens of ``sql`` in text order, and whether the text ends inside a quote or a
+    comment (an unterminated quote or comment runs to the end of the text; a MySQL
+    executable comment left open is code up to the end).  ``lexer`` must be valid (see
+    ``check_lexer``)."""
+    pattern, kinds = _SCANNERS[lexer]
     tokens: list[Token] = []
     append = tokens.append
     pos, unterminated = 0, False
     while True:
-        for m in finditer(sql, pos):
+        for m in pattern.finditer(sql, pos):
             kind = kinds[m.lastindex or 0]
             if kind < _BLOCK:  # the common case: the regex found the whole token
                 append((kind, m.start(), m.end()))
@@ -181,28 +214,31 @@ def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
                         break
                 else:
                     end, unterminated = len(sql), True
-            else:  # a dollar quote ends at the next occurrence of its own tag
+            elif kind == _DOLLAR:  # a dollar quote ends at the next occurrence of its tag
                 kind, close = QUOTED, sql.find(m.group(), end)
                 if close == -1:
                     end, unterminated = len(sql), True
                 else:
                     end = close + end - start
+            else:  # MySQL executable comment: the opener or the closer; the inside is code
+                pattern, kinds = _IN_EXECUTABLE_COMMENT if kind == _EXEC else _SCANNERS[lexer]
+                kind = COMMENT
             append((kind, start, end))
             pos = end
             break  # resume scanning after the hand-measured token
         else:
-            return tokens, unterminated
+            return tokens, unterminated or pattern is _IN_EXECUTABLE_COMMENT[0]
 
 
 def lexemes(sql: str, tokens: list[Token]) -> Iterator[tuple[int, int, int, int]]:
-    """Words, ``(`` and ``=`` outside quotes and comments, and the ``;`` tokens, in text
-    order, as ``(kind, start, end, index)`` with ``kind`` one of ``WORD``, ``LPAREN``,
-    ``EQUALS``, ``SEMI``; ``index`` is the token's index in ``tokens`` for ``;``, else -1."""
+    """Words, ``(``, ``)``, ``=`` and ``.`` outside quotes and comments, and the ``;``
+    tokens, in text order, as ``(kind, start, end, index)`` with ``kind`` one of ``WORD``,
+    ``LPAREN``, ``RPAREN``, ``EQUALS``, ``DOT``, ``SEMI``; ``index`` is the token's index in
+    ``tokens`` for ``;``, else -1."""
     pos = 0
     for index, (kind, start, end) in enumerate([*tokens, (-1, len(sql), len(sql))]):
         for m in _LEXEME_RE.finditer(sql, pos, start):
-            kind_found = LPAREN if m.group(1) else EQUALS if m.group(2) else WORD
-            yield kind_found, m.start(), m.end(), -1
+            yield _LEXEME_KINDS[m.lastindex or 0], m.start(), m.end(), -1
         if kind == SEMI:
             yield kind, start, end, index
         pos = end
