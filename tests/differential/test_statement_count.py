@@ -11,7 +11,8 @@ set; a text the server refuses is a generator bug, and fails the test.
 For each text the server's count of executed statements must equal the number of statements
 ``split_statements`` finds, ``compile_sql`` must refuse exactly the texts of more than one
 statement, and find no placeholder (the only ``?`` and ``:x`` are inside quotes and comments).
-Routine bodies get the same check on a few fixed scripts.
+Routine bodies get the same check on a few fixed scripts, and one text PostgreSQL reads as a
+SELECT then a DROP is refused through the public API before it reaches the server.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import twinsql
 from tests import support
 from tests.conftest import require_server
 from twinsql.connection.url import parse_url
@@ -318,3 +320,16 @@ ROUTINES: list[tuple[Lexer, str]] = [
 @pytest.mark.parametrize(("lexer", "script"), ROUTINES)
 def test_routine_bodies(lexer: Lexer, script: str) -> None:
     assert mismatches(lexer, [script], rows_only=False) == []
+
+
+def test_a_carriage_return_ends_a_postgresql_comment_before_a_second_statement() -> None:
+    """The text PostgreSQL reads as a SELECT and a DROP never reaches it as one."""
+    require_server("psycopg")
+    with twinsql.connect(support.url_for("psycopg", "")) as db:
+        db.execute_non_query("CREATE TABLE twinsql_kept (a int)")
+        try:
+            with pytest.raises(MultipleStatementsError):
+                db.execute("SELECT 1 AS x -- \r; DROP TABLE twinsql_kept")
+            assert db.execute_scalar("SELECT count(*) FROM twinsql_kept") == 0
+        finally:
+            db.execute_non_query("DROP TABLE IF EXISTS twinsql_kept")
