@@ -119,7 +119,7 @@ _IDENT = _LETTER + r"0-9$"
 _NOT_IN_WORD = rf"(?<![{_IDENT}])"
 # PostgreSQL continues a string across blanks holding a newline ('a'<newline>'b' is 'ab'),
 # and the continuation of an E'…' string is read with backslash escapes too.  The blanks
-# may hold "--" comments; only a newline ends one there.
+# may hold "--" comments; only a newline ends one there (\v is a blank from PostgreSQL 16).
 _PG_CONTINUATION = r"[ \t\f\v]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f\v]|--[^\n\r]*[\n\r])*"
 _PG_E_STRING = rf"'{_SQ_BS}(?:{_PG_CONTINUATION}'{_SQ_BS})*"
 

@@ -7,8 +7,9 @@ statement that named ``TRIGGER``, ``FUNCTION``, ``PROCEDURE`` or ``EVENT`` befor
 swallow the rest of a script:
 
 * PostgreSQL: the body is ``BEGIN ATOMIC … END`` (its only form); ``CASE … END`` nests in it;
-* SQLite and MySQL: the body is ``BEGIN … END``; ``CASE … END`` nests in it, and MySQL's
-  ``END IF``, ``END LOOP``, ``END WHILE``, ``END REPEAT`` and ``END CASE`` close no block.
+* SQLite and MySQL: the body is ``BEGIN … END``; ``CASE … END`` (MySQL: also ``CASE … END
+  CASE``) nests in it, and MySQL's ``END IF``, ``END LOOP``, ``END WHILE`` and ``END REPEAT``
+  close no block.
 
 The word that names the object (after the routine keyword and ``IF NOT EXISTS``, after
 ``ON``, ``FOLLOWS`` or ``PRECEDES``, and after a ``.`` of a qualified name) never opens a
