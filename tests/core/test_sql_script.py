@@ -57,11 +57,11 @@ def test_split_statements(script: str, lexer: Lexer, expected: list[str]) -> Non
 def test_separators_skip_routine_bodies_but_not_columns_named_begin() -> None:
     sql = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; END; SELECT 1; SELECT 2"
     tokens, _ = scan(sql, "sqlite")
-    ends = [tokens[i][1] for i in separators(sql, tokens)]
+    ends = [tokens[i][1] for i in separators(sql, tokens, "sqlite")]
     assert ends == [sql.index("END;") + 3, sql.index("1;") + 1]
     table = "CREATE TABLE t (begin int); DROP TABLE x"
     tokens, _ = scan(table, "sqlite")
-    assert [tokens[i][1] for i in separators(table, tokens)] == [table.index(";")]
+    assert [tokens[i][1] for i in separators(table, tokens, "sqlite")] == [table.index(";")]
 
 
 @pytest.mark.parametrize(
@@ -78,10 +78,10 @@ def test_separators_skip_routine_bodies_but_not_columns_named_begin() -> None:
 def test_check_single_statement(sql: str, single: bool) -> None:
     tokens, _ = scan(sql, "postgresql")
     if single:
-        check_single_statement(sql, tokens)
+        check_single_statement(sql, tokens, "postgresql")
     else:
         with pytest.raises(MultipleStatementsError, match="once per statement"):
-            check_single_statement(sql, tokens)
+            check_single_statement(sql, tokens, "postgresql")
 
 
 def test_complete_statements_keep_the_unfinished_tail() -> None:

@@ -6,29 +6,35 @@ SQL through ``scan``, so they agree on what is a quote, a comment or a placehold
 
 Why our own tokenizer: a regex substitution over the whole text rewrites placeholders
 inside string literals, quoted identifiers and comments, and no small library lexes all
-three dialects.  This one is a single regex per dialect that recognises just what matters:
+three dialects.  This one is a single regex per dialect that recognises just what matters,
+each rule as its server reads it (a statement split where the server does not split is a
+statement the caller did not mean to run):
 
-* opaque (never placeholders): ``'…'`` strings with ``''`` doubling; MySQL backslash
-  escapes in ``'…'`` and ``"…"``; PostgreSQL ``E'…'`` strings and ``$tag$ … $tag$`` dollar
-  quotes; ``"…"`` identifiers; backtick identifiers (MySQL, SQLite); ``[…]`` identifiers
-  (SQLite); ``--`` comments (MySQL: only when followed by whitespace, as the server has it);
-  ``/* */`` comments (nested on PostgreSQL); ``#`` comments (MySQL).  An unterminated quote
-  or comment runs to the end of the text, and ``scan`` says so;
+* opaque (never placeholders): ``'…'`` strings with ``''`` doubling; ``"…"`` identifiers;
+  ``/* */`` comments; an unterminated quote or comment runs to the end of the text, and
+  ``scan`` says so;
+* PostgreSQL: ``--`` comments end at a line feed or a carriage return; ``/* */`` comments
+  nest; ``$tag$ … $tag$`` dollar quotes; ``E'…'`` strings take backslash escapes, also in
+  their continuation across a newline (``E'a'`` newline ``'b'`` is one string); no
+  backslash escapes elsewhere (standard_conforming_strings);
+* MySQL: ``--`` starts a comment only before a space or a control character; ``#``
+  comments; both end at a line feed only; backslash escapes in ``'…'`` and ``"…"``;
+  backtick identifiers; ``/*!…*/`` and ``/*M!…*/`` executable comments hold code: their
+  opener and their ``*/`` are comments, what lies between is scanned like the rest;
+* SQLite: ``--`` comments end at a line feed only; backtick and ``[…]`` identifiers;
+* every dialect: each non-ASCII character is an identifier letter, as the servers read it;
 * ``??`` is a literal ``?`` (PostgreSQL's jsonb ``?``, ``?|``, ``?&``); ``::`` is a cast; a
   ``:`` before ``=``, a digit, or right after an identifier character (``arr[lo:hi]``) is
   not a parameter.
-
-MySQL's ``/*! … */`` executable comments are comments here: placeholders inside them are
-not placeholders.
 
 A token is ``(kind, start, end)``, offsets into the text; ``kind`` is one of ``COMMENT``,
 ``QUOTED`` (strings, quoted identifiers and dollar quotes alike), ``QMARK`` (``?``), ``LITQ``
 (``??``), ``NAMED`` (``:name``) and ``SEMI`` (``;``).  Only these are tokens: the text
 between them (words, numbers, operators, whitespace) is left as plain gaps, so a long
 statement costs one regex step per placeholder or literal, not per character.  Two walks
-look into the gaps: ``lexemes`` finds the words, ``(`` and ``=`` that the statement-level
-readers need; ``scan_items`` splits them into words, brackets, commas, dots and other runs
-for the INSERT parser and the batch feature's statement analysis.
+look into the gaps: ``lexemes`` finds the words, brackets, ``=`` and ``.`` that the
+statement-level readers need; ``scan_items`` splits them into words, brackets, commas, dots
+and other runs for the INSERT parser and the batch feature's statement analysis.
 """
 
 from __future__ import annotations
@@ -75,11 +81,9 @@ LITQ: Final = 3
 NAMED: Final = 4
 SEMI: Final = 5
 # Kinds that exist only inside the scanner, which resolves them to COMMENT / QUOTED.
-_BLOCK, _DOLLAR, _OPEN = 6, 7, 8
-_KINDS = {"comment": COMMENT, "quoted": QUOTED, "qmark": QMARK, "litq": LITQ, "named": NAMED,
-          "semi": SEMI, "block": _BLOCK, "dollar": _DOLLAR, "open": _OPEN}  # fmt: skip
-# Kinds found in the gaps between tokens: by ``lexemes`` (WORD, LPAREN, EQUALS) and by
-# ``scan_items`` (WORD, LPAREN, RPAREN, COMMA, DOT, OTHER).
+_BLOCK, _DOLLAR, _OPEN, _EXEC, _EXEC_END = 6, 7, 8, 16, 17
+# Kinds found in the gaps between tokens: by ``lexemes`` (WORD, LPAREN, RPAREN, EQUALS, DOT)
+# and by ``scan_items`` (WORD, LPAREN, RPAREN, COMMA, DOT, OTHER).
 WORD: Final = 9
 LPAREN: Final = 10
 EQUALS: Final = 11
@@ -91,59 +95,118 @@ OTHER: Final = 15
 Token = tuple[int, int, int]
 """``(kind, start, end)``: one token of a scanned text."""
 
-# Unrolled-loop patterns ("normal* (special normal*)*"): linear time, no nested quantifiers
-# over the same characters, so hostile text cannot make the regex backtrack exponentially.
-_SQ = r"'[^']*(?:''[^']*)*'"
-_DQ = r'"[^"]*(?:""[^"]*)*"'
-_SQ_BS = r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'"
-_DQ_BS = r'"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"'
-_BT = r"`[^`]*(?:``[^`]*)*`"
-_BLOCK_COMMENT = r"/\*[\s\S]*?\*/"
-_NOT_IN_WORD = r"(?<![\w$])"  # E'…' and $tag$ start a token only outside an identifier
+# Each token rule is (kind, its first character, the pattern of the rest).  Every rule
+# begins with one literal character, so the regex engine jumps from one such character to
+# the next (a charset prefix) instead of trying every rule at every position of the text;
+# what a rule must not follow is a lookbehind placed after that first character.
+_Rule = tuple[int, str, str]
+# The rest of a quoted string or identifier after its opening quote.  Unrolled loops
+# ("normal* (special normal*)*"): linear time, no nested quantifiers over the same
+# characters, so hostile text cannot make the regex backtrack exponentially.
+_SQ = r"[^']*(?:''[^']*)*'"
+_DQ = r'[^"]*(?:""[^"]*)*"'
+_SQ_BS = r"[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'"  # with backslash escapes
+_DQ_BS = r'[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"'
+_BT = r"[^`]*(?:``[^`]*)*`"
+_BLOCK_COMMENT_REST = r"\*[\s\S]*?\*/"
+_TO_THE_END = r"[\s\S]*"
+# Every server reads each non-ASCII character as a letter of an identifier (PostgreSQL and
+# SQLite take every byte >= 0x80 of the UTF-8 text; MySQL U+0080 and above), and "$" may
+# continue one.  A word, an E'…' prefix or a $tag$ starts only where no such character
+# stands before it.
+_LETTER = r"A-Za-z_\x80-\U0010ffff"
+_IDENT = _LETTER + r"0-9$"
+_NOT_IN_WORD = rf"(?<![{_IDENT}])"
+# PostgreSQL continues a string across blanks holding a newline ('a'<newline>'b' is 'ab'),
+# and the continuation of an E'…' string is read with backslash escapes too.  The blanks
+# may hold "--" comments; only a newline ends one there (\v is a blank from PostgreSQL 16).
+_PG_CONTINUATION = r"[ \t\f\v]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f\v]|--[^\n\r]*[\n\r])*"
+_PG_E_STRING = rf"'{_SQ_BS}(?:{_PG_CONTINUATION}'{_SQ_BS})*"
+
+_PLACEHOLDERS_AND_SEMICOLON: list[_Rule] = [
+    # not after an identifier character or ":" ("::" is a cast), not before a digit
+    (NAMED, ":", r"(?<![\w$:]:)[A-Za-z_][A-Za-z0-9_]*"),
+    (LITQ, "?", r"\?"),
+    (QMARK, "?", ""),
+    (SEMI, ";", ""),
+]
+# An unterminated quote or comment runs to the end of the text.
+_SQLITE_RULES: list[_Rule] = [
+    (COMMENT, "-", r"-[^\n]*"),  # ends at a line feed only
+    (COMMENT, "/", _BLOCK_COMMENT_REST),  # no nesting
+    (QUOTED, "'", _SQ),
+    (QUOTED, '"', _DQ),
+    (QUOTED, "`", _BT),
+    (QUOTED, "[", r"[^\]]*\]"),
+    *[(_OPEN, first, _TO_THE_END) for first in "'\"`["],
+    (_OPEN, "/", r"\*" + _TO_THE_END),
+]
+_POSTGRESQL_RULES: list[_Rule] = [
+    (COMMENT, "-", r"-[^\n\r]*"),  # ends at a line feed or a carriage return
+    (_BLOCK, "/", r"\*"),  # block comments nest: the scanner measures them
+    # $tag$ … $tag$, the tag made of letters, digits and "_", not starting with a digit
+    (_DOLLAR, "$", rf"(?<![{_IDENT}]\$)(?:[{_LETTER}][{_LETTER}0-9]*)?\$"),
+    (QUOTED, "'", _SQ),  # standard_conforming_strings: no backslash escapes
+    (QUOTED, '"', _DQ),
+    *[(QUOTED, first, rf"(?<![{_IDENT}]{first}){_PG_E_STRING}") for first in "Ee"],
+    *[(_OPEN, first, rf"(?<![{_IDENT}]{first})'{_TO_THE_END}") for first in "Ee"],
+    *[(_OPEN, first, _TO_THE_END) for first in "'\""],
+]
+# MySQL: "--" starts a comment only before a space or a control character (or at the end
+# of the text); the comment, like a "#" one, ends at a line feed only.  "/*!…*/" and
+# MariaDB's "/*M!…*/" are executable comments: what they hold is code, read like the rest
+# of the text; the opener (with its optional 5- or 6-digit version) and the closing "*/"
+# are comments.  Strings take backslash escapes (the default sql_mode).
+_MYSQL_LINE_COMMENTS: list[_Rule] = [
+    (COMMENT, "-", r"-(?=[\x00-\x20\x7f]|\Z)[^\n]*"),
+    (COMMENT, "#", r"[^\n]*"),
+]
+_MYSQL_QUOTES: list[_Rule] = [
+    (QUOTED, "'", _SQ_BS),
+    (QUOTED, '"', _DQ_BS),
+    (QUOTED, "`", _BT),
+    *[(_OPEN, first, _TO_THE_END) for first in "'\"`"],
+    (_OPEN, "/", r"\*" + _TO_THE_END),
+]
+_MYSQL_RULES: list[_Rule] = [
+    *_MYSQL_LINE_COMMENTS,
+    (COMMENT, "/", r"\*(?!M?!)[\s\S]*?\*/"),
+    (_EXEC, "/", r"\*M?!(?:[0-9]{5}[0-9]?)?"),
+    *_MYSQL_QUOTES,
+]
+_IN_MYSQL_EXECUTABLE_COMMENT: list[_Rule] = [
+    *_MYSQL_LINE_COMMENTS,
+    (COMMENT, "/", _BLOCK_COMMENT_REST),  # an ordinary comment inside the code
+    (_EXEC_END, "*", "/"),
+    *_MYSQL_QUOTES,
+]
+
+_Scanner = tuple[re.Pattern[str], tuple[int, ...]]
 
 
-def _build(lexer: str) -> re.Pattern[str]:
-    if lexer == "postgresql":
-        comment, quoted = r"--[^\n]*", rf"{_SQ}|{_DQ}|{_NOT_IN_WORD}[Ee]{_SQ_BS}"
-        special = [r"(?P<block>/\*)", rf"(?P<dollar>{_NOT_IN_WORD}\$(?:[^\W\d]\w*)?\$)"]
-        unterminated = rf"(?:{_NOT_IN_WORD}[Ee])?'[\s\S]*|\"[\s\S]*"
-    elif lexer == "mysql":
-        comment = rf"--(?=\s|\Z)[^\n]*|#[^\n]*|{_BLOCK_COMMENT}"
-        quoted, special = f"{_SQ_BS}|{_DQ_BS}|{_BT}", []
-        unterminated = r"(?:['\"`]|/\*)[\s\S]*"
-    else:
-        comment, quoted = rf"--[^\n]*|{_BLOCK_COMMENT}", rf"{_SQ}|{_DQ}|{_BT}|\[[^\]]*\]"
-        special, unterminated = [], r"(?:['\"`\[]|/\*)[\s\S]*"
-    alternatives = [
-        rf"(?P<comment>{comment})",
-        *special,
-        rf"(?P<quoted>{quoted})",
-        rf"(?P<open>{unterminated})",
-        # not after an identifier character or ":" ("::" is a cast), not before a digit
-        r"(?P<named>(?<![\w$:]):[A-Za-z_][A-Za-z0-9_]*)",
-        r"(?P<litq>\?\?)",
-        r"(?P<qmark>\?)",
-        r"(?P<semi>;)",
-    ]
-    return re.compile("|".join(alternatives))
+def _scanner(rules: list[_Rule]) -> _Scanner:
+    """One regex of every rule, each its own group, and the group number → kind table
+    (``m.lastindex`` is cheaper than ``m.lastgroup``)."""
+    rules = [*rules, *_PLACEHOLDERS_AND_SEMICOLON]
+    pattern = "|".join(f"{re.escape(first)}({rest})" for _, first, rest in rules)
+    return re.compile(pattern), (-1, *(kind for kind, _, _ in rules))
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {lexer: _build(lexer) for lexer in LEXERS}
-# Regex group number → token kind, per lexer (m.lastindex is cheaper than m.lastgroup).
-_GROUP_KINDS: dict[str, tuple[int, ...]] = {
-    lexer: tuple(
-        next((_KINDS[name] for name, i in pattern.groupindex.items() if i == number), -1)
-        for number in range(pattern.groups + 1)
-    )
-    for lexer, pattern in _PATTERNS.items()
+_SCANNERS: dict[str, _Scanner] = {
+    "sqlite": _scanner(_SQLITE_RULES),
+    "postgresql": _scanner(_POSTGRESQL_RULES),
+    "mysql": _scanner(_MYSQL_RULES),
 }
+_IN_EXECUTABLE_COMMENT = _scanner(_IN_MYSQL_EXECUTABLE_COMMENT)
 _NESTED_RE = re.compile(r"/\*|\*/")
-_LEXEME_RE = re.compile(r"(?<![\w$])[^\W\d][\w$]*|(\()|(=)")
+_WORD = rf"[{_LETTER}][{_IDENT}]*"
+_LEXEME_RE = re.compile(rf"{_NOT_IN_WORD}{_WORD}|(\()|(\))|(=)|(\.)")
+_LEXEME_KINDS = (WORD, LPAREN, RPAREN, EQUALS, DOT)  # by group number; no group: a word
 # A word, a bracket, a comma or a dot; any other run of non-blank characters (a number, an
 # operator) is an OTHER item, so that "(? + 1)" is never mistaken for a bare placeholder.
-_ITEM_RE = re.compile(r"[^\W\d][\w$]*|[(),.]|[^\s(),.]+")
+_ITEM_RE = re.compile(rf"{_WORD}|[(),.]|[^\s(),.]+")
 _ITEM_KINDS = {"(": LPAREN, ")": RPAREN, ",": COMMA, ".": DOT}
-_WORD_RE = re.compile(r"[^\W\d][\w$]*")
+_WORD_RE = re.compile(_WORD)
 
 
 def check_lexer(lexer: str) -> str:
@@ -156,14 +219,16 @@ def check_lexer(lexer: str) -> str:
 
 
 def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
-    """The tokens of ``sql`` in text order, and whether an unterminated quote or comment ran
-    to the end of the text.  ``lexer`` must be valid (see ``check_lexer``)."""
-    finditer, kinds = _PATTERNS[lexer].finditer, _GROUP_KINDS[lexer]
+    """The tokens of ``sql`` in text order, and whether the text ends inside a quote or a
+    comment (an unterminated quote or comment runs to the end of the text; a MySQL
+    executable comment left open is code up to the end).  ``lexer`` must be valid (see
+    ``check_lexer``)."""
+    pattern, kinds = _SCANNERS[lexer]
     tokens: list[Token] = []
     append = tokens.append
     pos, unterminated = 0, False
     while True:
-        for m in finditer(sql, pos):
+        for m in pattern.finditer(sql, pos):
             kind = kinds[m.lastindex or 0]
             if kind < _BLOCK:  # the common case: the regex found the whole token
                 append((kind, m.start(), m.end()))
@@ -181,28 +246,31 @@ def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
                         break
                 else:
                     end, unterminated = len(sql), True
-            else:  # a dollar quote ends at the next occurrence of its own tag
+            elif kind == _DOLLAR:  # a dollar quote ends at the next occurrence of its tag
                 kind, close = QUOTED, sql.find(m.group(), end)
                 if close == -1:
                     end, unterminated = len(sql), True
                 else:
                     end = close + end - start
+            else:  # MySQL executable comment: the opener or the closer; the inside is code
+                pattern, kinds = _IN_EXECUTABLE_COMMENT if kind == _EXEC else _SCANNERS[lexer]
+                kind = COMMENT
             append((kind, start, end))
             pos = end
             break  # resume scanning after the hand-measured token
         else:
-            return tokens, unterminated
+            return tokens, unterminated or pattern is _IN_EXECUTABLE_COMMENT[0]
 
 
 def lexemes(sql: str, tokens: list[Token]) -> Iterator[tuple[int, int, int, int]]:
-    """Words, ``(`` and ``=`` outside quotes and comments, and the ``;`` tokens, in text
-    order, as ``(kind, start, end, index)`` with ``kind`` one of ``WORD``, ``LPAREN``,
-    ``EQUALS``, ``SEMI``; ``index`` is the token's index in ``tokens`` for ``;``, else -1."""
+    """Words, ``(``, ``)``, ``=`` and ``.`` outside quotes and comments, and the ``;``
+    tokens, in text order, as ``(kind, start, end, index)`` with ``kind`` one of ``WORD``,
+    ``LPAREN``, ``RPAREN``, ``EQUALS``, ``DOT``, ``SEMI``; ``index`` is the token's index in
+    ``tokens`` for ``;``, else -1."""
     pos = 0
     for index, (kind, start, end) in enumerate([*tokens, (-1, len(sql), len(sql))]):
         for m in _LEXEME_RE.finditer(sql, pos, start):
-            kind_found = LPAREN if m.group(1) else EQUALS if m.group(2) else WORD
-            yield kind_found, m.start(), m.end(), -1
+            yield _LEXEME_KINDS[m.lastindex or 0], m.start(), m.end(), -1
         if kind == SEMI:
             yield kind, start, end, index
         pos = end

@@ -181,7 +181,7 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
     tokens, unterminated = scan(sql, check_lexer(lexer))
     marks = [tok for tok in tokens if QMARK <= tok[0] <= NAMED]
     if not allow_multiple and any(tok[0] == SEMI for tok in tokens):
-        check_single_statement(sql, tokens)
+        check_single_statement(sql, tokens, lexer)
     positional = sum(1 for tok in marks if tok[0] == QMARK)
     named = [sql[s + 1 : e] for kind, s, e in marks if kind == NAMED]
     if positional and named:

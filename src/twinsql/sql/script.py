@@ -1,10 +1,19 @@
 """SQL feature, pure: where one statement of a script ends and the next begins.
 
 A ``;`` outside quotes and comments ends a statement, except inside the body of a trigger or
-routine: SQLite/MySQL ``CREATE TRIGGER … BEGIN … END`` and routines, and PostgreSQL's
-``BEGIN ATOMIC … END``, whose bodies hold ``;`` of their own.  Such a body is tracked only in a
-CREATE statement that named ``TRIGGER``, ``FUNCTION``, ``PROCEDURE`` or ``EVENT`` before its
-first ``(``, so that a column called "begin" cannot swallow the rest of a script.
+routine, whose statements end in ``;`` of their own.  The body is tracked only in a CREATE
+statement that named ``TRIGGER``, ``FUNCTION``, ``PROCEDURE`` or ``EVENT`` before its first
+``(``, and only outside parentheses, so that a column or parameter called "begin" cannot
+swallow the rest of a script:
+
+* PostgreSQL: the body is ``BEGIN ATOMIC … END`` (its only form); ``CASE … END`` nests in it;
+* SQLite and MySQL: the body is ``BEGIN … END``; ``CASE … END`` (MySQL: also ``CASE … END
+  CASE``) nests in it, and MySQL's ``END IF``, ``END LOOP``, ``END WHILE`` and ``END REPEAT``
+  close no block.
+
+The word that names the object (after the routine keyword and ``IF NOT EXISTS``, after
+``ON``, ``FOLLOWS`` or ``PRECEDES``, and after a ``.`` of a qualified name) never opens a
+body.
 
 ``split_statements`` splits a whole text; ``complete_statements`` is the same rule for a
 text that may still grow (the streaming splitter of the batch feature builds on it);
@@ -14,54 +23,102 @@ statement.
 
 from __future__ import annotations
 
+import bisect
+
 from twinsql.errors import MultipleStatementsError
-from twinsql.sql.lexer import LPAREN, SEMI, WORD, Lexer, Token, check_lexer, is_blank, lexemes, scan
+from twinsql.sql.lexer import (
+    DOT,
+    LPAREN,
+    RPAREN,
+    SEMI,
+    WORD,
+    Lexer,
+    Token,
+    check_lexer,
+    is_blank,
+    lexemes,
+    scan,
+)
 
 __all__ = ["check_single_statement", "complete_statements", "separators", "split_statements"]
 
 _ROUTINES = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"})
+_NAMERS = _ROUTINES | {"ON", "FOLLOWS", "PRECEDES"}  # the next word names an object
+_IF_NOT_EXISTS = frozenset({"IF", "NOT", "EXISTS"})
 _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})  # MySQL: END IF is no block end
 
 
-def separators(sql: str, tokens: list[Token]) -> list[int]:
-    """The indexes (in ``tokens``, the result of ``scan(sql, …)``) of the ``;`` tokens that
-    end a statement."""
+def separators(sql: str, tokens: list[Token], lexer: str) -> list[int]:
+    """The indexes (in ``tokens``, the result of ``scan(sql, lexer)``) of the ``;`` tokens
+    that end a statement."""
+    atomic_body = lexer == "postgresql"
     seps: list[int] = []
     first: str | None = None
-    routine = paren = closed_by_end = False
-    depth = 0
+    routine = seen_paren = naming = named = begun = False
+    paren = depth = 0
+    end_at = -1  # where the END that last closed a block ends ("END IF" closes no block)
     for kind, start, end, index in lexemes(sql, tokens):
         if kind == SEMI:
             if depth == 0:
                 seps.append(index)
-                first, routine, paren, closed_by_end = None, False, False, False
-        elif kind == LPAREN:
-            paren = True
-        elif kind == WORD:
-            if first is None:
-                first = sql[start:end].upper()
-                continue
-            if first != "CREATE":
-                continue
-            word = sql[start:end].upper()
-            if not routine:
-                routine = word in _ROUTINES and not paren
-            elif closed_by_end and word in _END_SUFFIXES:
-                depth += 1  # undo: that END closed an IF/LOOP/…, not a BEGIN
-            elif word == "BEGIN" or (word == "CASE" and not closed_by_end):
+                first, routine, seen_paren, naming, named, begun = None, *[False] * 5
+                paren = 0
+            continue
+        if kind != WORD:
+            if kind == LPAREN:
+                paren, seen_paren = paren + 1, True
+            elif kind == RPAREN:
+                paren = max(paren - 1, 0)
+            naming, named = kind == DOT and named, False  # "schema.name": both are names
+            continue
+        if first is None:
+            first = sql[start:end].upper()
+            continue
+        if first != "CREATE":
+            continue
+        word = sql[start:end].upper()
+        after_end = end_at >= 0 and _only_blanks(sql, tokens, end_at, start)
+        end_at = -1
+        named, naming = naming, naming and word in _IF_NOT_EXISTS
+        if named:
+            continue
+        if not routine:
+            routine = naming = word in _ROUTINES and not seen_paren
+            continue
+        naming = word in _NAMERS
+        if paren:
+            continue
+        if atomic_body:
+            if depth == 0:
+                depth, begun = int(begun and word == "ATOMIC"), word == "BEGIN"
+            elif word == "CASE":
                 depth += 1
-            elif word == "END" and depth:
+            elif word == "END":
                 depth -= 1
-                closed_by_end = True
-                continue
-            closed_by_end = False
+        elif after_end and word in _END_SUFFIXES:
+            depth += 1  # undo: that END closed an IF/LOOP/…, not a BEGIN
+        elif word == "BEGIN" or (word == "CASE" and not after_end):
+            depth += 1
+        elif word == "END" and depth:
+            depth -= 1
+            end_at = end
     return seps
 
 
-def check_single_statement(sql: str, tokens: list[Token]) -> None:
-    """Raise ``MultipleStatementsError`` when ``sql`` (scanned into ``tokens``) holds more
-    than one statement; a trailing ``;`` followed only by blanks and comments is allowed."""
-    seps = separators(sql, tokens)
+def _only_blanks(sql: str, tokens: list[Token], begin: int, end: int) -> bool:
+    """True when ``sql[begin:end]`` holds nothing but whitespace and comments."""
+    return is_blank(sql, tokens, bisect.bisect_left(tokens, begin, key=_start), begin, end)
+
+
+def _start(token: Token) -> int:
+    return token[1]
+
+
+def check_single_statement(sql: str, tokens: list[Token], lexer: str) -> None:
+    """Raise ``MultipleStatementsError`` when ``sql`` (scanned into ``tokens`` by ``lexer``)
+    holds more than one statement; a trailing ``;`` followed only by blanks and comments is
+    allowed."""
+    seps = separators(sql, tokens, lexer)
     if seps and not is_blank(sql, tokens, seps[0] + 1, tokens[seps[0]][2], len(sql)):
         raise MultipleStatementsError(
             "more than one SQL statement in one call: call execute once per statement, or "
@@ -78,7 +135,7 @@ def complete_statements(text: str, lexer: str, *, final: bool) -> tuple[list[tup
     A token that ends before a separator cannot change with text appended later, so without
     ``final`` the result stays true however ``text`` grows.  ``lexer`` must be valid."""
     tokens, _ = scan(text, lexer)
-    seps = separators(text, tokens)
+    seps = separators(text, tokens, lexer)
     if not final and not seps:
         return [], 0
     ends = [*seps, len(tokens)] if final else seps
