@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: ``AsyncDatabase``, the pooled entry point, and the one-shot helpers.
+"""Connection layer, I/O: ``AsyncDatabase``, the pooled entry point, and the one-shot helpers.
 
 ``connect_async(url)`` builds an ``AsyncDatabase`` without any I/O: options are validated
 and the driver chosen now, connections open on first use. Each method checks a connection
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextvars
 import itertools
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -39,12 +38,13 @@ from twinsql.connection._async.connection import (
 )
 from twinsql.connection._async.pool import AsyncPool
 from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection.disposition import ReturnDisposition
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.params import Lexer
+from twinsql.sql.params import Lexer, ParamStyle
 
 __all__ = [
     "AsyncDatabase",
@@ -99,17 +99,22 @@ class AsyncDatabase:
         return f"{type(self).__name__}({self._url.redacted()!r})"
 
     @property
-    def url(self) -> DatabaseURL:
-        """The parsed URL (its repr and str hide the password)."""
-        return self._url
-
-    @property
     def dialect(self) -> Dialect:
         return self._driver.dialect
 
     @property
     def options(self) -> DatabaseOptions:
         return self._options
+
+    @property
+    def url(self) -> DatabaseURL:
+        """The parsed URL (its repr and str hide the password)."""
+        return self._url
+
+    @property
+    def paramstyle(self) -> ParamStyle:
+        """The driver's placeholder style (what statements are compiled to)."""
+        return self._style
 
     @property
     def closed(self) -> bool:
@@ -122,27 +127,27 @@ class AsyncDatabase:
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
-        return as_dicts(await self._result(sql, params))
+        return as_dicts(await self.execute_result(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
-        return first_dict(await self._result(sql, params))
+        return first_dict(await self.execute_result(sql, params))
 
     async def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
-        return first_value(await self._result(sql, params))
+        return first_value(await self.execute_result(sql, params))
 
     async def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
-        return (await self._result(sql, params)).rowcount
+        return (await self.execute_result(sql, params)).rowcount
 
-    async def _result(self, sql: str, params: Params = None) -> DriverResult:
-        """The driver's result itself (columns and positional rows): the ORM hydrates models
-        from it without building a dict per row first."""
+    async def execute_result(self, sql: str, params: Params = None) -> DriverResult:
+        """Run one statement; return the driver's result itself (columns and positional
+        rows). Internal: the ORM hydrates models from it without a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         pin = self._pinned.get()
         if pin is not None:
-            return await self._pinned_connection(pin)._run(prepared, sql, params)
+            return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
         loop = async_running_loop()
         if loop is not self._loop:
             self._check_loop(loop)
@@ -150,9 +155,9 @@ class AsyncDatabase:
         # The awaits are the cost of the async path: skip them when nothing waits.
         conn = pool.checkout_nowait() or await pool.acquire()
         try:
-            return await conn._run(prepared, sql, params)
+            return await conn.run_prepared(prepared, sql, params)
         finally:
-            if not pool.release_nowait(conn):
+            if pool.release_nowait(conn) is not ReturnDisposition.KEEP_IDLE:
                 await pool.release(conn)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
@@ -203,12 +208,7 @@ class AsyncDatabase:
     async def __aenter__(self) -> AsyncDatabase:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     # -- internals ------------------------------------------------------------------------
@@ -287,15 +287,10 @@ class AsyncDatabaseTransaction:
         self._conn, self._token = conn, token
         return conn
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         assert self._conn is not None and self._transaction is not None
         try:
-            await self._transaction.__aexit__(exc_type, exc, tb)
+            await self._transaction.__aexit__(*exc_info)
         finally:
             await self._db._unpin(self._conn, self._token)
 
@@ -312,12 +307,7 @@ class AsyncPinnedConnection:
         self._conn, self._token = await self._db._pin()
         return self._conn
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         assert self._conn is not None
         await self._db._unpin(self._conn, self._token)
 

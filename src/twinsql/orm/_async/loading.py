@@ -73,7 +73,7 @@ async def _fetch(
         if node.refine is not None:
             state = node.refine(state)
         sql, params = select_sql(state, db.dialect)
-        result = await db._result(sql, params)
+        result = await db.execute_result(sql, params)
         out.extend(hydrate(target, result.rows, db.dialect.name))
     return out
 
@@ -119,7 +119,7 @@ async def _load_many_to_many(
         sql, params = select_sql(
             QueryState(through, Select(through.table, where=condition)), db.dialect
         )
-        result = await db._result(sql, params)
+        result = await db.execute_result(sql, params)
         links.extend(hydrate(through, result.rows, db.dialect.name))
     target_keys = _unique([getattr(link, spec.through_target_key) for link in links])
     target_pk = spec.target.primary_key

@@ -89,7 +89,7 @@ async def async_find(model: type[M], pk: Any, *, using: AsyncDatabase | None = N
     """The record with primary key ``pk``, or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     db = async_database_of(model, using)
-    result = await db._result(_find_sql(info, db), (pk,))
+    result = await db.execute_result(_find_sql(info, db), (pk,))
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
 
@@ -185,7 +185,7 @@ async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
         )
         info.sql_cache[key] = sql
     params = list(info.to_db(values).values())
-    result = await db._result(sql, params)
+    result = await db.execute_result(sql, params)
     if use_returning and result.rows:
         row = result.rows[0]
         for position, name in enumerate(returning):
@@ -283,7 +283,7 @@ async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> N
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     sql = _find_sql(info, db, include_deleted=True)
-    result = await db._result(sql, (getattr(record, info.primary_key),))
+    result = await db.execute_result(sql, (getattr(record, info.primary_key),))
     if not result.rows:
         raise errors.RecordNotFound(
             f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
@@ -329,7 +329,7 @@ async def async_insert_many(
             paramstyle=conn.raw.paramstyle,
         )
         for sql, params in plan:
-            result = await conn._run((sql, params), sql, None)
+            result = await conn.run_prepared((sql, params), sql, None)
             total += max(result.rowcount, 0)
     bulk_saved(records)
     return total if total else len(records)

@@ -89,7 +89,7 @@ def find(model: type[M], pk: Any, *, using: Database | None = None) -> M | None:
     """The record with primary key ``pk``, or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     db = database_of(model, using)
-    result = db._result(_find_sql(info, db), (pk,))
+    result = db.execute_result(_find_sql(info, db), (pk,))
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
 
@@ -185,7 +185,7 @@ def _insert(info: ModelInfo, record: Any, db: Database) -> None:
         )
         info.sql_cache[key] = sql
     params = list(info.to_db(values).values())
-    result = db._result(sql, params)
+    result = db.execute_result(sql, params)
     if use_returning and result.rows:
         row = result.rows[0]
         for position, name in enumerate(returning):
@@ -283,7 +283,7 @@ def refresh(record: Any, *, using: Database | None = None) -> None:
     info: ModelInfo = model.__twinsql__
     db = database_of(model, using)
     sql = _find_sql(info, db, include_deleted=True)
-    result = db._result(sql, (getattr(record, info.primary_key),))
+    result = db.execute_result(sql, (getattr(record, info.primary_key),))
     if not result.rows:
         raise errors.RecordNotFound(
             f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
@@ -329,7 +329,7 @@ def insert_many(
             paramstyle=conn.raw.paramstyle,
         )
         for sql, params in plan:
-            result = conn._run((sql, params), sql, None)
+            result = conn.run_prepared((sql, params), sql, None)
             total += max(result.rowcount, 0)
     bulk_saved(records)
     return total if total else len(records)
