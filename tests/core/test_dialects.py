@@ -98,7 +98,7 @@ def test_hostile_identifiers_stay_one_quoted_token(dialect: Dialect, name: str) 
     sql = f"SELECT {quoted} FROM t WHERE a = ?"
     compiled = params.compile_sql(sql, "format", dialect.name)  # type: ignore[arg-type]
     assert compiled.count == 1
-    tokens, unterminated = params._scan(quoted, dialect.name)
+    tokens, unterminated = params.scan_tokens(quoted, dialect.name)
     assert not unterminated and len(tokens) == 1
 
 

@@ -644,7 +644,7 @@ def statements(
 def _numeric_marks(text: str, lexer: Lexer) -> list[int]:
     """The $n placeholders of translated text: found in the gaps between the tokens
     (literals, comments) of the text tokenized again."""
-    tokens, _ = params_module._scan(text, lexer)
+    tokens, _ = params_module.scan_tokens(text, lexer)
     marks, pos = [], 0
     for _kind, start, end in [*tokens, (0, len(text), len(text))]:
         marks += [int(m.group(1)) for m in re.finditer(r"\$(\d+)", text[pos:start])]

@@ -17,11 +17,11 @@ from typing import Any
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import StatementQueue
 from twinsql.batch.statements import (
-    _NOMINAL,
+    NOMINAL_SIZE,
     Shape,
     StatementTooLarge,
-    _other_size,
     analyze,
+    other_value_size,
     values_size,
 )
 from twinsql.errors import ArgumentError
@@ -164,13 +164,13 @@ class Intake:
                 # The fast path: the same text again with a positional tuple of the right
                 # length, which bind() would return as it is; the size loop is inlined.
                 count = shape.count
-                nominal = _NOMINAL
+                nominal = NOMINAL_SIZE
                 base = shape.base + nominal * count
                 bound_append, params_append = run.bound.append, run.params.append
                 sizes_append = run.sizes.append
                 # Builtins as locals: a global look-up per value is a measurable cost here.
                 str_, int_, float_, bool_, tuple_ = str, int, float, bool, tuple
-                other_size = _other_size
+                other_size = other_value_size
                 for item in items:
                     if type(item) is not tuple_ or len(item) != 2:
                         pending = item

@@ -373,7 +373,7 @@ _MERGED_CACHE_MAX = 64
 def merged_sql(template: InsertTemplate, style: ParamStyle, rows: int, per_row: int) -> str:
     """The multi-row statement of ``rows`` copies of ``template``'s row (cached per count:
     a long run produces the same few counts again and again)."""
-    cache = template._rendered_many
+    cache = template.rendered_many
     key = (style, rows)
     sql = cache.get(key)
     if sql is not None:

@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from twinsql.sql.params import Lexer, _check_lexer, _scan, _separators, _trivial
+from twinsql.sql.params import (
+    Lexer,
+    check_lexer,
+    is_trivial_span,
+    scan_tokens,
+    statement_separators,
+)
 
 __all__ = ["iter_statements"]
 
@@ -26,8 +32,8 @@ __all__ = ["iter_statements"]
 def _complete(text: str, lexer: Lexer, final: bool) -> tuple[list[tuple[str, int]], int]:
     """The statements of ``text`` that are complete (all of them when ``final``), each with
     its offset in ``text``, and how much of ``text`` they consumed."""
-    tokens, _ = _scan(text, lexer)
-    seps = _separators(text, tokens)
+    tokens, _ = scan_tokens(text, lexer)
+    seps = statement_separators(text, tokens)
     if not final and not seps:
         return [], 0
     ends = list(seps) if not final else [*seps, len(tokens)]
@@ -39,7 +45,7 @@ def _complete(text: str, lexer: Lexer, final: bool) -> tuple[list[tuple[str, int
             start, end = tokens[index][1], tokens[index][2]
         else:
             start = end = len(text)
-        if not _trivial(text, tokens, first_token, begin, start):
+        if not is_trivial_span(text, tokens, first_token, begin, start):
             piece = text[begin:start]
             lead = len(piece) - len(piece.lstrip())
             out.append((piece.strip(), begin + lead))
@@ -52,7 +58,7 @@ def iter_statements(chunks: Iterable[str], lexer: Lexer) -> Iterator[tuple[str, 
     """Yield ``(statement, line)`` for each statement of the script given as ``chunks``:
     stripped, without its ``;``, empty and comment-only ones skipped; ``line`` is the
     1-based line on which the statement starts."""
-    _check_lexer(lexer)
+    check_lexer(lexer)
     buffer = ""
     line = 1  # the line the buffer starts on
     scan_at = 0  # rescan once the buffer has reached this length

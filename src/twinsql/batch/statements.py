@@ -26,25 +26,27 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 from twinsql.sql.params import (
-    _COMMENT,
-    _LITQ,
-    _NAMED,
-    _QMARK,
-    _QUOTED,
-    _SEMI,
+    COMMENT,
+    LITQ,
+    NAMED,
+    QMARK,
+    QUOTED,
+    SEMI,
     CompiledSQL,
     Lexer,
     ParamStyle,
-    _scan,
     compile_sql,
+    scan_tokens,
     split_statements,
 )
 
 __all__ = [
+    "NOMINAL_SIZE",
     "InsertTemplate",
     "Shape",
     "StatementTooLarge",
     "analyze",
+    "other_value_size",
     "parse_insert",
     "precise_size",
     "values_size",
@@ -87,7 +89,7 @@ _IDENT_CHAR = re.compile(r"[\w$]")
 def _items(sql: str, lexer: Lexer) -> list[Item] | None:
     """The structural items of ``sql`` in text order, or None when a quote or comment is
     unterminated (such a statement is sent as written; the server will reject it)."""
-    tokens, unterminated = _scan(sql, lexer)
+    tokens, unterminated = scan_tokens(sql, lexer)
     if unterminated:
         return None
     items: list[Item] = []
@@ -109,7 +111,7 @@ def _first_word(sql: str, items: list[Item]) -> str:
     for kind, start, end in items:
         if kind == _WORD:
             return sql[start:end].upper()
-        if kind != _COMMENT:
+        if kind != COMMENT:
             return ""
     return ""
 
@@ -140,7 +142,7 @@ class InsertTemplate:
         default_factory=dict, repr=False
     )
     # Multi-row statements built from this template, per (style, rows): see batching.
-    _rendered_many: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
+    rendered_many: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
 
     @property
     def column_count(self) -> int:
@@ -157,7 +159,7 @@ class InsertTemplate:
         sql = self.sql
         # psycopg and PyMySQL %-format a text only when it comes with parameters (see
         # compile_sql): double "%" only for a row that has placeholders.
-        double = style == "format" and any(k in (_QMARK, _NAMED) for k, _, _ in self.row_marks)
+        double = style == "format" and any(k in (QMARK, NAMED) for k, _, _ in self.row_marks)
         prefix = _render(sql, *self.prefix, self.other_marks, double)
         suffix = _render(sql, *self.suffix, self.other_marks, double)
         pieces: list[str] = []
@@ -165,10 +167,10 @@ class InsertTemplate:
         names: dict[str, int] = {}
         pos = self.row[0]
         for kind, start, end in self.row_marks:
-            if kind == _LITQ:
+            if kind == LITQ:
                 continue  # rendered inside the piece by _render
             pieces.append(_render(sql, pos, start, self.row_marks, double))
-            if kind == _NAMED and style == "numeric":
+            if kind == NAMED and style == "numeric":
                 refs.append(names.setdefault(sql[start + 1 : end], len(names)))
             else:
                 refs.append(len(refs))
@@ -209,7 +211,7 @@ def _render(sql: str, start: int, end: int, marks: Sequence[Item], double: bool)
     pieces: list[str] = []
     pos = start
     for kind, mstart, mend in marks:
-        if kind != _LITQ or mstart < start or mend > end:
+        if kind != LITQ or mstart < start or mend > end:
             continue
         pieces.append(sql[pos:mstart])
         pieces.append("?")
@@ -226,7 +228,7 @@ def _identifier(sql: str, item: Item) -> str | None:
     text = sql[start:end]
     if kind == _WORD and _UNQUOTED_IDENT.fullmatch(text):
         return text.lower()
-    if kind == _QUOTED and len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+    if kind == QUOTED and len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         return text[1:-1].replace('""', '"')
     return None
 
@@ -237,7 +239,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     items = _items(sql, lexer)
     if items is None:
         return None
-    items = [item for item in items if item[0] != _COMMENT]
+    items = [item for item in items if item[0] != COMMENT]
     n = len(items)
     if n == 0 or items[0][0] != _WORD:
         return None
@@ -254,7 +256,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     i += 1
     # table reference: name(.name)*
     table: list[Item] = []
-    while i < n and items[i][0] in (_WORD, _QUOTED):
+    while i < n and items[i][0] in (_WORD, QUOTED):
         table.append(items[i])
         i += 1
         if i < n and items[i][0] == _DOT:
@@ -267,7 +269,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     if items[i][0] == _LP:
         column_items = []
         i += 1
-        while i < n and items[i][0] in (_WORD, _QUOTED):
+        while i < n and items[i][0] in (_WORD, QUOTED):
             column_items.append(items[i])
             i += 1
             if i < n and items[i][0] == _COMMA:
@@ -294,7 +296,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     element = 0  # items in the current element
     while j < n:
         kind = items[j][0]
-        if kind == _SEMI:
+        if kind == SEMI:
             return None
         if kind == _LP:
             depth += 1
@@ -311,10 +313,10 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
             element = 0
             j += 1
             continue
-        if kind in (_QMARK, _NAMED, _LITQ):
+        if kind in (QMARK, NAMED, LITQ):
             row_marks.append(items[j])
         element += 1
-        if depth > 1 or kind not in (_QMARK, _NAMED):
+        if depth > 1 or kind not in (QMARK, NAMED):
             simple = False
         j += 1
     if j >= n:
@@ -328,7 +330,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     suffix_start = row_end
     suffix_end = len(sql)
     rest = items[j:]
-    semis = [k for k, item in enumerate(rest) if item[0] == _SEMI]
+    semis = [k for k, item in enumerate(rest) if item[0] == SEMI]
     if semis:
         if semis[0] != len(rest) - 1:
             return None
@@ -336,7 +338,7 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
         rest = rest[:-1]
     other_marks: list[Item] = []
     if rest:
-        if any(kind in (_QMARK, _NAMED) for kind, _, _ in rest):
+        if any(kind in (QMARK, NAMED) for kind, _, _ in rest):
             return None
         words = [sql[s:e].upper() for kind, s, e in rest if kind == _WORD]
         if words[:2] == ["ON", "CONFLICT"] and lexer != "mysql":
@@ -346,15 +348,15 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
             pass  # MySQL applies it row by row, as separate statements would
         else:
             return None  # RETURNING, a row alias, a second row …
-        other_marks = [item for item in rest if item[0] == _LITQ]
+        other_marks = [item for item in rest if item[0] == LITQ]
         plain = False
-    names = [sql[s + 1 : e] for kind, s, e in row_marks if kind == _NAMED]
+    names = [sql[s + 1 : e] for kind, s, e in row_marks if kind == NAMED]
     copy_target = None
     if (
         lexer == "postgresql"
         and plain
         and simple
-        and not any(kind == _LITQ for kind, _, _ in row_marks)
+        and not any(kind == LITQ for kind, _, _ in row_marks)
         and len(set(names)) == len(names)
         and len(table) <= 2
         and (column_items is None or len(column_items) == arity)
@@ -510,29 +512,30 @@ def analyze(
 
 # Nominal sizes: what a value adds to a batch. Strings and bytes count their length; a
 # number, a bool or NULL a fixed 8; anything else (a date, JSON, Decimal, UUID) its text.
-_NOMINAL = 8
+NOMINAL_SIZE = 8
 
 
 def values_size(values: Sequence[Any]) -> int:
     """The nominal size of bound values. The hot path of a bulk load: one type look-up and
     one or two identity tests per value."""
-    size = _NOMINAL * len(values)
+    size = NOMINAL_SIZE * len(values)
     for value in values:
         kind = type(value)
         if kind is str:
-            size += len(value) - _NOMINAL
+            size += len(value) - NOMINAL_SIZE
         elif kind is int or kind is float or kind is bool or value is None:
             continue
         else:
-            size += _other_size(value) - _NOMINAL
+            size += other_value_size(value) - NOMINAL_SIZE
     return size
 
 
-def _other_size(value: Any) -> int:
+def other_value_size(value: Any) -> int:
+    """The nominal size of a value that is not a str, int, float, bool or None."""
     if isinstance(value, (str, bytes, bytearray, memoryview)):
         return len(value)
     if isinstance(value, (int, float)):
-        return _NOMINAL
+        return NOMINAL_SIZE
     return len(str(value)) + 2
 
 

@@ -36,7 +36,25 @@ from typing import Any, Literal, get_args
 
 from twinsql.errors import ArgumentError, MultipleStatementsError, ParameterError
 
-__all__ = ["CompiledSQL", "Lexer", "ParamStyle", "compile_sql", "is_read_only", "split_statements"]
+__all__ = [
+    "COMMENT",
+    "LITQ",
+    "NAMED",
+    "QMARK",
+    "QUOTED",
+    "SEMI",
+    "CompiledSQL",
+    "Lexer",
+    "ParamStyle",
+    "Token",
+    "check_lexer",
+    "compile_sql",
+    "is_read_only",
+    "is_trivial_span",
+    "scan_tokens",
+    "split_statements",
+    "statement_separators",
+]
 
 ParamStyle = Literal["qmark", "numeric", "format"]
 Lexer = Literal["sqlite", "postgresql", "mysql"]
@@ -47,9 +65,11 @@ _LEXERS = frozenset(get_args(Lexer))
 # the text between tokens (words, numbers, operators, whitespace) is left as plain gaps, so
 # a long statement costs one regex step per placeholder or literal, not per character.
 # QUOTED covers strings, quoted identifiers and dollar quotes alike.  BLOCK, DOLLAR and
-# OPEN exist only inside the scanner, which resolves them to COMMENT / QUOTED.
+# OPEN exist only inside the scanner, which resolves them to COMMENT / QUOTED.  The kinds,
+# ``scan_tokens``, ``statement_separators`` and ``is_trivial_span`` are also what the
+# batcher reads statements with.
 _KIND_NAMES = ("comment", "quoted", "qmark", "litq", "named", "semi", "block", "dollar", "open")
-_COMMENT, _QUOTED, _QMARK, _LITQ, _NAMED, _SEMI, _BLOCK, _DOLLAR, _OPEN = range(9)
+COMMENT, QUOTED, QMARK, LITQ, NAMED, SEMI, _BLOCK, _DOLLAR, _OPEN = range(9)
 _KINDS = {name: kind for kind, name in enumerate(_KIND_NAMES)}
 _WORD, _PAREN, _EQUALS = 9, 10, 11  # lexemes found in the gaps, see _lexemes
 Token = tuple[int, int, int]  # (kind, start, end)
@@ -106,7 +126,7 @@ _NEXT_CHAR_RE = re.compile(r"\s*(\S)")
 _OPENING_RE = re.compile(r"[\s(]*")
 
 
-def _scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
+def scan_tokens(sql: str, lexer: str) -> tuple[list[Token], bool]:
     """The tokens of ``sql`` in order; the flag says an unterminated quote or comment ran
     to the end of the text."""
     finditer, kinds = _PATTERNS[lexer].finditer, _GROUP_KINDS[lexer]
@@ -120,11 +140,11 @@ def _scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
                 append((kind, m.start(), m.end()))
                 continue
             if kind == _OPEN:  # runs to the end of the text
-                append((_QUOTED, m.start(), len(sql)))
+                append((QUOTED, m.start(), len(sql)))
                 return tokens, True
             start, end = m.span()
             if kind == _BLOCK:  # PostgreSQL block comments nest: count them by hand
-                kind, depth = _COMMENT, 1
+                kind, depth = COMMENT, 1
                 for mark in _NESTED_RE.finditer(sql, end):
                     depth += 1 if mark.group() == "/*" else -1
                     if depth == 0:
@@ -133,7 +153,7 @@ def _scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
                 else:
                     end, unterminated = len(sql), True
             else:  # a dollar quote ends at the next occurrence of its own tag
-                kind, close = _QUOTED, sql.find(m.group(), end)
+                kind, close = QUOTED, sql.find(m.group(), end)
                 if close == -1:
                     end, unterminated = len(sql), True
                 else:
@@ -153,18 +173,18 @@ def _lexemes(sql: str, tokens: list[Token]) -> Iterator[tuple[int, int, int, int
         for m in _LEXEME_RE.finditer(sql, pos, start):
             kind_found = _PAREN if m.group(1) else _EQUALS if m.group(2) else _WORD
             yield kind_found, m.start(), m.end(), -1
-        if kind == _SEMI:
+        if kind == SEMI:
             yield kind, start, end, index
         pos = end
 
 
-def _trivial(sql: str, tokens: list[Token], index: int, begin: int, end: int) -> bool:
+def is_trivial_span(sql: str, tokens: list[Token], index: int, begin: int, end: int) -> bool:
     """True when ``sql[begin:end]`` holds nothing but whitespace and comments; ``index`` is
     the index of the first token at or after ``begin``."""
     pos = begin
     while index < len(tokens) and tokens[index][1] < end:
         kind, start, stop = tokens[index]
-        if kind != _COMMENT or sql[pos:start].strip():
+        if kind != COMMENT or sql[pos:start].strip():
             return False
         pos, index = stop, index + 1
     return not sql[pos:end].strip()
@@ -178,14 +198,14 @@ _ROUTINES = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"})
 _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})  # MySQL: END IF is no block end
 
 
-def _separators(sql: str, tokens: list[Token]) -> list[int]:
+def statement_separators(sql: str, tokens: list[Token]) -> list[int]:
     """The indexes of the ``;`` tokens that end a statement."""
     seps: list[int] = []
     first: str | None = None
     routine = paren = closed_by_end = False
     depth = 0
     for kind, start, end, index in _lexemes(sql, tokens):
-        if kind == _SEMI:
+        if kind == SEMI:
             if depth == 0:
                 seps.append(index)
                 first, routine, paren, closed_by_end = None, False, False, False
@@ -213,8 +233,8 @@ def _separators(sql: str, tokens: list[Token]) -> list[int]:
 
 
 def _check_single(sql: str, tokens: list[Token]) -> None:
-    seps = _separators(sql, tokens)
-    if seps and not _trivial(sql, tokens, seps[0] + 1, tokens[seps[0]][2], len(sql)):
+    seps = statement_separators(sql, tokens)
+    if seps and not is_trivial_span(sql, tokens, seps[0] + 1, tokens[seps[0]][2], len(sql)):
         raise MultipleStatementsError(
             "more than one SQL statement in one call: call execute once per statement, or "
             "use the batcher (SQLBatcher / AsyncSQLBatcher) for a script",
@@ -366,12 +386,12 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
         raise ArgumentError(
             f"unknown parameter style {style!r}; expected one of {', '.join(sorted(_STYLES))}"
         )
-    tokens, unterminated = _scan(sql, _check_lexer(lexer))
-    marks = [tok for tok in tokens if _QMARK <= tok[0] <= _NAMED]
-    if not allow_multiple and any(tok[0] == _SEMI for tok in tokens):
+    tokens, unterminated = scan_tokens(sql, check_lexer(lexer))
+    marks = [tok for tok in tokens if QMARK <= tok[0] <= NAMED]
+    if not allow_multiple and any(tok[0] == SEMI for tok in tokens):
         _check_single(sql, tokens)
-    positional = sum(1 for tok in marks if tok[0] == _QMARK)
-    named = [sql[s + 1 : e] for kind, s, e in marks if kind == _NAMED]
+    positional = sum(1 for tok in marks if tok[0] == QMARK)
+    named = [sql[s + 1 : e] for kind, s, e in marks if kind == NAMED]
     if positional and named:
         raise ParameterError(
             "statement mixes ? (positional) and :name (named) placeholders; use one style",
@@ -387,7 +407,7 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
         segment = sql[last:start]
         pieces.append(segment.replace("%", "%%") if fmt else segment)
         last = end
-        if kind == _LITQ:
+        if kind == LITQ:
             if style == "qmark":
                 raise ParameterError(
                     "'??' (a literal ?) cannot be used with the qmark style: sqlite3 reads "
@@ -396,13 +416,13 @@ def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) ->
                 )
             pieces.append("?")
             continue
-        if kind == _QMARK and end < len(sql) and sql[end].isdigit():
+        if kind == QMARK and end < len(sql) and sql[end].isdigit():
             raise ParameterError(
                 "numbered placeholders such as ?1 are not supported: write ? or :name",
                 sql=sql,
             )
         if style == "numeric":
-            if kind == _NAMED:
+            if kind == NAMED:
                 number = numbers.setdefault(sql[start + 1 : end], len(numbers) + 1)
             else:
                 ordinal += 1
@@ -453,7 +473,7 @@ def compile_sql(
     return _compile(sql, style, lexer, allow_multiple)
 
 
-def _check_lexer(lexer: str) -> str:
+def check_lexer(lexer: str) -> str:
     if lexer not in _LEXERS:
         raise ArgumentError(
             f"unknown SQL lexer {lexer!r}; expected one of {', '.join(sorted(_LEXERS))}"
@@ -464,14 +484,14 @@ def _check_lexer(lexer: str) -> str:
 def split_statements(sql: str, lexer: Lexer) -> list[str]:
     """Split a script into statements, each stripped and without its trailing ``;``;
     empty and comment-only statements are dropped.  Placeholders are left untouched."""
-    tokens, _ = _scan(sql, _check_lexer(lexer))
+    tokens, _ = scan_tokens(sql, check_lexer(lexer))
     statements: list[str] = []
     begin = first_token = 0
-    for index in [*_separators(sql, tokens), len(tokens)]:
+    for index in [*statement_separators(sql, tokens), len(tokens)]:
         start, end = (
             (tokens[index][1], tokens[index][2]) if index < len(tokens) else (len(sql),) * 2
         )
-        if not _trivial(sql, tokens, first_token, begin, start):
+        if not is_trivial_span(sql, tokens, first_token, begin, start):
             statements.append(sql[begin:start].strip())
         begin, first_token = end, index + 1
     return statements
@@ -482,7 +502,7 @@ def is_read_only(sql: str, lexer: Lexer) -> bool:
     WITH, EXPLAIN (without ANALYZE), SHOW and query PRAGMAs that show no writing keyword.
     A false "False" costs a re-run opportunity; a false "True" would re-run a write, so
     every doubt answers False (user functions with side effects cannot be seen)."""
-    return _read_only(sql, _scan(sql, _check_lexer(lexer))[0])
+    return _read_only(sql, scan_tokens(sql, check_lexer(lexer))[0])
 
 
 # Keywords that make a SELECT / VALUES / WITH write or lock: DML (also in CTEs), SELECT INTO,
@@ -497,8 +517,8 @@ _PRAGMA_QUERIES = frozenset({"table_info", "table_xinfo", "table_list", "index_i
 
 
 def _read_only(sql: str, tokens: list[Token]) -> bool:
-    semi = next((i for i, tok in enumerate(tokens) if tok[0] == _SEMI), None)
-    if semi is not None and not _trivial(sql, tokens, semi + 1, tokens[semi][2], len(sql)):
+    semi = next((i for i, tok in enumerate(tokens) if tok[0] == SEMI), None)
+    if semi is not None and not is_trivial_span(sql, tokens, semi + 1, tokens[semi][2], len(sql)):
         return False  # a script: judge nothing
     lexemes = _lexemes(sql, tokens)
     first = next((lex for lex in lexemes if lex[0] == _WORD), None)
@@ -529,7 +549,7 @@ def _opening(sql: str, tokens: list[Token], limit: int) -> bool:
     for kind, start, end in tokens:
         if start >= limit:
             break
-        if kind != _COMMENT or not _OPENING_RE.fullmatch(sql, pos, start):
+        if kind != COMMENT or not _OPENING_RE.fullmatch(sql, pos, start):
             return False
         pos = end
     return _OPENING_RE.fullmatch(sql, pos, limit) is not None
