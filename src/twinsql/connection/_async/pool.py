@@ -31,7 +31,7 @@ from collections import deque
 
 from twinsql import errors
 from twinsql._compat import AsyncSlots, monotonic
-from twinsql.connection._async.connection import AsyncConnection, ShellSettings
+from twinsql.connection._async.connection import AsyncConnection, ConnectionSettings
 from twinsql.connection.disposition import ReturnDisposition, return_disposition
 from twinsql.connection.options import DatabaseOptions, PoolStats
 from twinsql.connection.url import DatabaseURL
@@ -51,7 +51,7 @@ class AsyncPool:
         url: DatabaseURL,
         options: DatabaseOptions,
         connect_options: ConnectOptions,
-        settings: ShellSettings,
+        settings: ConnectionSettings,
     ) -> None:
         self._driver = driver
         self._url = url
@@ -118,7 +118,7 @@ class AsyncPool:
 
     def checkout_nowait(self) -> AsyncConnection | None:
         """A warm idle connection at once, or None (then ``acquire``). No coroutine: the
-        common checkout costs a few attribute look-ups in both shells."""
+        common checkout costs a few attribute look-ups in both modes."""
         if not (self._plain_checkout and self._idle and not self._closed):
             return None
         if not self._slots.try_acquire():

@@ -24,7 +24,7 @@ from twinsql.drivers.base import DriverConnection, Stream, CopyUnsupported, Driv
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.params import Lexer, ParamStyle, compile_sql
 
-__all__ = ["Connection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
+__all__ = ["Connection", "ConnectionSettings", "Prepared", "Row", "prepare_statement"]
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -66,7 +66,7 @@ def first_value(result: DriverResult) -> Any:
     return result.rows[0][0] if result.rows else None
 
 
-class ShellSettings:
+class ConnectionSettings:
     """What every connection of one database shares: logging and message hygiene."""
 
     __slots__ = ("echo", "hide_parameters", "secrets")
@@ -245,7 +245,7 @@ class Connection:
     twinsql's own layers, not a stable public API.
     """
 
-    def __init__(self, raw: DriverConnection, settings: ShellSettings) -> None:
+    def __init__(self, raw: DriverConnection, settings: ConnectionSettings) -> None:
         self.raw: Final = raw
         self.dialect: Final[Dialect] = raw.dialect
         # The most values one statement may bind (the driver's limit).

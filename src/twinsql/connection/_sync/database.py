@@ -28,9 +28,9 @@ from twinsql import errors
 from twinsql._compat import running_loop, task_identity
 from twinsql.connection._sync.connection import (
     Connection,
+    ConnectionSettings,
     Params,
     Row,
-    ShellSettings,
     as_dicts,
     first_dict,
     first_value,
@@ -79,7 +79,7 @@ class Database:
         self._style = self._driver.paramstyle
         self._lexer = cast(Lexer, self._driver.dialect.name)
         password = self._url.password or ""
-        self._settings = ShellSettings(
+        self._settings = ConnectionSettings(
             echo=resolved.echo,
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
