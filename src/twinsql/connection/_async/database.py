@@ -38,7 +38,7 @@ from twinsql.connection._async.connection import (
 )
 from twinsql.connection._async.pool import AsyncPool
 from twinsql.connection._async.transaction import AsyncTransaction
-from twinsql.connection.disposition import ReturnDisposition
+from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
@@ -157,7 +157,7 @@ class AsyncDatabase:
         try:
             return await conn.run_prepared(prepared, sql, params)
         finally:
-            if pool.release_nowait(conn) is not ReturnDisposition.KEEP_IDLE:
+            if pool.release_nowait(conn) is not KEEP_IDLE:
                 await pool.release(conn)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:

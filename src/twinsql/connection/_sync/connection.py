@@ -103,10 +103,22 @@ class CallGuard:
     belongs to the call that holds the connection, and a refused call records nothing.
     """
 
-    __slots__ = ("_commit", "_connection", "_control", "_enter", "_params", "_sql", "release")
+    __slots__ = (
+        "_commit",
+        "_connection",
+        "_control",
+        "_enter",
+        "_params",
+        "_settings",
+        "_sql",
+        "_stack",
+        "release",
+    )
 
     def __init__(self, connection: Connection, use: UseGuard) -> None:
         self._connection = connection
+        self._stack = connection.transaction_stack
+        self._settings = connection.settings
         # Both are the use lock's own C methods: taking and freeing the connection costs no
         # Python frame on the per-statement path.
         self._enter = use.enter
@@ -120,19 +132,18 @@ class CallGuard:
         """Take the connection for a statement: refused inside a failed transaction, on a
         broken connection and while another call runs. ``params`` go into errors; the echo
         log shows ``shown`` instead when given (a summary of many parameter sets)."""
-        conn = self._connection
-        stack = conn.transaction_stack
+        stack = self._stack
         if stack.depth:
             refusal = stack.refusal()
             if refusal is not None:
                 raise errors.TransactionAborted(
-                    refusal, sql=sql, params=params, hide_parameters=conn.settings.hide_parameters
+                    refusal, sql=sql, params=params, hide_parameters=self._settings.hide_parameters
                 )
-        if conn.broken or not self._enter():
+        if self._connection.broken or not self._enter():
             raise self._refused(sql)
         self._sql, self._params, self._control, self._commit = sql, params, False, False
-        if conn.settings.echo:
-            conn.settings.log(sql, params if shown is None else shown)
+        if self._settings.echo:
+            self._settings.log(sql, params if shown is None else shown)
         return self
 
     def control(self, sql: str, *, is_commit: bool) -> CallGuard:
@@ -140,12 +151,11 @@ class CallGuard:
         failed-transaction refusal (it is what ends the failed level), and its failure is
         not a statement failure of the level. A broken link during a COMMIT leaves the
         outcome unknown."""
-        conn = self._connection
-        if conn.broken or not self._enter():
+        if self._connection.broken or not self._enter():
             raise self._refused(sql)
         self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
-        if conn.settings.echo:
-            conn.settings.log(sql, None)
+        if self._settings.echo:
+            self._settings.log(sql, None)
         return self
 
     # ``statement``/``control`` did the entering. ``with`` still calls __enter__: a C callable

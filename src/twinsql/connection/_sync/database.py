@@ -38,7 +38,7 @@ from twinsql.connection._sync.connection import (
 )
 from twinsql.connection._sync.pool import Pool
 from twinsql.connection._sync.transaction import Transaction
-from twinsql.connection.disposition import ReturnDisposition
+from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
@@ -157,7 +157,7 @@ class Database:
         try:
             return conn.run_prepared(prepared, sql, params)
         finally:
-            if pool.release_nowait(conn) is not ReturnDisposition.KEEP_IDLE:
+            if pool.release_nowait(conn) is not KEEP_IDLE:
                 pool.release(conn)
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:

@@ -32,7 +32,12 @@ from collections import deque
 from twinsql import errors
 from twinsql._compat import Slots, monotonic
 from twinsql.connection._sync.connection import Connection, ConnectionSettings
-from twinsql.connection.disposition import ReturnDisposition, return_disposition
+from twinsql.connection.disposition import (
+    KEEP_IDLE,
+    ROLL_BACK_THEN_KEEP,
+    ReturnDisposition,
+    return_disposition,
+)
 from twinsql.connection.options import DatabaseOptions, PoolStats
 from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import Driver, ConnectOptions
@@ -144,7 +149,7 @@ class Pool:
             len(self._idle),
             self._options.pool_size,
         )
-        if disposition is ReturnDisposition.KEEP_IDLE:
+        if disposition is KEEP_IDLE:
             self._checked_out -= 1
             self._idle.append(conn)
             self._slots.release()
@@ -153,7 +158,7 @@ class Pool:
     def release(self, conn: Connection) -> None:
         """Return a connection: rolled back if left in a transaction, discarded if broken."""
         disposition = self.release_nowait(conn)
-        if disposition is ReturnDisposition.ROLL_BACK_THEN_KEEP:
+        if disposition is ROLL_BACK_THEN_KEEP:
             try:
                 conn.reset_transaction()
             except Exception as exc:
@@ -166,7 +171,7 @@ class Pool:
                 raise
             # Decided again, out of the transaction now (or broken by a failed rollback).
             disposition = self.release_nowait(conn)
-        if disposition is not ReturnDisposition.KEEP_IDLE:
+        if disposition is not KEEP_IDLE:
             self._close_returned(conn)
 
     def close(self) -> None:
