@@ -1,10 +1,12 @@
-"""Shell support: the one place the I/O shell takes concurrency primitives from.
+"""Concurrency primitives for the I/O layers, each in an async and a sync form.
 
-The shell is written once, as async code, and ``tools/unasync.py`` generates the sync twin by
-dropping ``async``/``await`` and renaming ``AsyncX`` → ``X`` and ``async_x`` → ``x``. For that
-to work every primitive the shell uses exists here twice, with the same method names: an
-``Async…`` form built on asyncio for the async shell and a plain form built on threading for
-the sync shell.
+Every I/O module is written once, as async code, and its sync twin is generated from it:
+``async``/``await`` are dropped and each async name is replaced by its sync counterpart.
+For that to work every primitive the I/O code uses exists here twice, with the same method
+names and behaviour: an async form built on asyncio (``AsyncSlots``, ``async_sleep``,
+``async_running_loop``, ``async_task_identity``, ``AsyncReturns``) and a sync form built on
+threading (``Slots``, ``sleep``, ``running_loop``, ``task_identity``, ``Returns``).
+``UseGuard`` and ``monotonic`` serve both as they are.
 
 ``Slots`` is written here rather than taken from asyncio because the pool needs a counting
 semaphore whose acquire has a timeout and survives cancellation without losing a permit:
@@ -40,8 +42,8 @@ __all__ = [
 monotonic = time.monotonic
 
 _T = TypeVar("_T")
-# What a callback handed to the shell returns: awaited in the async shell, a plain value in
-# the generated sync one (``Returns[int]`` is ``int`` to a type checker).
+# What a callback handed to the I/O layer returns: awaited in the async form, a plain value
+# in the generated sync one (``Returns[int]`` is ``int`` to a type checker).
 AsyncReturns = Awaitable[_T]
 Returns = Annotated[_T, "returned directly"]
 
@@ -155,7 +157,7 @@ class UseGuard:
 
     A non-blocking lock, taken for the length of one operation: a second user finds it held
     and is refused instead of interleaving its bytes into the first one's reply. Used by both
-    shells; taking it involves no I/O and no await. ``enter``/``exit`` are the lock's own C
+    modes; taking it involves no I/O and no await. ``enter``/``exit`` are the lock's own C
     methods (no Python frame on the hot path).
     """
 
@@ -180,7 +182,7 @@ def sleep(seconds: float) -> None:
 
 
 def async_running_loop() -> object | None:
-    """The running event loop (the async shell binds a database to the loop it starts on)."""
+    """The running event loop (an async database binds itself to the loop it starts on)."""
     return asyncio.get_running_loop()
 
 
@@ -195,5 +197,5 @@ def async_task_identity() -> object | None:
 
 
 def task_identity() -> object | None:
-    """The current thread's identity: the sync shell's unit of concurrency."""
+    """The current thread's identity: the sync mode's unit of concurrency."""
     return threading.get_ident()

@@ -1,9 +1,9 @@
-"""Core layer (pure): a database's options, validated before any connection is opened.
+"""Connection layer, pure: a database's options, validated before any connection is opened.
 
 Options come from keyword arguments (``connect(url, pool_size=10)``) or from the URL's
-query string (``?pool_size=10&echo=true``); keywords win. The names are seed 004's
-(SQLAlchemy's) so code moves over unchanged. Query-string options twinsql does not know are
-left for the driver, which rejects the ones it does not know either.
+query string (``?pool_size=10&echo=true``); keywords win. The names are SQLAlchemy's, so
+code written for its engines moves over unchanged. Query-string options twinsql does not
+know are left for the driver, which rejects the ones it does not know either.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Core layer (pure): the transaction and savepoint state machine of one connection.
+"""Connection layer, pure: the transaction and savepoint state machine of one connection.
 
 Theory of operation
 -------------------
@@ -21,7 +21,8 @@ Each level is ``ACTIVE``, ``FAILED`` or ``LOST``:
 * Ending a level without an exception commits it (``RELEASE SAVEPOINT`` / ``COMMIT``) only if
   it is ``ACTIVE``; a ``FAILED`` or ``LOST`` level is rolled back and the caller is told.
 
-The machine decides which SQL to send; the shell sends it. Nothing here does I/O.
+The machine decides which steps to send, as ``TxnAction``s; the I/O layer renders them
+through the dialect and sends them. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -29,13 +30,25 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Level", "LevelState", "TransactionStack"]
+__all__ = ["Level", "LevelEnd", "LevelState", "TransactionStack", "TxnAction"]
 
 
 class LevelState(enum.Enum):
     ACTIVE = "active"
     FAILED = "failed"
     LOST = "lost"
+
+
+class TxnAction(enum.Enum):
+    """One step of a level's life, rendered through the dialect by the I/O layer."""
+
+    BEGIN = "begin"  # the dialect's statements that open a transaction
+    SAVEPOINT = "savepoint"  # SAVEPOINT <level.savepoint>
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+    RELEASE = "release"  # RELEASE SAVEPOINT <level.savepoint>
+    ROLLBACK_TO = "rollback to"  # ROLLBACK TO SAVEPOINT <level.savepoint>
+    FINISH = "finish"  # the dialect's statements after a transaction ended
 
 
 @dataclass
@@ -49,36 +62,48 @@ class Level:
     failure: str | None = None
 
 
-class TransactionStack:
-    """The levels open on one connection, outermost first."""
+@dataclass(frozen=True)
+class LevelEnd:
+    """How a level ends: the steps to send, in order, and whether its work was kept."""
 
-    __slots__ = ("_counter", "_levels")
+    actions: tuple[TxnAction, ...]
+    committed: bool
+
+
+class TransactionStack:
+    """The levels open on one connection, outermost first.
+
+    ``depth`` is the number of open levels; the stack keeps it up to date (read it, never
+    assign it: it is a plain attribute so that the per-statement check costs no call).
+    """
+
+    __slots__ = ("_counter", "_levels", "depth")
 
     def __init__(self) -> None:
         self._levels: list[Level] = []
         self._counter = 0
+        self.depth = 0
 
     @property
-    def depth(self) -> int:
-        return len(self._levels)
-
-    @property
-    def top(self) -> Level | None:
+    def innermost(self) -> Level | None:
+        """The level statements run in now, or None outside a transaction."""
         return self._levels[-1] if self._levels else None
 
-    def push(self) -> Level:
-        """Open a level: the transaction when the stack is empty, else a savepoint."""
+    def begin(self) -> tuple[Level, TxnAction]:
+        """Open a level and say how: ``BEGIN`` when none is open, else ``SAVEPOINT``."""
         if self._levels:
             self._counter += 1
-            level = Level(len(self._levels), f"twinsql_sp_{self._counter}")
+            level = Level(self.depth, f"twinsql_sp_{self._counter}")
+            action = TxnAction.SAVEPOINT
         else:
-            level = Level(0, None)
+            level, action = Level(0, None), TxnAction.BEGIN
         self._levels.append(level)
-        return level
+        self.depth += 1
+        return level, action
 
     def refusal(self) -> str | None:
         """Why a statement may not run now, or None when it may."""
-        top = self.top
+        top = self.innermost
         if top is None or top.state is LevelState.ACTIVE:
             return None
         if top.state is LevelState.LOST:
@@ -106,27 +131,32 @@ class TransactionStack:
             top.state = LevelState.FAILED
             top.failure = reason
 
-    def end_statements(self, level: Level, commit: bool) -> tuple[tuple[str, ...], bool]:
-        """Pop ``level`` and return (what to send, whether it committed).
+    def end(self, level: Level, commit: bool) -> LevelEnd:
+        """Pop ``level`` (the innermost) and say what to send.
 
         ``commit`` is the caller's wish; a level that is not ACTIVE is rolled back instead.
-        The actions are ``COMMIT``, ``ROLLBACK``, ``RELEASE`` and ``ROLLBACK TO`` (the last two
-        on ``level.savepoint``); the shell renders them through the dialect.
+        A LOST level sends nothing but ``FINISH``: the server already rolled back, and its
+        savepoint no longer exists. The transaction itself always ends with ``FINISH``.
         """
         if not self._levels or self._levels[-1] is not level:
             raise RuntimeError("transaction levels must end innermost first")
         self._levels.pop()
+        self.depth -= 1
         committed = commit and level.state is LevelState.ACTIVE
         if level.state is LevelState.LOST:
-            # The server already rolled back; a savepoint no longer exists. Make the parent
-            # levels see the loss too (they were marked LOST with it).
-            return ((), False)
+            steps: tuple[TxnAction, ...] = ()
+        elif level.savepoint is None:
+            steps = (TxnAction.COMMIT,) if committed else (TxnAction.ROLLBACK,)
+        elif committed:
+            steps = (TxnAction.RELEASE,)
+        else:
+            steps = (TxnAction.ROLLBACK_TO, TxnAction.RELEASE)
         if level.savepoint is None:
-            return (("COMMIT",) if committed else ("ROLLBACK",)), committed
-        if committed:
-            return ("RELEASE",), True
-        return ("ROLLBACK TO", "RELEASE"), False
+            steps += (TxnAction.FINISH,)
+        return LevelEnd(steps, committed)
 
     def reset(self) -> None:
-        """Forget every level (the connection was discarded)."""
+        """Forget every level (the transaction was rolled back as a whole, or the connection
+        was discarded)."""
         self._levels.clear()
+        self.depth = 0

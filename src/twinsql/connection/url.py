@@ -1,4 +1,4 @@
-"""Core layer (pure): database URLs — parse, validate, render and redact.
+"""Connection layer, pure: database URLs — parse, validate, render and redact.
 
 ``parse_url`` turns ``sqlite:///app.db``, ``postgresql+asyncpg://u:p@host:5432/db`` or
 ``mariadb://…`` into a frozen ``DatabaseURL``; with no argument it reads ``DATABASE_URL``.

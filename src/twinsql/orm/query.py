@@ -184,11 +184,17 @@ class Query(Generic[T]):
 
     def cte_columns(self, name: str) -> Any:
         """Column accessor for a CTE that has this model's fields (``chain.id``)."""
+        return self._columns_of(self._cte_table(name))
+
+    def _cte_table(self, name: str) -> TableInfo:
+        """The CTE ``name`` as a table with this model's fields."""
+        table = self._state.info.table
+        return TableInfo(name, table.fields, table.columns, table.primary_key)
+
+    def _columns_of(self, table: TableInfo) -> Any:
         from twinsql.orm.model import Columns
 
-        info = self._state.info
-        table = TableInfo(name, info.table.fields, info.table.columns, info.table.primary_key)
-        return Columns(info, table)
+        return Columns(self._state.info, table)
 
     def from_cte(self, name: str) -> Query[T]:
         """Select from the CTE ``name`` (with this model's fields) instead of the table."""
@@ -197,8 +203,8 @@ class Query(Generic[T]):
     def join_cte(self, name: str, on: Callable[[Any], Condition]) -> Query[T]:
         """Join the CTE ``name`` (the recursive step of a tree walk):
         ``join_cte("chain", lambda chain: Employee.c.manager_id == chain.id)``."""
-        columns = self.cte_columns(name)
-        join = Join("INNER", columns._table, on(columns), None)
+        table = self._cte_table(name)
+        join = Join("INNER", table, on(self._columns_of(table)), None)
         return self._with(self._state.with_select(joins=(*self._state.select.joins, join)))
 
     def union(self, other: Query[Any], *, all: bool = False) -> Query[T]:

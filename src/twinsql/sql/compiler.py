@@ -72,7 +72,7 @@ def _derived(ctx: Context, query: Select, paged: bool) -> str:
 
 
 def _numbered_items(ctx: Context, sel: Select) -> str:
-    scope = ctx._current()
+    scope = ctx.current_scope()
     if sel.columns:
         texts = [(ctx.sub(e.expr if isinstance(e, Aliased) else e, 0), isinstance(e, Star))
                  for e in sel.columns]  # fmt: skip

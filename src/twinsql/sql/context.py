@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twinsql.errors import ArgumentError, InvalidIdentifierError
-from twinsql.sql.expr import P_ADD, Col, Expr, Star
+from twinsql.sql.expr import P_ADD, Col, Expr, Star, render_operand
 from twinsql.sql.nodes import Aliased, OrderItem
 from twinsql.sql.scope import Resolver, Scope
 from twinsql.sql.select import CTE, Compound, ForUpdate, Select
@@ -49,8 +49,7 @@ class Context(Resolver):
 
     def sub(self, expr: Expr, prec: int) -> str:
         """``expr`` rendered, in parentheses when it binds more loosely than ``prec``."""
-        text = expr._render(self)
-        return text if expr._prec >= prec else "(" + text + ")"
+        return render_operand(expr, self, prec)
 
     def item(self, expr: Expr) -> str:
         """One select-list item: a column is aliased to its field name where they differ,

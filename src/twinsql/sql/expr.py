@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from twinsql.sql.select import Compound, Select
 
 __all__ = ["NO_TRUTH", "Col", "Condition", "Expr", "Raw", "Star", "Value", "coerce", "condition",
-           "escape_like", "label_name", "raw", "to_select"]  # fmt: skip
+           "escape_like", "label_name", "raw", "render_operand", "to_select"]  # fmt: skip
 
 # Precedence, loosest first.  RAW (a caller's fragment) is parenthesised wherever nested.
 P_RAW, P_OR, P_AND, P_NOT, P_CMP, P_ADD, P_MUL, P_ATOM = 0, 1, 2, 3, 4, 5, 6, 9
@@ -77,6 +77,7 @@ class Expr:
 
     def _render(self, ctx: Context) -> str:
         raise NotImplementedError
+
 
     # --- comparisons --------------------------------------------------------------------
 
@@ -179,6 +180,13 @@ class Expr:
 
     def __rtruediv__(self, other: object) -> Expr:
         return _n.Arith(coerce(other), "/", self)
+
+
+def render_operand(expr: Expr, ctx: Context, prec: int) -> str:
+    """``expr`` rendered as the operand of a parent that needs precedence ``prec``: in
+    parentheses when it binds more loosely (the compiler's context renders every child so)."""
+    text = expr._render(ctx)
+    return text if expr._prec >= prec else "(" + text + ")"
 
 
 def escape_like(text: str) -> str:

@@ -121,7 +121,7 @@ class Resolver:
                 refs[ref_name] = _Ref(join.table, self.q(ref_name), False)
         return Scope(info, name, main, cols, sel, all_sel, refs, self.scope)
 
-    def _current(self) -> Scope:
+    def current_scope(self) -> Scope:
         if self.scope is None:
             raise ArgumentError("a column was used outside of any query")
         return self.scope
@@ -129,7 +129,7 @@ class Resolver:
     def main_column(self, field: str) -> str:
         """A main-table field that is not in the scope's precomputed maps: a plain
         identifier when selecting from a CTE, an error otherwise."""
-        scope = self._current()
+        scope = self.current_scope()
         if not scope.main.plain:
             raise unknown_field(scope.table.name, field, scope.table.fields)
         text = self.q(field)
@@ -138,7 +138,7 @@ class Resolver:
     def _lookup(self, table: TableInfo | None, alias: str | None) -> tuple[_Ref | None, Scope]:
         """The reference a qualified column points at; ``None`` means the current scope's
         main table (use its precomputed maps)."""
-        current = self._current()
+        current = self.current_scope()
         scope: Scope | None = current
         while scope is not None:
             if alias is not None:

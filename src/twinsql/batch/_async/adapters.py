@@ -208,7 +208,7 @@ class AsyncDatabaseSessionBlock:
         pin = adapter.database.connection()
         conn = await pin.__aenter__()
         try:
-            if conn.in_transaction or conn._stack.depth:
+            if conn.in_transaction or conn.transaction_stack.depth:
                 raise errors.InterfaceError(
                     "the batcher runs its own transactions: do not use it inside a "
                     "transaction() block of the same database (or give it another database)"
@@ -290,20 +290,20 @@ class AsyncDatabaseSession(AsyncBatchSession):
             if shape.parts is not None:  # several statements: one by one
                 result = None
                 for part, values in zip(shape.parts, unit.params):
-                    result = await conn._run((part.compiled.text, values), part.sql, values)
+                    result = await conn.run_prepared((part.compiled.text, values), part.sql, values)
                 assert result is not None
             else:
-                result = await conn._run((unit.sql, unit.params), shape.sql, params)
+                result = await conn.run_prepared((unit.sql, unit.params), shape.sql, params)
             return as_dicts(result) if result.columns is not None else result.rowcount
         if kind == "values":
             label = f"{unit.run.shape.sql} [merged: {unit.count} rows]"
-            return (await conn._run((unit.sql, unit.params), label, None)).rowcount
+            return (await conn.run_prepared((unit.sql, unit.params), label, None)).rowcount
         if kind == "many":
             return await conn.execute_many(unit.sql, unit.params)
         return await self._copy(unit)
 
     async def _copy(self, unit: Unit) -> int:
-        """COPY through the driver, with the same guards as a connection's ``_run``: one
+        """COPY through the driver, with the same guards as ``AsyncConnection.run_prepared``: one
         user at a time, refusal inside a failed transaction, errors mapped, and a
         connection interrupted mid-COPY marked broken."""
         template = unit.run.shape.template

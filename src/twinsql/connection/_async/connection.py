@@ -1,18 +1,21 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: one database connection and the query methods every caller uses.
+"""Connection layer, I/O: one database connection and the query methods every caller uses.
 
-A connection wraps one native driver connection. It translates placeholders, refuses
-a second concurrent user (``ConcurrentUseError``), keeps the transaction state machine
-(``core.txn``), turns driver errors into twinsql errors carrying the SQL, and records when an
-operation was interrupted mid-I/O so that the pool discards the connection instead of handing
-a half-read reply to the next caller.
+``AsyncConnection`` wraps one native driver connection. It translates placeholders and keeps
+the transaction state machine (``twinsql.connection.txn``). Every call that does I/O goes
+through the connection's ``CallGuard``, the one owner of the rules around a call: refuse a
+statement in a failed transaction, refuse a broken connection and a second concurrent user
+(``ConcurrentUseError``), echo the SQL, turn driver errors into twinsql errors carrying the
+SQL, and record when a call was interrupted mid-I/O so that the pool discards the connection
+instead of handing a half-read reply to the next caller.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
@@ -22,7 +25,7 @@ from twinsql.sql.dialects import Dialect
 from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle, compile_sql
 
-__all__ = ["AsyncConnection", "Prepared", "Row", "ShellSettings", "prepare_statement"]
+__all__ = ["AsyncConnection", "ConnectionSettings", "Prepared", "Row", "prepare_statement"]
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -64,7 +67,7 @@ def first_value(result: DriverResult) -> Any:
     return result.rows[0][0] if result.rows else None
 
 
-class ShellSettings:
+class ConnectionSettings:
     """What every connection of one database shares: logging and message hygiene."""
 
     __slots__ = ("echo", "hide_parameters", "secrets")
@@ -87,15 +90,181 @@ class ShellSettings:
             sql_logger.info("%s  %s", sql, self.scrub(errors.format_params(params)))
 
 
+class CallGuard:
+    """The rules around every I/O call of one connection, each kept here once.
+
+    A call starts with ``statement(...)`` or ``control(...)``, which refuse it or take the
+    connection for it, and runs inside ``with``; leaving the block maps a driver error to a
+    twinsql error, marks the connection after an interruption, and frees it::
+
+        with self.calls.statement(sql, params):
+            result = await self.raw.execute(text, values)
+
+    One guard per connection is reused for every call: what ``statement``/``control`` record
+    belongs to the call that holds the connection, and a refused call records nothing.
+    """
+
+    __slots__ = (
+        "_commit",
+        "_connection",
+        "_control",
+        "_enter",
+        "_params",
+        "_settings",
+        "_sql",
+        "_stack",
+        "release",
+    )
+
+    def __init__(self, connection: AsyncConnection, use: UseGuard) -> None:
+        self._connection = connection
+        self._stack = connection.transaction_stack
+        self._settings = connection.settings
+        # Both are the use lock's own C methods: taking and freeing the connection costs no
+        # Python frame on the per-statement path.
+        self._enter = use.enter
+        self.release: Callable[[], None] = use.exit
+        self._sql = ""
+        self._params: Params = None
+        self._control = False
+        self._commit = False
+
+    def statement(self, sql: str, params: Params, shown: Params = None) -> CallGuard:
+        """Take the connection for a statement: refused inside a failed transaction, on a
+        broken connection and while another call runs. ``params`` go into errors; the echo
+        log shows ``shown`` instead when given (a summary of many parameter sets)."""
+        stack = self._stack
+        if stack.depth:
+            refusal = stack.refusal()
+            if refusal is not None:
+                raise errors.TransactionAborted(
+                    refusal, sql=sql, params=params, hide_parameters=self._settings.hide_parameters
+                )
+        if self._connection.broken or not self._enter():
+            raise self._refused(sql)
+        self._sql, self._params, self._control, self._commit = sql, params, False, False
+        if self._settings.echo:
+            self._settings.log(sql, params if shown is None else shown)
+        return self
+
+    def control(self, sql: str, *, is_commit: bool) -> CallGuard:
+        """Take the connection for a transaction-control statement: exempt from the
+        failed-transaction refusal (it is what ends the failed level), and its failure is
+        not a statement failure of the level. A broken link during a COMMIT leaves the
+        outcome unknown."""
+        if self._connection.broken or not self._enter():
+            raise self._refused(sql)
+        self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
+        if self._settings.echo:
+            self._settings.log(sql, None)
+        return self
+
+    # ``statement``/``control`` did the entering. ``with`` still calls __enter__: a C callable
+    # taking no argument keeps that free of a Python frame (nothing uses ``as``).
+    __enter__ = staticmethod(tuple)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.release()
+            return
+        try:
+            if isinstance(exc, Exception):
+                self.fail(exc)
+            else:
+                self.interrupted()
+        finally:
+            self.release()
+
+    def fail(self, exc: Exception) -> None:
+        """Raise the twinsql error for ``exc``, raised by the driver during the call; return
+        when ``exc`` is not the driver's to map (the caller re-raises it unchanged)."""
+        conn = self._connection
+        raw = conn.raw
+        stack = conn.transaction_stack
+        if isinstance(exc, CopyUnsupported):
+            # COPY cannot carry these columns; the connection is sound. If the server had
+            # begun the COPY, the transaction has failed.
+            if exc.aborted:
+                stack.statement_failed("COPY failed", raw.in_transaction)
+            return
+        info = raw.classify_error(exc)
+        if info is None:
+            if not raw.clean_after_interrupt:
+                conn.broken = True
+            return
+        if issubclass(info.cls, errors.ConnectionLost):
+            conn.broken = True
+        elif stack.depth and not self._control:
+            stack.statement_failed(info.cls.__name__, raw.in_transaction)
+        settings = conn.settings
+        sql, params = self._sql, self._params
+        message = settings.scrub(info.message)
+        if settings.hide_parameters:
+            # Some servers quote the statement with its values filled in (MySQL's
+            # "near '…'" after client-side interpolation): hide the values there too.
+            message = scrub_values(message, params)
+        error = info.cls(
+            message,
+            sql=sql,
+            params=params,
+            hide_parameters=settings.hide_parameters,
+            sqlstate=info.sqlstate,
+            driver_error=exc,
+        )
+        if self._commit and isinstance(error, errors.ConnectionLost):
+            raise errors.CommitOutcomeUnknown(
+                "the connection broke after COMMIT was sent: the transaction may or may "
+                f"not have been committed ({error.message})",
+                sql=sql,
+                driver_error=exc,
+            ) from exc
+        raise error from exc
+
+    def interrupted(self) -> None:
+        """A cancellation, timeout or interrupt arrived during I/O: a driver that cannot
+        tell where its reply stopped makes the connection unusable; otherwise the statement
+        failed inside its level."""
+        conn = self._connection
+        raw = conn.raw
+        if not raw.clean_after_interrupt:
+            conn.broken = True
+        elif conn.transaction_stack.depth:
+            conn.transaction_stack.statement_failed("interrupted", raw.in_transaction)
+
+    def _refused(self, sql: str) -> errors.Error:
+        if self._connection.broken:
+            return errors.InterfaceError(
+                "this connection broke during an earlier operation and cannot be used", sql=sql
+            )
+        return errors.ConcurrentUseError(
+            "this connection is already running an operation for another task or thread; "
+            "give each concurrent task its own connection (the database's methods do)",
+            sql=sql,
+        )
+
+
 class AsyncConnection:
     """One pooled connection. Obtain it with ``db.connection()`` (pinned) or implicitly
-    through the database's methods; do not share it between tasks at once."""
+    through the database's methods; do not share it between tasks at once.
 
-    def __init__(self, raw: AsyncDriverConnection, settings: ShellSettings) -> None:
-        self._raw = raw
-        self._settings = settings
+    ``raw`` (the driver adapter), ``settings``, ``transaction_stack`` and ``calls`` are for
+    twinsql's own layers, not a stable public API.
+    """
+
+    def __init__(self, raw: AsyncDriverConnection, settings: ConnectionSettings) -> None:
+        self.raw: Final = raw
+        self.dialect: Final[Dialect] = raw.dialect
+        # The most values one statement may bind (the driver's limit).
+        self.max_params: Final[int] = raw.max_params
+        self.settings: Final = settings
         self._guard = UseGuard()
-        self._stack = TransactionStack()
+        self.transaction_stack: Final = TransactionStack()
+        self.calls: Final = CallGuard(self, self._guard)
         self._style = raw.paramstyle
         self._lexer = raw.dialect.lexer
         self.created_at = monotonic()
@@ -107,39 +276,27 @@ class AsyncConnection:
         return f"<{type(self).__name__} {self._lexer} {state}>"
 
     @property
-    def dialect(self) -> Dialect:
-        return self._raw.dialect
-
-    @property
-    def raw(self) -> AsyncDriverConnection:
-        """The driver adapter (for twinsql's own layers; not a stable public API)."""
-        return self._raw
-
-    @property
     def in_transaction(self) -> bool:
-        return self._raw.in_transaction
-
-    @property
-    def max_params(self) -> int:
-        return self._raw.max_params
+        """Whether the server has a transaction open on this connection."""
+        return self.raw.in_transaction
 
     # -- queries --------------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order ([] for none)."""
-        return as_dicts(await self._run(self._prepare(sql, params), sql, params))
+        return as_dicts(await self.run_prepared(self._prepare(sql, params), sql, params))
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None when the statement returned no row."""
-        return first_dict(await self._run(self._prepare(sql, params), sql, params))
+        return first_dict(await self.run_prepared(self._prepare(sql, params), sql, params))
 
     async def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return first_value(await self._run(self._prepare(sql, params), sql, params))
+        return first_value(await self.run_prepared(self._prepare(sql, params), sql, params))
 
     async def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count (-1 if unknown)."""
-        return (await self._run(self._prepare(sql, params), sql, params)).rowcount
+        return (await self.run_prepared(self._prepare(sql, params), sql, params)).rowcount
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement once per parameter set; return the affected-row count."""
@@ -147,22 +304,8 @@ class AsyncConnection:
         bound = [compiled.bind(params) for params in seq_of_params]
         if not bound:
             return 0
-        self._check_refusal(sql, None)
-        self._enter(sql)
-        try:
-            if self._settings.echo:
-                self._settings.log(sql, [f"{len(bound)} parameter sets"])
-            return await self._raw.execute_many(compiled.text, bound)
-        except Exception as exc:
-            error = self._failure(exc, sql, None)
-            if error is None:
-                raise
-            raise error from exc
-        except BaseException:
-            self._interrupted()
-            raise
-        finally:
-            self._guard.exit()
+        with self.calls.statement(sql, None, [f"{len(bound)} parameter sets"]):
+            return await self.raw.execute_many(compiled.text, bound)
 
     async def stream(
         self, sql: str, params: Params = None, *, chunk_size: int = 1000
@@ -173,11 +316,8 @@ class AsyncConnection:
             raise errors.ArgumentError(f"chunk_size must be >= 1, got {chunk_size!r}")
         compiled = compile_sql(sql, self._style, self._lexer)
         bound = compiled.bind(params)
-        self._check_refusal(sql, params)
-        self._enter(sql)
-        if self._settings.echo:
-            self._settings.log(sql, params)
-        chunks = self._raw.stream(compiled.text, bound, chunk_size)
+        calls = self.calls.statement(sql, params)
+        chunks = self.raw.stream(compiled.text, bound, chunk_size)
         completed = False
         try:
             async for chunk in chunks:
@@ -187,26 +327,25 @@ class AsyncConnection:
                     yield dict(zip(columns, row))
             completed = True
         except Exception as exc:
-            error = self._failure(exc, sql, params)
-            if error is None:
-                raise
-            raise error from exc
+            calls.fail(exc)
+            raise
         finally:
+            # The connection stays taken across the yields. A stream stopped early, or by an
+            # error or a cancellation, lets the driver clean up its cursor first: only a
+            # failing clean-up leaves the connection in an unknown state.
             try:
                 if not completed:
-                    # The consumer stopped early, or an error/cancellation arrived: let the
-                    # driver clean up its cursor; if that fails the state is unknown.
                     await chunks.aclose()
             except BaseException:
-                self._interrupted()
+                calls.interrupted()
                 raise
             finally:
-                self._guard.exit()
+                calls.release()
 
     @property
     def can_copy(self) -> bool:
         """Whether the driver can COPY rows in (PostgreSQL's fastest bulk path)."""
-        return self._raw.can_copy
+        return self.raw.can_copy
 
     async def copy_rows(
         self,
@@ -220,30 +359,11 @@ class AsyncConnection:
         driver quotes them; ``None``: every column); the row count. Raises
         ``CopyUnsupported`` when COPY cannot carry these columns (then, if its ``aborted``
         is set, the transaction has failed)."""
-        sql = f"COPY {table} FROM STDIN"
-        self._check_refusal(sql, None)
-        self._enter(sql)
-        try:
-            if self._settings.echo:
-                self._settings.log(sql, [f"{len(rows)} rows"])
-            count: int = await self._raw.copy_rows(  # type: ignore[attr-defined]
+        with self.calls.statement(f"COPY {table} FROM STDIN", None, [f"{len(rows)} rows"]):
+            count: int = await self.raw.copy_rows(  # type: ignore[attr-defined]
                 schema, table, columns, rows
             )
             return count
-        except CopyUnsupported as exc:
-            if exc.aborted:
-                self._stack.statement_failed("COPY failed", self._raw.in_transaction)
-            raise
-        except Exception as exc:
-            error = self._failure(exc, sql, None)
-            if error is None:
-                raise
-            raise error from exc
-        except BaseException:
-            self._interrupted()
-            raise
-        finally:
-            self._guard.exit()
 
     def transaction(
         self, isolation: str | None = None, *, readonly: bool = False
@@ -251,109 +371,29 @@ class AsyncConnection:
         """A transaction on this connection (a savepoint when one is already open)."""
         return AsyncTransaction(self, isolation, readonly)
 
-    # -- internals shared with transaction.py and pool.py ---------------------------------
+    # -- for twinsql's own layers ---------------------------------------------------------
+
+    async def run_prepared(self, prepared: Prepared, sql: str, params: Params) -> DriverResult:
+        """Run a statement already in the driver's placeholder style, with its values bound,
+        and return the driver's result; ``sql``/``params`` are the caller's, for errors and
+        the echo log. Internal: the database, the ORM and the batcher run statements here."""
+        with self.calls.statement(sql, params):
+            return await self.raw.execute(prepared[0], prepared[1])
+
+    async def send_control(self, sql: str, *, is_commit: bool = False) -> None:
+        """Send a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …): generated SQL
+        with no parameters. Internal: for transactions and the pool."""
+        with self.calls.control(sql, is_commit=is_commit):
+            await self.raw.execute(sql, ())
+
+    async def reset_transaction(self) -> None:
+        """Roll back whatever transaction a caller left open, every level with it, and
+        forget the levels. Internal: the pool does this before keeping such a connection."""
+        await self.send_control("ROLLBACK")
+        self.transaction_stack.reset()
 
     def _prepare(self, sql: str, params: Params) -> Prepared:
         return prepare_statement(sql, params, self._style, self._lexer)
-
-    async def _run(self, prepared: Prepared, sql: str, params: Params) -> DriverResult:
-        """Run a prepared statement; ``sql``/``params`` are the caller's, for errors and logs."""
-        self._check_refusal(sql, params)
-        self._enter(sql)
-        try:
-            if self._settings.echo:
-                self._settings.log(sql, params)
-            return await self._raw.execute(prepared[0], prepared[1])
-        except Exception as exc:
-            error = self._failure(exc, sql, params)
-            if error is None:
-                raise
-            raise error from exc
-        except BaseException:
-            self._interrupted()
-            raise
-        finally:
-            self._guard.exit()
-
-    async def _control(self, sql: str, *, is_commit: bool = False) -> None:
-        """Send a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …): generated SQL
-        with no parameters, exempt from the failed-transaction refusal."""
-        self._enter(sql)
-        try:
-            if self._settings.echo:
-                self._settings.log(sql, None)
-            await self._raw.execute(sql, ())
-        except Exception as exc:
-            error = self._failure(exc, sql, None, in_control=True)
-            if error is None:
-                raise
-            if is_commit and isinstance(error, errors.ConnectionLost):
-                raise errors.CommitOutcomeUnknown(
-                    "the connection broke after COMMIT was sent: the transaction may or may "
-                    f"not have been committed ({error.message})",
-                    sql=sql,
-                    driver_error=exc,
-                ) from exc
-            raise error from exc
-        except BaseException:
-            self._interrupted()
-            raise
-        finally:
-            self._guard.exit()
-
-    def _enter(self, sql: str) -> None:
-        if self.broken:
-            raise errors.InterfaceError(
-                "this connection broke during an earlier operation and cannot be used", sql=sql
-            )
-        if not self._guard.enter():
-            raise errors.ConcurrentUseError(
-                "this connection is already running an operation for another task or thread; "
-                "give each concurrent task its own connection (the database's methods do)",
-                sql=sql,
-            )
-
-    def _check_refusal(self, sql: str, params: Params) -> None:
-        if self._stack._levels:
-            refusal = self._stack.refusal()
-            if refusal is not None:
-                raise errors.TransactionAborted(
-                    refusal, sql=sql, params=params, hide_parameters=self._settings.hide_parameters
-                )
-
-    def _failure(
-        self, exc: Exception, sql: str, params: Params, *, in_control: bool = False
-    ) -> errors.Error | None:
-        """The twinsql error for a driver exception (None: not the driver's; re-raise it)."""
-        info = self._raw.classify_error(exc)
-        if info is None:
-            if not self._raw.clean_after_interrupt:
-                self.broken = True
-            return None
-        if issubclass(info.cls, errors.ConnectionLost):
-            self.broken = True
-        elif self._stack.depth and not in_control:
-            self._stack.statement_failed(info.cls.__name__, self._raw.in_transaction)
-        message = self._settings.scrub(info.message)
-        if self._settings.hide_parameters:
-            # Some servers quote the statement with its values filled in (MySQL's
-            # "near '…'" after client-side interpolation): hide the values there too.
-            message = scrub_values(message, params)
-        return info.cls(
-            message,
-            sql=sql,
-            params=params,
-            hide_parameters=self._settings.hide_parameters,
-            sqlstate=info.sqlstate,
-            driver_error=exc,
-        )
-
-    def _interrupted(self) -> None:
-        """A cancellation, timeout or interrupt arrived during I/O."""
-        if not self._raw.clean_after_interrupt:
-            self.broken = True
-        elif self._stack.depth:
-            self._stack.statement_failed("interrupted", self._raw.in_transaction)
 
 
 from twinsql.connection._async.transaction import AsyncTransaction  # noqa: E402  (cycle: txn uses us)

@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: the database, the pooled entry point, and the one-shot helpers.
+"""Connection layer, I/O: ``AsyncDatabase``, the pooled entry point, and the one-shot helpers.
 
 ``connect_async(url)`` (sync: ``connect``) builds a database without any I/O: options are validated
 and the driver chosen now, connections open on first use. Each method checks a connection
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextvars
 import itertools
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -29,9 +28,9 @@ from twinsql import errors
 from twinsql._compat import async_running_loop, async_task_identity
 from twinsql.connection._async.connection import (
     AsyncConnection,
+    ConnectionSettings,
     Params,
     Row,
-    ShellSettings,
     as_dicts,
     first_dict,
     first_value,
@@ -39,11 +38,13 @@ from twinsql.connection._async.connection import (
 )
 from twinsql.connection._async.pool import AsyncPool
 from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
+from twinsql.sql.placeholders import ParamStyle
 
 __all__ = [
     "AsyncDatabase",
@@ -78,7 +79,7 @@ class AsyncDatabase:
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
         password = self._url.password or ""
-        self._settings = ShellSettings(
+        self._settings = ConnectionSettings(
             echo=resolved.echo,
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
@@ -98,11 +99,6 @@ class AsyncDatabase:
         return f"{type(self).__name__}({self._url.redacted()!r})"
 
     @property
-    def url(self) -> DatabaseURL:
-        """The parsed URL (its repr and str hide the password)."""
-        return self._url
-
-    @property
     def dialect(self) -> Dialect:
         return self._driver.dialect
 
@@ -117,6 +113,16 @@ class AsyncDatabase:
         return self._options
 
     @property
+    def url(self) -> DatabaseURL:
+        """The parsed URL (its repr and str hide the password)."""
+        return self._url
+
+    @property
+    def paramstyle(self) -> ParamStyle:
+        """The driver's placeholder style (what statements are compiled to)."""
+        return self._style
+
+    @property
     def closed(self) -> bool:
         return self._pool.closed
 
@@ -127,27 +133,27 @@ class AsyncDatabase:
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
         """Run one statement; return its rows as dicts in column order."""
-        return as_dicts(await self._result(sql, params))
+        return as_dicts(await self.execute_result(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
         """The first row as a dict, or None."""
-        return first_dict(await self._result(sql, params))
+        return first_dict(await self.execute_result(sql, params))
 
     async def execute_scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None."""
-        return first_value(await self._result(sql, params))
+        return first_value(await self.execute_result(sql, params))
 
     async def execute_non_query(self, sql: str, params: Params = None) -> int:
         """Run a statement for its effect; return the affected-row count."""
-        return (await self._result(sql, params)).rowcount
+        return (await self.execute_result(sql, params)).rowcount
 
-    async def _result(self, sql: str, params: Params = None) -> DriverResult:
-        """The driver's result itself (columns and positional rows): the ORM hydrates models
-        from it without building a dict per row first."""
+    async def execute_result(self, sql: str, params: Params = None) -> DriverResult:
+        """Run one statement; return the driver's result itself (columns and positional
+        rows). Internal: the ORM hydrates models from it without a dict per row first."""
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         pin = self._pinned.get()
         if pin is not None:
-            return await self._pinned_connection(pin)._run(prepared, sql, params)
+            return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
         loop = async_running_loop()
         if loop is not self._loop:
             self._check_loop(loop)
@@ -155,9 +161,9 @@ class AsyncDatabase:
         # The awaits are the cost of the async path: skip them when nothing waits.
         conn = pool.checkout_nowait() or await pool.acquire()
         try:
-            return await conn._run(prepared, sql, params)
+            return await conn.run_prepared(prepared, sql, params)
         finally:
-            if not pool.release_nowait(conn):
+            if pool.release_nowait(conn) is not KEEP_IDLE:
                 await pool.release(conn)
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
@@ -208,12 +214,7 @@ class AsyncDatabase:
     async def __aenter__(self) -> AsyncDatabase:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     # -- internals ------------------------------------------------------------------------
@@ -292,15 +293,10 @@ class AsyncDatabaseTransaction:
         self._conn, self._token = conn, token
         return conn
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         assert self._conn is not None and self._transaction is not None
         try:
-            await self._transaction.__aexit__(exc_type, exc, tb)
+            await self._transaction.__aexit__(*exc_info)
         finally:
             await self._db._unpin(self._conn, self._token)
 
@@ -317,12 +313,7 @@ class AsyncPinnedConnection:
         self._conn, self._token = await self._db._pin()
         return self._conn
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         assert self._conn is not None
         await self._db._unpin(self._conn, self._token)
 

@@ -1,14 +1,13 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: the connection pool.
+"""Connection layer, I/O: the connection pool.
 
 Written here rather than taken from a driver (asyncpg.Pool, psycopg_pool) because one pool has
 to behave the same over five drivers in two modes, and because of three rules the driver
 pools do not all keep:
 
 * **No reset query on a clean return.** A connection that comes back outside a transaction
-  goes straight to the idle list; one left inside a transaction is rolled back first. (A
-  reset on every release halved asyncpg's throughput in the measurements behind
-  ``reference/performance.md``.)
+  goes straight to the idle list; one left inside a transaction is rolled back first (a reset
+  on every return would cost a round trip per statement).
 * **Discard on unknown state.** A connection whose operation was interrupted mid-I/O (a
   cancellation, a timeout, a broken link, an exception of unknown origin) is closed, never
   handed to the next caller, who could otherwise read the previous caller's rows.
@@ -16,6 +15,9 @@ pools do not all keep:
   which never loses a permit to a cancelled waiter; every path that has taken a slot gives it
   back in ``finally``; a rollback on return that is itself cancelled terminates the connection
   rather than leaking it.
+
+What becomes of a returning connection is decided in one place, the pure
+``twinsql.connection.disposition``; both return paths (``release_nowait``, ``release``) ask it.
 
 Capacity: at most ``pool_size + max_overflow`` connections are checked out at once; at most
 ``pool_size`` are kept idle (overflow connections are closed on return). Connections are
@@ -29,7 +31,13 @@ from collections import deque
 
 from twinsql import errors
 from twinsql._compat import AsyncSlots, monotonic
-from twinsql.connection._async.connection import AsyncConnection, ShellSettings
+from twinsql.connection._async.connection import AsyncConnection, ConnectionSettings
+from twinsql.connection.disposition import (
+    KEEP_IDLE,
+    ROLL_BACK_THEN_KEEP,
+    ReturnDisposition,
+    return_disposition,
+)
 from twinsql.connection.options import DatabaseOptions, PoolStats
 from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import AsyncDriver, ConnectOptions
@@ -48,7 +56,7 @@ class AsyncPool:
         url: DatabaseURL,
         options: DatabaseOptions,
         connect_options: ConnectOptions,
-        settings: ShellSettings,
+        settings: ConnectionSettings,
     ) -> None:
         self._driver = driver
         self._url = url
@@ -100,7 +108,7 @@ class AsyncPool:
             if self._plain_checkout and self._idle:
                 # The common case: no recycling or pre-ping to do, a warm connection waiting.
                 conn = self._idle.pop()
-                if conn._raw.closed:
+                if conn.raw.closed:
                     await self._discard(conn)
                     conn = None
             if conn is None:
@@ -115,13 +123,13 @@ class AsyncPool:
 
     def checkout_nowait(self) -> AsyncConnection | None:
         """A warm idle connection at once, or None (then ``acquire``). No coroutine: the
-        common checkout costs a few attribute look-ups in both shells."""
+        common checkout costs a few attribute look-ups in both modes."""
         if not (self._plain_checkout and self._idle and not self._closed):
             return None
         if not self._slots.try_acquire():
             return None
         conn = self._idle.pop()
-        if conn._raw.closed:
+        if conn.raw.closed:
             # Leave the corpse for acquire(), which can await its disposal.
             self._idle.append(conn)
             self._slots.release()
@@ -129,39 +137,42 @@ class AsyncPool:
         self._checked_out += 1
         return conn
 
-    def release_nowait(self, conn: AsyncConnection) -> bool:
-        """Return a clean connection to the idle list at once; False when it needs the full
-        ``release`` (a rollback, a discard, an overflow close)."""
-        raw = conn._raw
-        if (
-            conn.broken
-            or self._closed
-            or raw.closed
-            or raw.in_transaction
-            or conn._stack._levels
-            or len(self._idle) >= self._options.pool_size
-        ):
-            return False
-        self._checked_out -= 1
-        self._idle.append(conn)
-        self._slots.release()
-        return True
+    def release_nowait(self, conn: AsyncConnection) -> ReturnDisposition:
+        """Return ``conn`` at once when it goes straight back to the idle list, and say
+        what it needs: anything but ``KEEP_IDLE`` is left to ``release`` (a rollback, a
+        discard, an overflow close). No coroutine: the common return costs one decision."""
+        disposition = return_disposition(
+            conn.broken,
+            self._closed,
+            conn.raw,
+            conn.transaction_stack.depth,
+            len(self._idle),
+            self._options.pool_size,
+        )
+        if disposition is KEEP_IDLE:
+            self._checked_out -= 1
+            self._idle.append(conn)
+            self._slots.release()
+        return disposition
 
     async def release(self, conn: AsyncConnection) -> None:
         """Return a connection: rolled back if left in a transaction, discarded if broken."""
-        self._checked_out -= 1
-        raw = conn._raw
-        try:
-            if conn.broken or self._closed or raw.closed:
-                await self._discard(conn)
-            elif raw.in_transaction or conn._stack._levels:
-                await self._roll_back_and_keep(conn)
-            elif len(self._idle) >= self._options.pool_size:
-                await self._discard(conn)  # an overflow connection
-            else:
-                self._idle.append(conn)
-        finally:
-            self._slots.release()
+        disposition = self.release_nowait(conn)
+        if disposition is ROLL_BACK_THEN_KEEP:
+            try:
+                await conn.reset_transaction()
+            except Exception as exc:
+                logger.warning("rollback on return failed, discarding the connection: %r", exc)
+                conn.broken = True
+            except BaseException:
+                # Cancelled mid-rollback: the state is unknown; drop the connection.
+                conn.broken = True
+                await self._close_returned(conn)
+                raise
+            # Decided again, out of the transaction now (or broken by a failed rollback).
+            disposition = self.release_nowait(conn)
+        if disposition is not KEEP_IDLE:
+            await self._close_returned(conn)
 
     async def close(self) -> None:
         """Close idle connections now; checked-out ones are closed when they come back."""
@@ -196,24 +207,13 @@ class AsyncPool:
         self._opened += 1
         return AsyncConnection(raw, self._settings)
 
-    async def _roll_back_and_keep(self, conn: AsyncConnection) -> None:
+    async def _close_returned(self, conn: AsyncConnection) -> None:
+        """Close a returning connection the pool does not keep, and free its slot."""
+        self._checked_out -= 1
         try:
-            await conn._control("ROLLBACK")
-        except Exception as exc:
-            logger.warning("rollback on return failed, discarding the connection: %r", exc)
-            conn.broken = True
             await self._discard(conn)
-            return
-        except BaseException:
-            # Cancelled mid-rollback: the state is unknown; drop the connection.
-            conn.broken = True
-            await self._discard(conn)
-            raise
-        conn._stack.reset()
-        if len(self._idle) >= self._options.pool_size:
-            await self._discard(conn)
-        else:
-            self._idle.append(conn)
+        finally:
+            self._slots.release()
 
     async def _discard(self, conn: AsyncConnection) -> None:
         self._discarded += 1

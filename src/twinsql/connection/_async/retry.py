@@ -1,5 +1,5 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: run a unit of work in a transaction, re-running it on serialization failures.
+"""Connection layer, I/O: run a unit of work in a transaction, re-run on serialization failures.
 
 A transaction that loses a serialization conflict or a deadlock must be re-run *whole*: the
 callback API is what makes that possible (a ``with`` block cannot re-run itself). Only

@@ -1,11 +1,11 @@
 # twinsql: async source — tools/unasync.py generates the sync twin of this file.
-"""I/O shell: transactions and savepoints on one connection.
+"""Connection layer, I/O: transactions and savepoints on one connection.
 
 The transaction class is the context manager behind ``conn.transaction()`` and, through the
 database, ``db.transaction()``. The outermost level sends BEGIN (with the isolation level and
 read-only flag rendered by the dialect from an allow-list); a nested level sends SAVEPOINT
-with a generated name. What to send when a level ends is decided by the pure state machine in
-``core.txn``; this module only sends it.
+with a generated name. What to send when a level begins and ends is decided by the pure state
+machine in ``twinsql.connection.txn``; this module renders its steps and sends them.
 
 On an exception the level is rolled back and the *original* exception propagates unchanged.
 If the rollback itself fails, the connection is marked broken (the pool discards it, and the
@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from twinsql import errors
-from twinsql.connection.txn import Level
+from twinsql.connection.txn import Level, TxnAction
 
 if TYPE_CHECKING:
     from twinsql.connection._async.connection import AsyncConnection
@@ -53,22 +53,17 @@ class AsyncTransaction:
     async def begin(self) -> AsyncTransaction:
         if self._level is not None:
             raise errors.InterfaceError("this transaction has already begun")
-        conn = self._connection
-        dialect = conn.dialect
-        level = conn._stack.push()
+        stack = self._connection.transaction_stack
+        level, opening = stack.begin()
         try:
-            if level.savepoint is None:
-                for statement in dialect.begin_statements(self._isolation, self._readonly):
-                    await conn._control(statement)
-            else:
-                if self._isolation is not None or self._readonly:
-                    raise errors.ArgumentError(
-                        "a nested transaction (savepoint) cannot set isolation or readonly; "
-                        "set them on the outermost transaction"
-                    )
-                await conn._control(dialect.savepoint_sql(level.savepoint))
+            if opening is TxnAction.SAVEPOINT and (self._isolation is not None or self._readonly):
+                raise errors.ArgumentError(
+                    "a nested transaction (savepoint) cannot set isolation or readonly; "
+                    "set them on the outermost transaction"
+                )
+            await self._send(level, (opening,))
         except BaseException:
-            conn._stack.end_statements(level, commit=False)
+            stack.end(level, commit=False)  # never opened: forget it, send nothing
             raise
         self._level = level
         return self
@@ -77,10 +72,9 @@ class AsyncTransaction:
         """End this level, keeping its work. A level in which a statement failed is rolled
         back instead, and ``TransactionAborted`` says so."""
         level = self._take_level()
-        conn = self._connection
-        actions, committed = conn._stack.end_statements(level, commit=True)
-        await self._send(level, actions, is_commit=committed)
-        if not committed:
+        ending = self._connection.transaction_stack.end(level, commit=True)
+        await self._send(level, ending.actions)
+        if not ending.committed:
             raise errors.TransactionAborted(
                 f"the transaction was rolled back, not committed: {level.failure or 'it failed'}"
             )
@@ -88,8 +82,8 @@ class AsyncTransaction:
     async def rollback(self) -> None:
         """End this level, undoing its work."""
         level = self._take_level()
-        actions, _ = self._connection._stack.end_statements(level, commit=False)
-        await self._send(level, actions, is_commit=False)
+        ending = self._connection.transaction_stack.end(level, commit=False)
+        await self._send(level, ending.actions)
 
     async def __aenter__(self) -> AsyncTransaction:
         return await self.begin()
@@ -119,18 +113,27 @@ class AsyncTransaction:
         self._level = None
         return level
 
-    async def _send(self, level: Level, actions: tuple[str, ...], *, is_commit: bool) -> None:
+    async def _send(self, level: Level, actions: tuple[TxnAction, ...]) -> None:
         conn = self._connection
-        dialect = conn.dialect
         for action in actions:
-            if action == "RELEASE":
-                assert level.savepoint is not None
-                await conn._control(dialect.release_savepoint_sql(level.savepoint))
-            elif action == "ROLLBACK TO":
-                assert level.savepoint is not None
-                await conn._control(dialect.rollback_to_savepoint_sql(level.savepoint))
-            else:
-                await conn._control(action, is_commit=is_commit)
-        if level.savepoint is None:
-            for statement in dialect.end_statements(self._readonly):
-                await conn._control(statement)
+            for statement in self._statements(action, level):
+                await conn.send_control(statement, is_commit=action is TxnAction.COMMIT)
+
+    def _statements(self, action: TxnAction, level: Level) -> tuple[str, ...]:
+        """The SQL of one step, rendered through the dialect."""
+        dialect = self._connection.dialect
+        if action is TxnAction.BEGIN:
+            return dialect.begin_statements(self._isolation, self._readonly)
+        if action is TxnAction.FINISH:
+            return dialect.end_statements(self._readonly)
+        if action is TxnAction.COMMIT:
+            return ("COMMIT",)
+        if action is TxnAction.ROLLBACK:
+            return ("ROLLBACK",)
+        savepoint = level.savepoint
+        assert savepoint is not None
+        if action is TxnAction.SAVEPOINT:
+            return (dialect.savepoint_sql(savepoint),)
+        if action is TxnAction.RELEASE:
+            return (dialect.release_savepoint_sql(savepoint),)
+        return (dialect.rollback_to_savepoint_sql(savepoint),)

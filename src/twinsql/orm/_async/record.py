@@ -59,7 +59,7 @@ async def async_find(model: type[M], pk: Any, *, using: AsyncDatabase | None = N
     """The record with primary key ``pk``, or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     db = async_database_of(model, using)
-    result = await db._result(persist.find_sql(info, db.dialect), (pk,))
+    result = await db.execute_result(persist.find_sql(info, db.dialect), (pk,))
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
 
@@ -91,7 +91,7 @@ async def async_save(record: Any, *, using: AsyncDatabase | None = None) -> None
 
 async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     plan = persist.plan_insert(info, record, db.dialect, persist.utc_now())
-    result = await db._result(plan.sql, plan.params)
+    result = await db.execute_result(plan.sql, plan.params)
     row = result.rows[0] if result.rows else None
     persist.finish_insert(info, record, plan, row, result.lastrowid, db.dialect.name)
 
@@ -134,7 +134,7 @@ async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> N
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     sql = persist.find_sql(info, db.dialect, include_deleted=True)
-    result = await db._result(sql, (getattr(record, info.primary_key),))
+    result = await db.execute_result(sql, (getattr(record, info.primary_key),))
     if not result.rows:
         raise errors.RecordNotFound(
             f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
@@ -178,7 +178,7 @@ async def async_insert_many(
             paramstyle=conn.raw.paramstyle,
         )
         for sql, params in plan:
-            result = await conn._run((sql, params), sql, None)
+            result = await conn.run_prepared((sql, params), sql, None)
             total += max(result.rowcount, 0)
     bulk_saved(records)
     return total if total else len(records)

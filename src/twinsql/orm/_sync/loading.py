@@ -53,7 +53,7 @@ def _select_in(
     size = in_list_size(db.dialect.default_max_params)
     out: list[Any] = []
     for sql, params in eager.select_in(info, field, keys, size, db.dialect, refine):
-        result = db._result(sql, params)
+        result = db.execute_result(sql, params)
         out.extend(hydrate(info, result.rows, db.dialect.name))
     return out
 
