@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows, release_frames
+from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows, connecting
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
 try:
@@ -87,17 +87,10 @@ class AsyncmyDriver(MySQLDriverBase):
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncmyConnection:
         kwargs = self.connect_kwargs(url, options)
-        conn: Any = None
-        try:
+        with connecting(url, self.connect_errors, self.connect_failed):
             conn = await asyncmy.connect(**kwargs)
+        with connecting(url, self.connect_errors, self.connect_failed, close=conn.close):
             for statement in session_setup(conn.get_server_info(), options):
                 async with conn.cursor() as cursor:
                     await cursor.execute(statement)
-        except BaseException as exc:
-            if conn is not None:
-                conn.close()
-            if isinstance(exc, (MySQLError, OSError)):
-                raise self.connect_failed(exc, url) from exc
-            release_frames(exc)
-            raise
         return AsyncmyConnection(conn, MySQLError)

@@ -52,8 +52,8 @@ from twinsql.drivers.base import (
     ErrorInfo,
     Names,
     Rows,
+    connecting,
     hide_password,
-    release_frames,
 )
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.sql.placeholders import ParamStyle
@@ -143,6 +143,20 @@ def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
     if isinstance(exc, (OSError, EOFError, asyncio.TimeoutError)):
         return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
     return None
+
+
+# What ``classify_asyncpg_error`` recognises when a connect fails.
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    (pgexc.PostgresError, pgexc.InterfaceError, pgexc.InternalClientError)
+    if asyncpg is not None
+    else ()
+) + (OSError, EOFError, asyncio.TimeoutError)
+
+
+def _connect_error(exc: BaseException, url: DatabaseURL) -> errors.Error:
+    info = classify_asyncpg_error(exc) or ErrorInfo(errors.ConnectionLost, str(exc), None)
+    message = hide_password(info.message, url)
+    return info.cls(message, sqlstate=info.sqlstate, driver_error=exc)
 
 
 class _AsyncpgTraits(postgresql.PostgreSQLTraits):
@@ -381,15 +395,8 @@ class AsyncpgDriver(_AsyncpgTraits):
         if asyncpg is None:
             raise errors.ConfigurationError(_INSTALL_HINT)
         kwargs, cache_size = _connect_kwargs(url, options)
-        try:
+        with connecting(url, _CONNECT_ERRORS, _connect_error):
             conn = await asyncpg.connect(**kwargs)
-        except BaseException as exc:
-            info = classify_asyncpg_error(exc)
-            if info is None:
-                release_frames(exc)
-                raise
-            message = hide_password(info.message, url)
-            raise info.cls(message, sqlstate=info.sqlstate, driver_error=exc) from exc
         try:
             for typename in ("json", "jsonb"):
                 await conn.set_type_codec(

@@ -43,7 +43,8 @@ Traits (``DriverTraits``: plain class attributes, the same on a driver and its c
 from __future__ import annotations
 
 import traceback
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -135,16 +136,32 @@ def hide_password(message: str, url: DatabaseURL) -> str:
     return message.replace(url.password, "***") if url.password else message
 
 
-def release_frames(exc: BaseException) -> None:
-    """Let go of whatever a failed or interrupted native ``connect`` still holds.
+@contextmanager
+def connecting(
+    url: DatabaseURL,
+    native_errors: tuple[type[BaseException], ...],
+    to_error: Callable[[BaseException, DatabaseURL], Error],
+    close: Callable[[], object] | None = None,
+) -> Iterator[None]:
+    """Around the steps of opening a native connection: ``close`` what was opened on any
+    exception, turn the driver's own errors (``native_errors``) into twinsql's
+    (``to_error``), and let go of whatever an exception the driver does not handle itself
+    (a cancellation) still holds.
 
-    A connect interrupted by a cancellation (or any exception the native driver does not
-    handle itself) leaves its half-open connection in the locals of the frames the exception
-    passed through; the server session then lives as long as the exception object, which
-    the caller may keep for a long time (``gather(..., return_exceptions=True)``). Clearing
-    those frames' locals frees the native connection at once, which closes its socket and so
-    ends the server session. Frames still running are left alone."""
-    traceback.clear_frames(exc.__traceback__)
+    Such an exception leaves the half-open connection in the locals of the frames it passed
+    through; the server session then lives as long as the exception object, which the caller
+    may keep for a long time (``gather(..., return_exceptions=True)``). Clearing those
+    frames' locals frees the native connection at once, which closes its socket and so ends
+    the server session. Frames still running are left alone."""
+    try:
+        yield
+    except BaseException as exc:
+        if close is not None:
+            close()
+        if isinstance(exc, native_errors):
+            raise to_error(exc, url) from exc
+        traceback.clear_frames(exc.__traceback__)
+        raise
 
 
 class DriverTraits(Protocol):

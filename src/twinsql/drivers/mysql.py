@@ -232,6 +232,11 @@ class MySQLDriverBase(MySQLTraits):
             raise errors.ConfigurationError(_INSTALL_HINT.format(self.package))
         return _connect_kwargs(url, options, self.name)
 
+    @property
+    def connect_errors(self) -> tuple[type[BaseException], ...]:
+        """The exceptions ``connect_failed`` turns into twinsql errors."""
+        return (OSError,) if self.native_error is None else (self.native_error, OSError)
+
     def connect_failed(self, exc: BaseException, url: DatabaseURL) -> errors.Error:
         """The twinsql error for a failed connect, the password hidden."""
         info = _classify_mysql_error(exc, self.native_error)

@@ -46,8 +46,8 @@ from twinsql.drivers.base import (
     Names,
     Rows,
     Stream,
+    connecting,
     hide_password,
-    release_frames,
 )
 from twinsql.sql.dialects import PSYCOPG_MAX_PARAMS
 from twinsql.sql.placeholders import ParamStyle
@@ -182,6 +182,9 @@ def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
     if isinstance(exc, (OSError, EOFError)):
         return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
     return None
+
+
+_CONNECT_ERRORS = (psycopg.Error, OSError)
 
 
 def _connect_error(exc: BaseException, url: DatabaseURL) -> errors.Error:
@@ -421,13 +424,8 @@ class PsycopgDriver(_PsycopgTraits):
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
-        try:
+        with connecting(url, _CONNECT_ERRORS, _connect_error):
             conn = psycopg.Connection.connect(**kwargs)
-        except (psycopg.Error, OSError) as exc:
-            raise _connect_error(exc, url) from exc
-        except BaseException as exc:
-            release_frames(exc)
-            raise
         return PsycopgConnection(_configured(conn, prepared_max))
 
 
@@ -438,11 +436,6 @@ class AsyncPsycopgDriver(_PsycopgTraits):
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncPsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
-        try:
+        with connecting(url, _CONNECT_ERRORS, _connect_error):
             conn = await psycopg.AsyncConnection.connect(**kwargs)
-        except (psycopg.Error, OSError) as exc:
-            raise _connect_error(exc, url) from exc
-        except BaseException as exc:
-            release_frames(exc)
-            raise
         return AsyncPsycopgConnection(_configured(conn, prepared_max))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, Rows, Stream, release_frames
+from twinsql.drivers.base import ConnectOptions, DriverResult, Rows, Stream, connecting
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
 try:
@@ -78,17 +78,10 @@ class PyMySQLDriver(MySQLDriverBase):
 
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PyMySQLConnection:
         kwargs = self.connect_kwargs(url, options)
-        conn = None
-        try:
+        with connecting(url, self.connect_errors, self.connect_failed):
             conn = pymysql.connect(**kwargs)
+        with connecting(url, self.connect_errors, self.connect_failed, close=conn._force_close):
             for statement in session_setup(conn.get_server_info(), options):
                 with conn.cursor() as cursor:
                     cursor.execute(statement)
-        except BaseException as exc:
-            if conn is not None:
-                conn._force_close()
-            if isinstance(exc, (MySQLError, OSError)):
-                raise self.connect_failed(exc, url) from exc
-            release_frames(exc)
-            raise
         return PyMySQLConnection(conn, MySQLError)
