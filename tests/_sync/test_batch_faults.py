@@ -18,8 +18,8 @@ import pytest
 
 import twinsql
 from tests import support
-from tests.faultproxy import FaultProxy
 from tests._sync.helpers import fresh_table, session_id
+from tests.faultproxy import FaultProxy
 from twinsql import (
     ListQueryCollector,
     QueryCollector,
