@@ -12,6 +12,8 @@ from tests import support
 from tests._async.helpers import session_id
 from twinsql._compat import async_sleep
 
+_IS_ASYNC = True
+
 
 async def test_exhaustion_raises_pool_timeout_at_the_timeout(url: str) -> None:
     async with twinsql.connect_async(url, pool_size=1, max_overflow=1, pool_timeout=0.3) as db:
@@ -56,7 +58,7 @@ async def test_killed_idle_connection_is_replaced_with_pre_ping(
         assert db.pool_stats().discarded >= 1
 
 
-async def test_killed_idle_connection_raises_connection_lost_without_pre_ping(
+async def test_killed_idle_connection_without_pre_ping(
     url: str, backend: str, admin: twinsql.AsyncDatabase
 ) -> None:
     if backend == "sqlite":
@@ -64,17 +66,21 @@ async def test_killed_idle_connection_raises_connection_lost_without_pre_ping(
     async with twinsql.connect_async(url, pool_size=1, max_overflow=0) as db:
         victim = await session_id(db)
         await admin.execute(support.kill_sql(db.dialect.name), (victim,))
-        if backend == "asyncpg":
+        if backend == "mysql" and _IS_ASYNC:
+            # asyncmy does not yet tell a killed idle session at checkout.
+            with pytest.raises(twinsql.ConnectionLost):
+                await db.execute_scalar("SELECT 1")
+        elif backend == "asyncpg":
             # asyncpg reads the server's termination notice while idle and marks the
             # connection closed, so the pool replaces it without an error; if the notice
-            # has not been read yet, the query fails like on the other drivers.
+            # has not been read yet, the query fails.
             try:
                 assert await db.execute_scalar("SELECT 1") == 1
             except twinsql.ConnectionLost:
                 pass
         else:
-            with pytest.raises(twinsql.ConnectionLost):
-                await db.execute_scalar("SELECT 1")
+            # Found dead at checkout, before any byte of the statement was sent: replaced.
+            assert await db.execute_scalar("SELECT 1") == 1
         # The broken connection was discarded, never handed out again.
         assert await db.execute_scalar("SELECT 1") == 1
         assert await session_id(db) != victim

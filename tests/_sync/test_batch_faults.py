@@ -11,8 +11,6 @@ is exactly what the table holds (plus, for ``unknown`` statements, possibly thos
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 import twinsql
 from tests import support
 from tests._sync.helpers import fresh_table, session_id
+from tests.faultproxy import FaultProxy
 from twinsql import (
     ListQueryCollector,
     QueryCollector,
@@ -52,84 +51,6 @@ def check(report: twinsql.BatchReport, rows: list[int]) -> None:
     assert report.applied + report.rejected + report.pending + report.unknown == report.submitted
     applied = set(report.indices("applied"))
     assert applied <= set(rows) <= applied | set(report.indices("unknown"))
-
-
-class FaultProxy:
-    """A TCP proxy on 127.0.0.1 in threads (so sync and async clients share it): it passes
-    bytes through, refuses connections (``refuse = True``), or forwards the next client chunk
-    holding ``cut_after`` and then closes the client side without the reply — the ambiguous
-    commit."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self._upstream = (host, port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.refuse = False
-        self.cut_after: bytes | None = None
-        self.cuts = 0
-        self.accepted = 0  # connections that reached the proxy
-        self._sockets: list[socket.socket] = []
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, url: str) -> str:
-        parsed = twinsql.parse_url(url)
-        return url.replace(f"{parsed.host}:{parsed.port}", f"127.0.0.1:{self.port}", 1)
-
-    def close(self) -> None:
-        self._closed = True
-        for sock in [self._listener, *self._sockets]:
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            if self.refuse:
-                client.close()
-                continue
-            upstream = socket.create_connection(self._upstream)
-            self._sockets += [client, upstream]
-            cut = threading.Event()  # set once the token went up: swallow the reply
-            threading.Thread(target=self._up, args=(client, upstream, cut), daemon=True).start()
-            threading.Thread(target=self._down, args=(upstream, client, cut), daemon=True).start()
-
-    def _up(self, client: socket.socket, upstream: socket.socket, cut: threading.Event) -> None:
-        try:
-            while data := client.recv(65536):
-                token = self.cut_after
-                if token is not None and token in data:
-                    self.cut_after = None
-                    self.cuts += 1
-                    cut.set()
-                upstream.sendall(data)
-        except OSError:
-            pass
-        _shut(client, upstream)
-
-    def _down(self, upstream: socket.socket, client: socket.socket, cut: threading.Event) -> None:
-        try:
-            while data := upstream.recv(65536):
-                if cut.is_set():
-                    break  # the server answered the COMMIT (it is done): the client never hears
-                client.sendall(data)
-        except OSError:
-            pass
-        _shut(client, upstream)
-
-
-def _shut(*sockets: socket.socket) -> None:
-    for sock in sockets:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 @pytest.fixture

@@ -13,11 +13,15 @@ options, the same values sent and read back, the same error classes.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from twinsql import errors
 from twinsql.connection.url import DatabaseURL
 from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows, connecting
+from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
 try:
@@ -30,8 +34,42 @@ except ImportError:  # pragma: no cover - exercised only without the extra insta
 __all__ = ["AsyncmyConnection", "AsyncmyDriver"]
 
 
+logger = logging.getLogger("twinsql.pool")
+
+
+async def _kill_query(connect_kwargs: dict[str, Any], thread_id: int) -> None:
+    """``KILL QUERY`` the statement of session ``thread_id`` from a side connection, within
+    ``CANCEL_WAIT``. Run on a thread of its own with its own loop: the caller's loop may
+    be ending (``asyncio.run`` returning right after a cancellation would cancel a task
+    left on it)."""
+    try:
+        side = await asyncio.wait_for(asyncmy.connect(**connect_kwargs), CANCEL_WAIT)
+        try:
+            async with side.cursor() as cursor:
+                await asyncio.wait_for(cursor.execute(f"KILL QUERY {int(thread_id)}"), CANCEL_WAIT)
+        finally:
+            side.close()
+    except Exception as exc:
+        logger.info("KILL QUERY %s failed: %r", thread_id, exc)
+
+
 class AsyncmyConnection(MySQLConnectionBase):
     """One asyncmy connection in autocommit mode."""
+
+    def __init__(self, conn: Any, connect_kwargs: dict[str, Any]) -> None:
+        super().__init__(conn, MySQLError)
+        self._connect_kwargs = connect_kwargs
+        self._thread_id = conn.thread_id()
+        self._aborted = False
+
+    def abort(self) -> None:
+        """``KILL QUERY`` in the background and close the link (see ``drivers.base``)."""
+        if self._aborted:
+            return
+        self._aborted = True
+        kwargs, thread_id = self._connect_kwargs, self._thread_id
+        in_background(lambda: asyncio.run(_kill_query(kwargs, thread_id)), "kill-query")
+        self._conn.close()
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
         cursor = self._cursor
@@ -87,10 +125,17 @@ class AsyncmyDriver(MySQLDriverBase):
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncmyConnection:
         kwargs = self.connect_kwargs(url, options)
+        timeout = options.connect_timeout
         with connecting(url, self.connect_errors, self.connect_failed):
-            conn = await asyncmy.connect(**kwargs)
+            # asyncmy bounds only the TCP connect by connect_timeout: bound the handshake too.
+            try:
+                conn = await asyncio.wait_for(asyncmy.connect(**kwargs), timeout)
+            except asyncio.TimeoutError:
+                raise errors.ConnectionLost(
+                    f"connection timeout expired after {timeout:g}s"
+                ) from None
         with connecting(url, self.connect_errors, self.connect_failed, close=conn.close):
             for statement in session_setup(conn.get_server_info(), options):
                 async with conn.cursor() as cursor:
                     await cursor.execute(statement)
-        return AsyncmyConnection(conn, MySQLError)
+        return AsyncmyConnection(conn, kwargs)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ from twinsql.drivers.base import (
     connecting,
     hide_password,
 )
+from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.sql.placeholders import ParamStyle
 
@@ -70,6 +72,26 @@ except ImportError:  # pragma: no cover - exercised only without the extra insta
     asyncpg = None
 
 __all__ = ["AsyncpgConnection", "AsyncpgDriver"]
+
+logger = logging.getLogger("twinsql.pool")
+
+
+async def _cancel_backend(connect_kwargs: dict[str, Any], pid: int) -> None:
+    """Ask the server to stop what session ``pid`` is running, from a side connection (asyncpg
+    has no public cancel request), waiting at most ``CANCEL_WAIT``. Run on a thread of its
+    own with its own loop: the caller's loop may be ending (``asyncio.run`` returning
+    right after a cancellation would cancel a task left on it)."""
+    try:
+        side = await asyncio.wait_for(asyncpg.connect(**connect_kwargs), CANCEL_WAIT)
+        try:
+            await asyncio.wait_for(
+                side.execute(f"SELECT pg_cancel_backend({int(pid)})"), CANCEL_WAIT
+            )
+        finally:
+            side.terminate()
+    except Exception as exc:
+        logger.info("cancelling session %s failed: %r", pid, exc)
+
 
 _INSTALL_HINT = "the asyncpg package is not installed: install twinsql[asyncpg]"
 _DEFAULT_CACHE_SIZE = 100
@@ -169,8 +191,10 @@ class AsyncpgConnection(_AsyncpgTraits):
     max_params = ASYNCPG_MAX_PARAMS
     clean_after_interrupt = False
 
-    def __init__(self, conn: Any, cache_size: int) -> None:
+    def __init__(self, conn: Any, cache_size: int, connect_kwargs: dict[str, Any]) -> None:
         self._conn = conn
+        self._connect_kwargs = connect_kwargs
+        self._aborted = False
         self._cache_size = cache_size
         # sql -> (PreparedStatement, column names or None when it returns no rows)
         self._cache: OrderedDict[str, tuple[Any, tuple[str, ...] | None]] = OrderedDict()
@@ -327,6 +351,16 @@ class AsyncpgConnection(_AsyncpgTraits):
     def terminate(self) -> None:
         self._conn.terminate()
 
+    def abort(self) -> None:
+        """Cancel the running statement from a side connection (in the background) and
+        close the link, so the waiting call fails at once (see ``drivers.base``)."""
+        if self._aborted:
+            return
+        self._aborted = True
+        kwargs, pid = self._connect_kwargs, self._conn.get_server_pid()
+        in_background(lambda: asyncio.run(_cancel_backend(kwargs, pid)), "cancel-request")
+        self._conn.terminate()
+
     def classify_error(self, exc: BaseException) -> ErrorInfo | None:
         return classify_asyncpg_error(exc)
 
@@ -405,4 +439,4 @@ class AsyncpgDriver(_AsyncpgTraits):
         except BaseException:
             conn.terminate()
             raise
-        return AsyncpgConnection(conn, cache_size)
+        return AsyncpgConnection(conn, cache_size, kwargs)

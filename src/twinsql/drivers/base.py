@@ -22,6 +22,15 @@ Contract every adapter keeps:
   whose native status lags behind an error corrects it there.
 * ``terminate`` closes the socket at once without any I/O wait: it is what the pool calls on
   a connection whose protocol state is unknown (cancelled or timed out mid-operation).
+* ``abort`` stops the call in progress: it asks the server to stop the running statement
+  (a cancel request, or ``KILL QUERY`` from a side connection; in the background, bounded by
+  ``deadline.CANCEL_WAIT``, never waited for) and breaks the link, so the waiting call
+  fails at once. It is called from the event loop (async adapters) or from any thread (sync
+  adapters), may be called more than once, and leaves the connection unusable but for
+  ``terminate``/``close``; on SQLite it interrupts the statement and the connection stays
+  usable.
+* ``connect`` bounds the whole connect, handshake included, by ``connect_timeout`` on the
+  client (a server that accepts TCP and never answers fails it in time).
 * A driver's ``connect`` reads the URL's password to pass it to the native driver as a
   keyword (never inside a DSN string) and hides it in a failed connect's message
   (``hide_password``).
@@ -190,6 +199,8 @@ class DriverConnectionState(DriverTraits, Protocol):
     def closed(self) -> bool: ...
 
     def terminate(self) -> None: ...
+
+    def abort(self) -> None: ...
 
     def classify_error(self, exc: BaseException) -> ErrorInfo | None: ...
 

@@ -30,8 +30,13 @@ Choices, and why:
 
 from __future__ import annotations
 
+import asyncio
 import math
+import select
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from itertools import islice
 from typing import Any
 
@@ -49,12 +54,13 @@ from twinsql.drivers.base import (
     connecting,
     hide_password,
 )
+from twinsql.drivers.deadline import CANCEL_WAIT, LinkBreaker, in_background
 from twinsql.sql.dialects import PSYCOPG_MAX_PARAMS
 from twinsql.sql.placeholders import ParamStyle
 
 try:
     import psycopg
-    from psycopg import pq
+    from psycopg import pq, waiting
     from psycopg import sql as pgsql
     from psycopg.types.json import JsonbDumper
 except ImportError:  # pragma: no cover - exercised only without the extra installed
@@ -65,6 +71,7 @@ __all__ = ["AsyncPsycopgConnection", "AsyncPsycopgDriver", "PsycopgConnection", 
 _INSTALL_HINT = "the psycopg package is not installed: install twinsql[postgresql]"
 # libpq transaction status: INTRANS (2) and INERROR (3) mean a transaction block is open.
 _IN_TRANSACTION = (2, 3)
+_IDLE = 0
 _ACTIVE = 1
 _TUPLES_OK = 2  # ExecStatus of a result that carries rows
 # Connection failures carry no SQLSTATE in libpq; the server's FATAL text tells these apart
@@ -266,6 +273,29 @@ def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
     return not was_in_transaction and sql.lstrip()[:6].upper() == "SELECT"
 
 
+def _send_cancel(pgconn: Any) -> None:
+    """Ask the server to stop the statement running on ``pgconn``'s session, waiting at
+    most ``CANCEL_WAIT`` (libpq's cancel connection, driven without blocking)."""
+    deadline = time.monotonic() + CANCEL_WAIT
+    cancel = pgconn.cancel_conn()
+    try:
+        cancel.start()
+        while True:
+            status = cancel.poll()
+            if status == pq.PollingStatus.OK:
+                return
+            if status == pq.PollingStatus.FAILED:
+                raise OSError(cancel.get_error_message())
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer to the cancel request")
+            fd = cancel.socket
+            reading = status == pq.PollingStatus.READING
+            select.select([fd] if reading else [], [] if reading else [fd], [], remaining)
+    finally:
+        cancel.finish()
+
+
 class _PsycopgTraits(postgresql.PostgreSQLTraits):
     paramstyle: ParamStyle = "format"
 
@@ -282,6 +312,9 @@ class _PsycopgConnection(_PsycopgTraits):
         self._conn = conn
         self._cursor = conn.cursor()
         self._encoding = conn.info.encoding  # client_encoding: twinsql never changes it
+        self._link = LinkBreaker(conn.pgconn.socket)
+        self._aborted = False
+        conn.on_interrupt = self.abort
 
     @property
     def in_transaction(self) -> bool:
@@ -289,12 +322,31 @@ class _PsycopgConnection(_PsycopgTraits):
 
     @property
     def closed(self) -> bool:
-        return bool(self._conn.closed)
+        """Closed, or found ended by the server while idle (then closed here): a session
+        the server terminated is replaced before any byte of a statement is sent."""
+        if self._conn.closed:
+            return True
+        if self._conn.pgconn.transaction_status == _IDLE and self._link.peer_gone():
+            self.terminate()
+            return True
+        return False
+
+    def abort(self) -> None:
+        """Ask the server to cancel the running statement (in the background) and break
+        the link, so the waiting call fails at once (see ``drivers.base``)."""
+        if self._aborted or self._conn.closed:
+            return
+        self._aborted = True
+        pgconn = self._conn.pgconn
+        if pgconn.transaction_status == _ACTIVE:
+            in_background(lambda: _send_cancel(pgconn), "cancel-request")
+        self._link.break_link()
 
     def terminate(self) -> None:
         # PQfinish: closes the socket at once (the Terminate message it writes is not
         # waited for); safe for the async class too, since nothing is awaited.
         self._conn.pgconn.finish()
+        self._link.close()
 
     def classify_error(self, exc: BaseException) -> ErrorInfo | None:
         return classify_psycopg_error(exc)
@@ -361,6 +413,7 @@ class PsycopgConnection(_PsycopgConnection):
 
     def close(self) -> None:
         self._conn.close()
+        self._link.close()
 
 
 class AsyncPsycopgConnection(_PsycopgConnection):
@@ -415,6 +468,60 @@ class AsyncPsycopgConnection(_PsycopgConnection):
 
     async def close(self) -> None:
         await self._conn.close()
+        self._link.close()
+
+
+if psycopg is not None:
+
+    class _NativeConnection(psycopg.Connection[Any]):
+        """psycopg's connection, with the hook its adapter sets for an interrupted call."""
+
+        on_interrupt: Any = None
+
+    class _NativeAsyncConnection(psycopg.AsyncConnection[Any]):
+        """psycopg's async connection, but a cancelled call returns at once. psycopg's own
+        handling sends a cancel request and then waits up to 5 s for it and 5 s more for the
+        statement to end, in the cancelled task; here the adapter's ``abort`` sends the
+        request in the background and breaks the link instead (the shell discards the
+        connection after any interrupted call)."""
+
+        on_interrupt: Any = None
+
+        async def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            if self.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                # A pipeline (executemany) must be read to its end after a cancellation:
+                # psycopg's own handling does that.
+                return await super().wait(gen, interval, timeout)
+            try:
+                return await waiting.wait_async(
+                    gen, self.pgconn.socket, interval=interval, timeout=timeout
+                )
+            except asyncio.CancelledError:
+                if self.on_interrupt is not None:
+                    self.on_interrupt()
+                raise
+
+
+def _connect_within(kwargs: dict[str, Any], timeout: float | None) -> Any:
+    """A sync psycopg connection, the whole connect bounded by ``timeout`` seconds. libpq
+    rounds its own ``connect_timeout`` to whole seconds of at least 2, so the connect runs
+    on a short-lived thread that is waited for ``timeout`` only; a connection it completes
+    too late is closed there."""
+    if not timeout:
+        return _NativeConnection.connect(**kwargs)
+    executor = ThreadPoolExecutor(1, thread_name_prefix="twinsql-connect")
+    future = executor.submit(_NativeConnection.connect, **kwargs)
+    executor.shutdown(wait=False)
+    try:
+        return future.result(timeout)
+    except FutureTimeout:
+        future.add_done_callback(_close_late)
+        raise psycopg.OperationalError(f"connection timeout expired after {timeout:g}s") from None
+
+
+def _close_late(future: Any) -> None:
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 class PsycopgDriver(_PsycopgTraits):
@@ -425,7 +532,7 @@ class PsycopgDriver(_PsycopgTraits):
     def connect(self, url: DatabaseURL, options: ConnectOptions) -> PsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
         with connecting(url, _CONNECT_ERRORS, _connect_error):
-            conn = psycopg.Connection.connect(**kwargs)
+            conn = _connect_within(kwargs, options.connect_timeout)
         return PsycopgConnection(_configured(conn, prepared_max))
 
 
@@ -437,5 +544,14 @@ class AsyncPsycopgDriver(_PsycopgTraits):
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncPsycopgConnection:
         kwargs, prepared_max = _connect_kwargs(url, options)
         with connecting(url, _CONNECT_ERRORS, _connect_error):
-            conn = await psycopg.AsyncConnection.connect(**kwargs)
+            connect = _NativeAsyncConnection.connect(**kwargs)
+            if options.connect_timeout:
+                try:
+                    conn = await asyncio.wait_for(connect, options.connect_timeout)
+                except asyncio.TimeoutError:
+                    raise psycopg.OperationalError(
+                        f"connection timeout expired after {options.connect_timeout:g}s"
+                    ) from None
+            else:
+                conn = await connect
         return AsyncPsycopgConnection(_configured(conn, prepared_max))

@@ -232,6 +232,10 @@ class SqliteConnection(SqliteTraits):
         self._stop_reason = "cancel"
         self._conn.interrupt()
 
+    def abort(self) -> None:
+        """Stop the running statement (any thread); the connection stays usable."""
+        self.interrupt()
+
     def ping(self) -> None:
         self._conn.execute("SELECT 1").fetchall()
 

@@ -147,6 +147,9 @@ class AsyncSqliteConnection(SqliteTraits):
         await self._settle()
         self.terminate()
 
+    def abort(self) -> None:
+        self._sync.interrupt()
+
     def terminate(self) -> None:
         if self._unfinished is not None and not self._unfinished.done():
             self._sync.interrupt()

@@ -21,6 +21,7 @@ from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, CopyUnsupported, DriverResult
+from twinsql.drivers.deadline import CLIENT_GRACE, Armed
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle, compile_sql
@@ -33,6 +34,12 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 Prepared = tuple[str, Sequence[Any]]
 
 sql_logger = logging.getLogger("twinsql.sql")
+
+_IS_ASYNC = True
+if _IS_ASYNC:
+    from twinsql.drivers.deadline import arm_on_loop as arm_deadline
+else:
+    from twinsql.drivers.deadline import arm_on_watchdog as arm_deadline  # noqa: E402, RUF100
 
 
 def prepare_statement(sql: str, params: Params, style: ParamStyle, lexer: Lexer) -> Prepared:
@@ -68,13 +75,22 @@ def first_value(result: DriverResult) -> Any:
 
 
 class ConnectionSettings:
-    """What every connection of one database shares: logging and message hygiene."""
+    """What every connection of one database shares: logging, message hygiene and the
+    client-side bound on each call (``statement_timeout``; ``None``: no timer is armed)."""
 
-    __slots__ = ("echo", "hide_parameters", "secrets")
+    __slots__ = ("echo", "hide_parameters", "secrets", "statement_timeout")
 
-    def __init__(self, *, echo: bool, hide_parameters: bool, secrets: Sequence[str]) -> None:
+    def __init__(
+        self,
+        *,
+        echo: bool,
+        hide_parameters: bool,
+        secrets: Sequence[str],
+        statement_timeout: float | None = None,
+    ) -> None:
         self.echo = echo
         self.hide_parameters = hide_parameters
+        self.statement_timeout = statement_timeout
         # Strings scrubbed from every message (the password, raw and percent-encoded).
         self.secrets = tuple(s for s in secrets if s)
 
@@ -102,6 +118,11 @@ class CallGuard:
 
     One guard per connection is reused for every call: what ``statement``/``control`` record
     belongs to the call that holds the connection, and a refused call records nothing.
+
+    With a statement timeout configured, the call runs under a client-side deadline (the
+    timeout plus ``CLIENT_GRACE``, so that the server's own timeout answers first when the
+    link works): when it fires, the driver's ``abort()`` stops the call, which raises
+    ``StatementTimeout``, and the connection is discarded. Without one, no timer is armed.
     """
 
     __slots__ = (
@@ -109,10 +130,13 @@ class CallGuard:
         "_connection",
         "_control",
         "_enter",
+        "_limit",
         "_params",
         "_settings",
         "_sql",
         "_stack",
+        "_timer",
+        "expired",
         "release",
     )
 
@@ -128,11 +152,19 @@ class CallGuard:
         self._params: Params = None
         self._control = False
         self._commit = False
+        limit = self._settings.statement_timeout
+        self._limit = None if limit is None else limit + CLIENT_GRACE
+        self._timer: Armed | None = None
+        # Set by the deadline when it fired during the current call.
+        self.expired = False
 
-    def statement(self, sql: str, params: Params, shown: Params = None) -> CallGuard:
+    def statement(
+        self, sql: str, params: Params, shown: Params = None, *, bounded: bool = True
+    ) -> CallGuard:
         """Take the connection for a statement: refused inside a failed transaction, on a
         broken connection and while another call runs. ``params`` go into errors; the echo
-        log shows ``shown`` instead when given (a summary of many parameter sets)."""
+        log shows ``shown`` instead when given (a summary of many parameter sets).
+        ``bounded=False``: no deadline (a stream, whose consumer sets the pace)."""
         stack = self._stack
         if stack.depth:
             refusal = stack.refusal()
@@ -145,6 +177,8 @@ class CallGuard:
         self._sql, self._params, self._control, self._commit = sql, params, False, False
         if self._settings.echo:
             self._settings.log(sql, params if shown is None else shown)
+        if self._limit is not None and bounded:
+            self._arm(self._limit)
         return self
 
     def control(self, sql: str, *, is_commit: bool) -> CallGuard:
@@ -157,7 +191,27 @@ class CallGuard:
         self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
         if self._settings.echo:
             self._settings.log(sql, None)
+        if self._limit is not None:
+            self._arm(self._limit)
         return self
+
+    def _arm(self, seconds: float) -> None:
+        self.expired = False
+        self._timer = arm_deadline(seconds, self._expire)
+
+    def _expire(self) -> None:
+        """The deadline fired: stop the call (the server is asked to stop the statement)."""
+        self.expired = True
+        raw = self._connection.raw
+        if not raw.clean_after_interrupt:
+            self._connection.broken = True
+        raw.abort()
+
+    def _disarm(self) -> None:
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
 
     # ``statement``/``control`` did the entering. ``with`` still calls __enter__: a C callable
     # taking no argument keeps that free of a Python frame (nothing uses ``as``).
@@ -169,6 +223,8 @@ class CallGuard:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._timer is not None:
+            self._disarm()
         if exc is None:
             self.release()
             return
@@ -186,6 +242,8 @@ class CallGuard:
         conn = self._connection
         raw = conn.raw
         stack = conn.transaction_stack
+        if self.expired:
+            raise self._timed_out(exc) from exc
         if isinstance(exc, CopyUnsupported):
             # COPY cannot carry these columns; the connection is sound. If the server had
             # begun the COPY, the transaction has failed.
@@ -232,9 +290,38 @@ class CallGuard:
         conn = self._connection
         raw = conn.raw
         if not raw.clean_after_interrupt:
+            # The server may still be running the statement: ask it to stop (in the
+            # background), and never reuse the link.
             conn.broken = True
+            raw.abort()
         elif conn.transaction_stack.depth:
             conn.transaction_stack.statement_failed("interrupted", raw.in_transaction)
+
+    def _timed_out(self, exc: BaseException) -> errors.Error:
+        """The error of a call stopped by its deadline: a ``StatementTimeout`` (for a
+        COMMIT, whose outcome is then unknown, ``CommitOutcomeUnknown``)."""
+        conn = self._connection
+        raw = conn.raw
+        if not raw.clean_after_interrupt:
+            conn.broken = True
+        elif conn.transaction_stack.depth and not self._control:
+            conn.transaction_stack.statement_failed("StatementTimeout", raw.in_transaction)
+        limit = self._settings.statement_timeout
+        if self._commit:
+            return errors.CommitOutcomeUnknown(
+                f"no reply to COMMIT within the statement timeout ({limit:g}s): the "
+                "transaction may or may not have been committed",
+                sql=self._sql,
+                driver_error=exc,
+            )
+        return errors.StatementTimeout(
+            f"the statement did not complete within statement_timeout ({limit:g}s); the "
+            "server was asked to stop it and the connection was discarded",
+            sql=self._sql,
+            params=self._params,
+            hide_parameters=self._settings.hide_parameters,
+            driver_error=exc,
+        )
 
     def _refused(self, sql: str) -> errors.Error:
         if self._connection.broken:
@@ -316,7 +403,7 @@ class AsyncConnection:
             raise errors.ArgumentError(f"chunk_size must be >= 1, got {chunk_size!r}")
         compiled = compile_sql(sql, self._style, self._lexer)
         bound = compiled.bind(params)
-        calls = self.calls.statement(sql, params)
+        calls = self.calls.statement(sql, params, bounded=False)
         chunks = self.raw.stream(compiled.text, bound, chunk_size)
         completed = False
         try:

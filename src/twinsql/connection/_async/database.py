@@ -83,6 +83,7 @@ class AsyncDatabase:
             echo=resolved.echo,
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
+            statement_timeout=resolved.statement_timeout,
         )
         connect_options = ConnectOptions(
             connect_timeout=resolved.connect_timeout,
@@ -338,4 +339,3 @@ async def execute_scalar_async(
     """One-shot: open a database, run one statement, close it, return the first value."""
     async with AsyncDatabase(url, pool_size=1, max_overflow=0, **options) as db:
         return await db.execute_scalar(sql, params)
-
