@@ -119,6 +119,15 @@ class Event(OrmBase):
     amount: decimal.Decimal | None = Field(default=None, max_digits=10, decimal_places=3)
 
 
+class Staff(OrmBase):
+    """Columns named unlike the fields, as an existing schema may have them."""
+
+    __table_name__ = "orm_staff"
+    id: int | None = Field(default=None, primary_key=True, column="StaffId")
+    name: str = Field(column="FullName", max_length=50)
+    reports_to: int | None = Field(default=None, column="ReportsTo")
+
+
 ALL_MODELS: list[type[Model]] = [
     User,
     Profile,
@@ -130,4 +139,5 @@ ALL_MODELS: list[type[Model]] = [
     Account,
     Employee,
     Event,
+    Staff,
 ]

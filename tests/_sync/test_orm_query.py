@@ -9,7 +9,7 @@ import decimal
 import pytest
 
 import twinsql
-from tests.orm_models import Employee, Order, User
+from tests.orm_models import Employee, Order, Staff, User
 from twinsql import Avg, Count, Max, Min
 
 
@@ -230,6 +230,25 @@ def test_recursive_cte_walks_a_chain(orm_db: twinsql.Database) -> None:
         .all()
     )
     assert [e.name for e in found] == ["boss", "mid", "low", "other"]
+
+
+def test_recursive_cte_on_mapped_columns(orm_db: twinsql.Database) -> None:
+    boss = Staff.create(name="boss")
+    mid = Staff.create(name="mid", reports_to=boss.id)
+    Staff.create(name="low", reports_to=mid.id)
+    Staff.create(name="apart")
+    # The CTE's columns are the field names: the join names chain.id, not chain.StaffId.
+    walk = Staff.query().where(name="boss").union_all(
+        Staff.query().join_cte("chain", lambda chain: Staff.c.reports_to == chain.id)
+    )
+    found = (
+        Staff.query().with_cte("chain", walk, recursive=True).from_cte("chain").order_by("id")
+    ).all()
+    assert [(s.name, s.reports_to) for s in found] == [
+        ("boss", None),
+        ("mid", boss.id),
+        ("low", mid.id),
+    ]
 
 
 def test_for_update_options(orm_db: twinsql.Database) -> None:
