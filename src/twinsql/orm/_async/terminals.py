@@ -7,12 +7,11 @@ and compiled there, and sends one statement, plus one statement per eager-loaded
 level.
 
 The terminals are named like the query methods, so the generated sync module defines
-``all``, ``sum``, ``min`` and ``max``: built-ins are reached through ``builtins`` here.
+``all``, ``sum``, ``min`` and ``max``: the built-ins of those names are not called here.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from twinsql.drivers.base import AsyncStream
 from twinsql.orm import query_state as q
 from twinsql.orm._async.loading import async_load_eager
 from twinsql.orm._async.record import async_database_of
-from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_statements
+from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
 from twinsql.orm.persist import utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
@@ -175,7 +174,8 @@ async def async_iterate(
 async def async_insert_rows(
     state: q.QueryState, rows: Iterable[Any], using: AsyncDatabase | None = None
 ) -> int:
-    """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction."""
+    """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction;
+    the rows inserted or updated (``bulk.upsert_count``)."""
     info = state.info
     db = _db(state, using)
     records, fields, values = bulk_values(info.model, rows, utc_now())
@@ -187,6 +187,8 @@ async def async_insert_rows(
             info, fields, values, db.dialect, conn.max_params, state.on_conflict
         )
         for sql, params in statements:
-            total += builtins.max(await conn.execute_non_query(sql, params), 0)
+            reported = await conn.execute_non_query(sql, params)
+            rows_sent = len(params) // len(fields)
+            total += upsert_count(state.on_conflict, db.dialect, rows_sent, reported)
     bulk_saved(records)
     return total
