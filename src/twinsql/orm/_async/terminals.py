@@ -20,6 +20,7 @@ from twinsql.drivers.base import AsyncStream
 from twinsql.orm import query_state as q
 from twinsql.orm._async.loading import async_load_eager
 from twinsql.orm._async.record import async_database_of
+from twinsql.orm.aggregates import aggregate_reader, convert_rows
 from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
 from twinsql.orm.persist import utc_now
 from twinsql.orm.query_state import Page
@@ -86,7 +87,9 @@ async def _aggregate_one(state: q.QueryState, expr: Expr, using: AsyncDatabase |
     db = _db(state, using)
     sql, params = q.aggregate_sql(state.with_select(order_by=()), {"value": expr}, db.dialect)
     rows = await db.execute(sql, params)
-    return rows[0]["value"] if rows else None
+    value = rows[0]["value"] if rows else None
+    reader = aggregate_reader(state.info, expr, db.dialect.name)
+    return value if reader is None else reader(value)
 
 
 async def async_sum(state: q.QueryState, field: str, using: AsyncDatabase | None = None) -> Any:
@@ -108,11 +111,13 @@ async def async_max(state: q.QueryState, field: str, using: AsyncDatabase | None
 async def async_aggregate(
     state: q.QueryState, named: Mapping[str, Expr], using: AsyncDatabase | None = None
 ) -> list[dict[str, Any]]:
-    """Rows as dicts: the group-by fields plus one key per named aggregate."""
+    """Rows as dicts: the group-by fields plus one key per named aggregate (a field's
+    SUM/AVG/MIN/MAX typed as ``orm.aggregates`` says)."""
     q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
-    return await db.execute(sql, params)
+    rows = await db.execute(sql, params)
+    return convert_rows(state.info, named, rows, db.dialect.name)
 
 
 async def async_rows(

@@ -20,6 +20,7 @@ from twinsql.drivers.base import Stream
 from twinsql.orm import query_state as q
 from twinsql.orm._sync.loading import load_eager
 from twinsql.orm._sync.record import database_of
+from twinsql.orm.aggregates import aggregate_reader, convert_rows
 from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
 from twinsql.orm.persist import utc_now
 from twinsql.orm.query_state import Page
@@ -86,7 +87,9 @@ def _aggregate_one(state: q.QueryState, expr: Expr, using: Database | None) -> A
     db = _db(state, using)
     sql, params = q.aggregate_sql(state.with_select(order_by=()), {"value": expr}, db.dialect)
     rows = db.execute(sql, params)
-    return rows[0]["value"] if rows else None
+    value = rows[0]["value"] if rows else None
+    reader = aggregate_reader(state.info, expr, db.dialect.name)
+    return value if reader is None else reader(value)
 
 
 def sum(state: q.QueryState, field: str, using: Database | None = None) -> Any:
@@ -108,11 +111,13 @@ def max(state: q.QueryState, field: str, using: Database | None = None) -> Any:
 def aggregate(
     state: q.QueryState, named: Mapping[str, Expr], using: Database | None = None
 ) -> list[dict[str, Any]]:
-    """Rows as dicts: the group-by fields plus one key per named aggregate."""
+    """Rows as dicts: the group-by fields plus one key per named aggregate (a field's
+    SUM/AVG/MIN/MAX typed as ``orm.aggregates`` says)."""
     q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
-    return db.execute(sql, params)
+    rows = db.execute(sql, params)
+    return convert_rows(state.info, named, rows, db.dialect.name)
 
 
 def rows(
