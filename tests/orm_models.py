@@ -8,6 +8,8 @@ import enum
 import uuid
 from typing import ClassVar
 
+from pydantic import AwareDatetime
+
 from twinsql import (
     BelongsTo,
     Field,
@@ -114,9 +116,40 @@ class Event(OrmBase):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: Kind
     payload: dict[str, object] = Field(default_factory=dict)
-    at: datetime.datetime
+    at: AwareDatetime
     flag: bool = False
     amount: decimal.Decimal | None = Field(default=None, max_digits=10, decimal_places=3)
+
+
+class Staff(OrmBase):
+    """Columns named unlike the fields, as an existing schema may have them."""
+
+    __table_name__ = "orm_staff"
+    id: int | None = Field(default=None, primary_key=True, column="StaffId")
+    name: str = Field(column="FullName", max_length=50)
+    reports_to: int | None = Field(default=None, column="ReportsTo")
+
+
+class Moment(OrmBase):
+    """A naive and an aware datetime field side by side."""
+
+    __table_name__ = "orm_moments"
+    id: int | None = None
+    label: str = Field(default="", max_length=20)
+    naive: datetime.datetime | None = None
+    aware: AwareDatetime | None = None
+
+
+class Ledger(OrmBase):
+    """Decimals at the widest precision every backend has (38 digits), and a float."""
+
+    __table_name__ = "orm_ledger"
+    id: int | None = None
+    amount: decimal.Decimal = Field(max_digits=38, decimal_places=4)
+    price: decimal.Decimal = Field(default=decimal.Decimal("0"), max_digits=10, decimal_places=2)
+    qty: int = 0
+    ratio: float = 0.0
+    on: datetime.date | None = None
 
 
 ALL_MODELS: list[type[Model]] = [
@@ -130,4 +163,7 @@ ALL_MODELS: list[type[Model]] = [
     Account,
     Employee,
     Event,
+    Staff,
+    Moment,
+    Ledger,
 ]

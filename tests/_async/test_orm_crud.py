@@ -46,6 +46,23 @@ async def test_save_updates_only_dirty_fields(orm_db: twinsql.AsyncDatabase) -> 
     assert (final.name, final.age) == ("Grace H.", 46)
 
 
+async def test_save_of_a_record_whose_row_was_deleted_raises(
+    orm_db: twinsql.AsyncDatabase,
+) -> None:
+    user = await User.async_create(name="Gone", email="gone@example.com", age=1)
+    same = await User.async_create(name="Same", email="same@example.com", age=2)
+    await User.query().where(id=user.id).async_delete()
+    user.age = 2
+    with pytest.raises(twinsql.StaleObjectError, match="its row no longer exists"):
+        await user.async_save()
+    assert user.dirty_fields == {"age"}
+    # An UPDATE that sets the values the row already holds still matched it: no error.
+    same.age = 2
+    same.name = "Same"
+    await same.async_save()
+    assert same.dirty_fields == frozenset()
+
+
 async def test_refresh(orm_db: twinsql.AsyncDatabase) -> None:
     user = await User.async_create(name="Linus", email="linus@example.com")
     await User.query().where(id=user.id).async_update(age=55)

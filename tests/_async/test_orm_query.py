@@ -9,7 +9,7 @@ import decimal
 import pytest
 
 import twinsql
-from tests.orm_models import Employee, Order, User
+from tests.orm_models import Employee, Order, Staff, User
 from twinsql import Avg, Count, Max, Min
 
 
@@ -174,9 +174,14 @@ async def test_upsert(orm_db: twinsql.AsyncDatabase) -> None:
     query = User.query().on_conflict("email")
     await query.do_nothing().async_insert_many([{"name": "ignored", "email": "up@x.io"}])
     assert (await User.async_find_one(email="up@x.io")).name == "old"  # type: ignore[union-attr]
-    await query.do_update("name", "age").async_insert_many(
+    # One row updated and one inserted: 2 on every backend (MySQL itself reports 3).
+    both = await query.do_update("name", "age").async_insert_many(
         [{"name": "new", "email": "up@x.io", "age": 2}, {"name": "other", "email": "o@x.io"}]
     )
+    assert both == 2
+    # Unchanged values still count as updated.
+    again = await query.do_update("name").async_insert_many([{"name": "new", "email": "up@x.io"}])
+    assert again == 1
     updated = await User.async_find_one(email="up@x.io")
     assert updated is not None and (updated.name, updated.age) == ("new", 2)
     assert await User.query().async_count() == 2
@@ -230,6 +235,25 @@ async def test_recursive_cte_walks_a_chain(orm_db: twinsql.AsyncDatabase) -> Non
         .async_all()
     )
     assert [e.name for e in found] == ["boss", "mid", "low", "other"]
+
+
+async def test_recursive_cte_on_mapped_columns(orm_db: twinsql.AsyncDatabase) -> None:
+    boss = await Staff.async_create(name="boss")
+    mid = await Staff.async_create(name="mid", reports_to=boss.id)
+    await Staff.async_create(name="low", reports_to=mid.id)
+    await Staff.async_create(name="apart")
+    # The CTE's columns are the field names: the join names chain.id, not chain.StaffId.
+    walk = Staff.query().where(name="boss").union_all(
+        Staff.query().join_cte("chain", lambda chain: Staff.c.reports_to == chain.id)
+    )
+    found = await (
+        Staff.query().with_cte("chain", walk, recursive=True).from_cte("chain").order_by("id")
+    ).async_all()
+    assert [(s.name, s.reports_to) for s in found] == [
+        ("boss", None),
+        ("mid", boss.id),
+        ("low", mid.id),
+    ]
 
 
 async def test_for_update_options(orm_db: twinsql.AsyncDatabase) -> None:

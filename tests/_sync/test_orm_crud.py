@@ -46,6 +46,23 @@ def test_save_updates_only_dirty_fields(orm_db: twinsql.Database) -> None:
     assert (final.name, final.age) == ("Grace H.", 46)
 
 
+def test_save_of_a_record_whose_row_was_deleted_raises(
+    orm_db: twinsql.Database,
+) -> None:
+    user = User.create(name="Gone", email="gone@example.com", age=1)
+    same = User.create(name="Same", email="same@example.com", age=2)
+    User.query().where(id=user.id).delete()
+    user.age = 2
+    with pytest.raises(twinsql.StaleObjectError, match="its row no longer exists"):
+        user.save()
+    assert user.dirty_fields == {"age"}
+    # An UPDATE that sets the values the row already holds still matched it: no error.
+    same.age = 2
+    same.name = "Same"
+    same.save()
+    assert same.dirty_fields == frozenset()
+
+
 def test_refresh(orm_db: twinsql.Database) -> None:
     user = User.create(name="Linus", email="linus@example.com")
     User.query().where(id=user.id).update(age=55)

@@ -9,7 +9,7 @@ import decimal
 import pytest
 
 import twinsql
-from tests.orm_models import Employee, Order, User
+from tests.orm_models import Employee, Order, Staff, User
 from twinsql import Avg, Count, Max, Min
 
 
@@ -174,9 +174,14 @@ def test_upsert(orm_db: twinsql.Database) -> None:
     query = User.query().on_conflict("email")
     query.do_nothing().insert_many([{"name": "ignored", "email": "up@x.io"}])
     assert (User.find_one(email="up@x.io")).name == "old"  # type: ignore[union-attr]
-    query.do_update("name", "age").insert_many(
+    # One row updated and one inserted: 2 on every backend (MySQL itself reports 3).
+    both = query.do_update("name", "age").insert_many(
         [{"name": "new", "email": "up@x.io", "age": 2}, {"name": "other", "email": "o@x.io"}]
     )
+    assert both == 2
+    # Unchanged values still count as updated.
+    again = query.do_update("name").insert_many([{"name": "new", "email": "up@x.io"}])
+    assert again == 1
     updated = User.find_one(email="up@x.io")
     assert updated is not None and (updated.name, updated.age) == ("new", 2)
     assert User.query().count() == 2
@@ -230,6 +235,25 @@ def test_recursive_cte_walks_a_chain(orm_db: twinsql.Database) -> None:
         .all()
     )
     assert [e.name for e in found] == ["boss", "mid", "low", "other"]
+
+
+def test_recursive_cte_on_mapped_columns(orm_db: twinsql.Database) -> None:
+    boss = Staff.create(name="boss")
+    mid = Staff.create(name="mid", reports_to=boss.id)
+    Staff.create(name="low", reports_to=mid.id)
+    Staff.create(name="apart")
+    # The CTE's columns are the field names: the join names chain.id, not chain.StaffId.
+    walk = Staff.query().where(name="boss").union_all(
+        Staff.query().join_cte("chain", lambda chain: Staff.c.reports_to == chain.id)
+    )
+    found = (
+        Staff.query().with_cte("chain", walk, recursive=True).from_cte("chain").order_by("id")
+    ).all()
+    assert [(s.name, s.reports_to) for s in found] == [
+        ("boss", None),
+        ("mid", boss.id),
+        ("low", mid.id),
+    ]
 
 
 def test_for_update_options(orm_db: twinsql.Database) -> None:

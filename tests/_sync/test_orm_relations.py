@@ -58,6 +58,50 @@ def test_nested_and_refined_eager_loads(orm_db: twinsql.Database) -> None:
     assert users[3].profile is None
 
 
+def test_a_refined_limit_applies_per_parent(
+    orm_db: twinsql.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import twinsql.orm._sync.loading as loading
+
+    users = [
+        User.create(name=f"p{i}", email=f"p{i}@x.io", age=i) for i in range(5)
+    ]
+    expected: dict[int | None, list[decimal.Decimal]] = {}
+    lowest: list[int | None] = []
+    for index, user in enumerate(users):
+        totals = [decimal.Decimal(n * 10 + index) for n in range(index + 1)]  # 1 to 5 orders
+        created = [Order.create(user_id=user.id, total=t) for t in totals]
+        expected[user.id] = sorted(totals, reverse=True)
+        lowest.append(created[0].id)
+    # IN lists of 2 keys: the limit must hold per parent in every chunk.
+    monkeypatch.setattr(loading, "in_list_size", lambda max_params: 2)
+    top = (
+        User.query()
+        .with_(("orders", lambda q: q.order_by("-total").limit(3)))
+        .order_by("id")
+        .all()
+    )
+    assert [[o.total for o in u.orders] for u in top] == [expected[u.id][:3] for u in top]
+    paged = (
+        User.query()
+        .with_(("orders", lambda q: q.order_by("-total").offset(1).limit(2)))
+        .order_by("id")
+        .all()
+    )
+    assert [[o.total for o in u.orders] for u in paged] == [expected[u.id][1:3] for u in paged]
+    # Without an order, the rows of a parent are taken in key order.
+    first = User.query().with_(("orders", lambda q: q.limit(1))).order_by("id").all()
+    assert [[o.id for o in u.orders] for u in first] == [[key] for key in lowest]
+
+
+def test_a_many_to_many_refinement_refuses_a_limit(orm_db: twinsql.Database) -> None:
+    post = Post.create(title="hello")
+    tag = Tag.create(name="a")
+    PostTag.create(post_id=post.id, tag_id=tag.id)
+    with pytest.raises(twinsql.ArgumentError, match="cannot take limit"):
+        Post.query().with_(("tags", lambda q: q.limit(1))).all()
+
+
 def test_belongs_to(orm_db: twinsql.Database) -> None:
     seed()
     orders = Order.query().with_("user").all()

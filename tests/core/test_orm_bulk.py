@@ -147,3 +147,18 @@ def test_an_upsert_without_a_conflict_clause_is_a_plain_insert() -> None:
         bulk.upsert_statements(BItem.__twinsql__, ("sku",), [("a",)], SQLITE, 100, None)
     )
     assert statements == [('INSERT INTO "b_items" ("sku") VALUES (?)', ["a"])]
+
+
+def test_an_upsert_counts_the_rows_inserted_or_updated_on_every_backend() -> None:
+    update = OnConflict(("sku",), "update", ("qty",))
+    nothing = OnConflict(("sku",), "nothing")
+    # One existing row updated, one inserted: PostgreSQL and SQLite report 2, MySQL 3.
+    assert bulk.upsert_count(update, POSTGRESQL, 2, 2) == 2
+    assert bulk.upsert_count(update, SQLITE, 2, 2) == 2
+    assert bulk.upsert_count(update, MYSQL, 2, 3) == 2
+    # Nothing updated: PostgreSQL and SQLite count the inserted rows; MySQL cannot tell a
+    # skipped row from an inserted one and counts every row given.
+    assert bulk.upsert_count(nothing, POSTGRESQL, 2, 1) == 1
+    assert bulk.upsert_count(nothing, MYSQL, 2, 2) == 2
+    assert bulk.upsert_count(None, MYSQL, 3, 3) == 3
+    assert bulk.upsert_count(None, SQLITE, 3, -1) == 0

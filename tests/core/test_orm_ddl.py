@@ -7,6 +7,7 @@ import datetime
 import decimal
 from typing import ClassVar
 
+import pydantic
 import pytest
 
 import twinsql
@@ -36,7 +37,7 @@ class DdlPlayer(twinsql.Model):
         max_digits=6,
         decimal_places=2,
     )
-    joined: datetime.datetime | None = twinsql.Field(
+    joined: pydantic.AwareDatetime | None = twinsql.Field(
         default=None, server_default=twinsql.sql_expression("CURRENT_TIMESTAMP")
     )
 

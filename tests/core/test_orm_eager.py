@@ -163,6 +163,45 @@ def test_select_in_hides_soft_deleted_targets_and_applies_the_refinement() -> No
     ]
 
 
+def test_a_refined_limit_and_offset_apply_per_parent() -> None:
+    def refine(state: QueryState) -> QueryState:
+        return state.with_select(order_by=(LdTag.c.label.desc(),), limit=3, offset=1)
+
+    assert eager.select_in(LdTag.__twinsql__, "label", ["x", "y"], 100, MYSQL, refine) == [
+        (
+            "WITH `_tw_ranked` AS (SELECT `deleted_at`, `id`, `label`, ROW_NUMBER() OVER "
+            "(PARTITION BY `label` ORDER BY `label` DESC) AS `_tw_rn` FROM `ld_tags` "
+            "WHERE `label` IN (?, ?) AND `deleted_at` IS NULL) "
+            "SELECT `deleted_at`, `id`, `label` FROM `_tw_ranked` "
+            "WHERE `_tw_rn` > ? AND `_tw_rn` <= ? ORDER BY `_tw_rn`",
+            ["x", "y", 1, 4],
+        )
+    ]
+    # Without an order the rows of a parent are numbered in key order.
+    limit_only = eager.select_in(
+        LdOrder.__twinsql__, "ld_user_id", [1], 100, SQLITE, lambda s: s.with_select(limit=2)
+    )
+    assert limit_only == [
+        (
+            'WITH "_tw_ranked" AS (SELECT "id", "ld_user_id", ROW_NUMBER() OVER '
+            '(PARTITION BY "ld_user_id" ORDER BY "id") AS "_tw_rn" FROM "ld_orders" '
+            'WHERE "ld_user_id" IN (?)) SELECT "id", "ld_user_id" FROM "_tw_ranked" '
+            'WHERE "_tw_rn" > ? AND "_tw_rn" <= ? ORDER BY "_tw_rn"',
+            [1, 0, 2],
+        )
+    ]
+
+
+def test_a_many_to_many_refinement_refuses_paging() -> None:
+    assert eager.unpaged(None, "tags") is None
+    paged = eager.unpaged(lambda s: s.with_select(offset=2), "tags")
+    state = QueryState(LdTag.__twinsql__, LdTag.query().state.select)
+    with pytest.raises(ArgumentError, match="'tags' cannot take limit"):
+        paged(state)
+    plain = eager.unpaged(lambda s: s, "tags")
+    assert plain(state) is state
+
+
 def test_lookup_names_the_field_and_the_keys_of_a_level() -> None:
     users = records(LdUser, (1, "a"), (2, "b"), (1, "a again"))
     assert eager.lookup(spec(LdUser, "orders"), users) == ("ld_user_id", [1, 2])

@@ -255,12 +255,18 @@ def test_a_versioned_update_that_matched_nothing_is_stale() -> None:
     assert account.version == 4 and state_of(account).dirty == {"owner"}
 
 
-def test_an_unversioned_update_ignores_the_count() -> None:
+def test_an_unversioned_update_that_matched_nothing_is_stale() -> None:
     user = loaded(PUser, (1, "ada", 36))
     user.name = "eve"
     plan = persist.plan_update(PUser.__twinsql__, user, SQLITE, NOW)
     assert plan is not None
-    persist.finish_update(PUser.__twinsql__, user, plan, 0)
+    with pytest.raises(StaleObjectError) as error:
+        persist.finish_update(PUser.__twinsql__, user, plan, 0)
+    assert str(error.value) == (
+        "PUser 1 was not saved: its row no longer exists (deleted since it was read)"
+    )
+    assert state_of(user).dirty == {"name"}
+    persist.finish_update(PUser.__twinsql__, user, plan, 1)
     assert state_of(user).dirty == set()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import twinsql
-from tests.orm_models import Employee, Post, User
+from tests.orm_models import Employee, Post, Staff, User
 
 USER_COLUMNS = '"id", "name", "email", "age", "status", "score"'
 POST_COLUMNS = '"deleted_at", "created_at", "updated_at", "id", "title"'
@@ -74,3 +74,21 @@ def test_aggregate_names_are_checked() -> None:
     for hostile in ("n; DROP", 'n"', "n--", "1n", ""):
         with pytest.raises(twinsql.ArgumentError):
             Employee.query().aggregate(**{hostile: twinsql.Count("id")})
+
+
+def test_a_cte_on_mapped_columns_is_addressed_by_field_name() -> None:
+    walk = Staff.query().where(name="boss").union_all(
+        Staff.query().join_cte("chain", lambda chain: Staff.c.reports_to == chain.id)
+    )
+    query = Staff.query().with_cte("chain", walk, recursive=True).from_cte("chain")
+    sql, params = query.to_sql("mysql")
+    assert sql == (
+        "WITH RECURSIVE `chain` AS ("
+        "SELECT `StaffId` AS `id`, `FullName` AS `name`, `ReportsTo` AS `reports_to` "
+        "FROM `orm_staff` WHERE `FullName` = ? UNION ALL "
+        "SELECT `orm_staff`.`StaffId` AS `id`, `orm_staff`.`FullName` AS `name`, "
+        "`orm_staff`.`ReportsTo` AS `reports_to` FROM `orm_staff` "
+        "INNER JOIN `chain` ON `orm_staff`.`ReportsTo` = `chain`.`id`) "
+        "SELECT `id`, `name`, `reports_to` FROM `chain`"
+    )
+    assert params == ["boss"]

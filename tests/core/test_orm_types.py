@@ -46,6 +46,8 @@ class Shapes(pydantic.BaseModel):
     raw: bytes
     d: decimal.Decimal
     dt: datetime.datetime
+    naive_dt: pydantic.NaiveDatetime
+    aware_dt: pydantic.AwareDatetime
     day: datetime.date
     t: datetime.time
     u: uuid.UUID
@@ -83,6 +85,8 @@ def spec(name: str) -> TypeSpec:
         ("raw", "bytes"),
         ("d", "decimal"),
         ("dt", "datetime"),
+        ("naive_dt", "datetime"),
+        ("aware_dt", "datetime_tz"),
         ("day", "date"),
         ("t", "time"),
         ("u", "uuid"),
@@ -133,7 +137,9 @@ COLUMN_TYPES = {
     "s": ("TEXT", "TEXT", "TEXT"),
     "raw": ("BLOB", "BYTEA", "LONGBLOB"),
     "d": ("NUMERIC(28, 10)", "NUMERIC(28, 10)", "NUMERIC(28, 10)"),
-    "dt": ("TIMESTAMP", "TIMESTAMPTZ", "DATETIME(6)"),
+    "dt": ("TIMESTAMP", "TIMESTAMP", "DATETIME(6)"),
+    "naive_dt": ("TIMESTAMP", "TIMESTAMP", "DATETIME(6)"),
+    "aware_dt": ("TIMESTAMP", "TIMESTAMPTZ", "DATETIME(6)"),
     "day": ("DATE", "DATE", "DATE"),
     "t": ("TIME", "TIME", "TIME(6)"),
     "u": ("TEXT", "UUID", "CHAR(36)"),
@@ -199,9 +205,16 @@ def test_writers_exist_only_for_enums_and_structured_json() -> None:
 # -- readers -------------------------------------------------------------------------------
 
 
-def test_postgresql_needs_readers_only_for_enums_and_typed_json() -> None:
+def test_postgresql_needs_readers_only_for_enums_typed_json_and_aware_datetimes() -> None:
     for field in ("i", "b", "d", "dt", "day", "t", "u", "mapping", "items", "anything"):
         assert reader_for(spec(field), "postgresql") is None, field
+    # timestamptz comes back aware in the session's zone: read in UTC like everywhere.
+    to_aware = reader_for(spec("aware_dt"), "postgresql")
+    berlin = datetime.timezone(datetime.timedelta(hours=1))
+    assert to_aware is not None
+    read = to_aware(datetime.datetime(2024, 1, 1, 9, tzinfo=berlin))
+    assert read == datetime.datetime(2024, 1, 1, 8, tzinfo=datetime.timezone.utc)
+    assert read.tzinfo is datetime.timezone.utc
     to_enum = reader_for(spec("color"), "postgresql")
     assert to_enum is not None and to_enum("red") is Color.RED
     to_point = reader_for(spec("point"), "postgresql")
@@ -230,7 +243,14 @@ def test_sqlite_readers() -> None:
     assert read("mapping", {"a": 1}) == {"a": 1}
     assert read("day", "2024-02-29") == datetime.date(2024, 2, 29)
     assert read("day", datetime.date(2024, 1, 1)) == datetime.date(2024, 1, 1)
-    assert read("dt", "2024-02-29 12:30:00+00:00") == datetime.datetime(
+    # A naive field reads naive: an aware value stored in it reads as its UTC wall time.
+    assert read("dt", "2024-02-29 12:30:00+02:00") == datetime.datetime(2024, 2, 29, 10, 30)
+    assert read("dt", "2024-02-29 12:30:00.5") == datetime.datetime(2024, 2, 29, 12, 30, 0, 500000)
+    # An aware field reads aware, in UTC; a naive stored value is a UTC wall time.
+    assert read("aware_dt", "2024-02-29 12:30:00+00:00") == datetime.datetime(
+        2024, 2, 29, 12, 30, tzinfo=datetime.timezone.utc
+    )
+    assert read("aware_dt", "2024-02-29 12:30:00") == datetime.datetime(
         2024, 2, 29, 12, 30, tzinfo=datetime.timezone.utc
     )
     naive = datetime.datetime(2024, 1, 1)
@@ -244,15 +264,19 @@ def test_sqlite_readers() -> None:
 
 
 def test_mysql_readers() -> None:
-    to_datetime = reader_for(spec("dt"), "mysql")
-    assert to_datetime is not None
-    # DATETIME holds the UTC wall time of an aware value: read back as aware UTC.
-    assert to_datetime(datetime.datetime(2024, 1, 1, 8)) == datetime.datetime(
+    # DATETIME has no zone: a naive field reads the driver's naive value as it is, an aware
+    # field reads the UTC wall time that twinsql stored as aware UTC.
+    assert reader_for(spec("dt"), "mysql") is None
+    to_aware = reader_for(spec("aware_dt"), "mysql")
+    assert to_aware is not None
+    assert to_aware(datetime.datetime(2024, 1, 1, 8)) == datetime.datetime(
         2024, 1, 1, 8, tzinfo=datetime.timezone.utc
     )
     aware = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
-    assert to_datetime(aware) is aware
-    assert to_datetime("not a datetime") == "not a datetime"
+    assert to_aware(aware) == aware and to_aware(aware).tzinfo is datetime.timezone.utc
+    utc = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    assert to_aware(utc) is utc
+    assert to_aware(1700000000) == 1700000000  # not a datetime: kept as the driver returned it
     # MySQL dates come back as dates: no reader.
     assert reader_for(spec("day"), "mysql") is None
     to_bool = reader_for(spec("b"), "mysql")

@@ -8,9 +8,9 @@ enforced.
 
 Values are bound in SQLite's storage classes. Types sqlite3 cannot bind, or binds through
 adapters deprecated since Python 3.12, are converted here, per statement and only when
-present: ``Decimal`` and ``UUID`` → text, ``date``/``datetime``/``time`` → ISO-8601 text,
-``dict``/``list`` → JSON text. Rows come back as SQLite stores them; typed reading belongs to
-the ORM, which knows each column's Python type.
+present: ``Decimal`` and ``UUID`` → text, ``date``/``datetime``/``time`` → ISO-8601 text
+(an aware ``datetime`` in UTC), ``dict``/``list`` → JSON text. Rows come back as SQLite
+stores them; typed reading belongs to the ORM, which knows each column's Python type.
 
 The async adapter (``sqlite_async``) wraps this one, so one progress handler serves both: it
 enforces ``statement_timeout`` and the async adapter's inline time budget.
@@ -63,6 +63,9 @@ def _to_storage(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     if isinstance(value, datetime.datetime):
+        # Aware values in UTC: one offset in a column keeps text order equal to time order.
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc)
         return value.isoformat(sep=" ")
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()

@@ -25,6 +25,7 @@ __all__ = [
     "bulk_saved",
     "bulk_values",
     "copies",
+    "upsert_count",
     "upsert_statements",
 ]
 
@@ -87,3 +88,19 @@ def upsert_statements(
         chunk = rows[start : start + per_statement]
         sql = compile_insert(info.table, fields, len(chunk), dialect, on_conflict=on_conflict)
         yield sql, [value for row in chunk for value in row]
+
+
+def upsert_count(
+    on_conflict: OnConflict | None, dialect: Dialect, rows: int, reported: int
+) -> int:
+    """The count an upsert statement of ``rows`` rows returns: the rows it inserted or
+    updated, the same on every backend. PostgreSQL and SQLite report exactly that. MySQL
+    counts a row updated by ``ON DUPLICATE KEY UPDATE`` twice (and, with the found-rows flag,
+    a row left as it was once); but with ``do_update`` every row given is either inserted or
+    updates the row it conflicts with, so the count is ``rows``. A ``do_nothing`` on MySQL
+    is the no-op assignment ``pk = pk``, which the found-rows flag counts like an insert:
+    MySQL does not tell a skipped row from an inserted one, and the count there is
+    ``rows`` (the one difference left, documented)."""
+    if on_conflict is None or dialect.capabilities.upsert != "on_duplicate_key":
+        return max(reported, 0)
+    return rows

@@ -4,7 +4,9 @@
 load, one level at a time. For each relation at each level, the parents' keys are collected
 (each once, None skipped) and the related rows are selected by ``WHERE key IN (…)`` — the
 key list cut into IN lists that stay under the backend's parameter limit — so users with
-their orders is exactly two statements, whatever the number of users. A many-to-many level
+their orders is exactly two statements, whatever the number of users. A refinement's
+``limit``/``offset`` applies to each parent's related rows (``sql.per_group``: numbered per
+parent key), never to the batch as a whole. A many-to-many level
 takes two: the join rows, then the targets. The fetched records are then attached to their
 parents: a record (or None) for ``belongs_to`` and ``has_one``, a list for the others, in
 fetch order. The I/O source only sends the statements and hydrates the rows.
@@ -18,11 +20,13 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 from twinsql.orm.meta import ModelInfo
-from twinsql.orm.query_state import EagerLoad, QueryState, select_sql
+from twinsql.orm.query_state import EagerLoad, QueryState, statement
 from twinsql.orm.relation_spec import RelationSpec
 from twinsql.orm.state import state_of
+from twinsql.sql.compiler import compile_select
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col
+from twinsql.sql.per_group import per_group
 from twinsql.sql.select import Select
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "tree_for_names",
     "tree_for_query",
     "unique_keys",
+    "unpaged",
 ]
 
 
@@ -107,14 +112,18 @@ def select_in(
 ) -> list[tuple[str, list[Any]]]:
     """The SELECTs of ``info``'s records whose ``field`` is in ``keys``: one per IN list of
     at most ``size`` keys (none for no keys), each narrowed by ``refine`` (a function from
-    query state to query state). Soft-deleted records stay hidden."""
+    query state to query state), whose limit and offset apply per ``field`` value.
+    Soft-deleted records stay hidden."""
     out = []
     for chunk in chunks(keys, size):
         condition = Col(field, table=info.table).in_(list(chunk))
         state = QueryState(info, Select(info.table, where=condition))
         if refine is not None:
             state = refine(state)
-        out.append(select_sql(state, dialect))
+        select = statement(state)
+        if not isinstance(select, Select):
+            raise ArgumentError("a with_() refinement cannot add a union")
+        out.append(compile_select(per_group(select, field), dialect))
     return out
 
 
@@ -159,3 +168,22 @@ def attach_through(
             grouped.setdefault(getattr(link, spec.through_owner_key), []).append(target)
     for record in records:
         state_of(record).relations[spec.name] = grouped.get(getattr(record, spec.key), [])
+
+
+def unpaged(refine: Any, relation: str) -> Any:
+    """``refine`` for the targets of a many-to-many level, which are selected by their own
+    keys, not per parent: a limit or offset there cannot mean "per parent", so it is
+    refused rather than applied to the wrong rows."""
+    if refine is None:
+        return None
+
+    def apply(state: QueryState) -> QueryState:
+        refined: QueryState = refine(state)
+        if refined.select.limit is not None or refined.select.offset is not None:
+            raise ArgumentError(
+                f"with_() of the many-to-many relation {relation!r} cannot take limit() or "
+                "offset(): they would not apply per parent"
+            )
+        return refined
+
+    return apply

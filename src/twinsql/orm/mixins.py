@@ -9,8 +9,9 @@ update so that a concurrent change raises ``StaleObjectError`` instead of being 
 
 from __future__ import annotations
 
-import datetime
 from typing import ClassVar
+
+from pydantic import AwareDatetime
 
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.connection._sync.database import Database
@@ -26,15 +27,15 @@ class TimestampsMixin(Model):
     __created_field__: ClassVar[str | None] = "created_at"
     __updated_field__: ClassVar[str | None] = "updated_at"
 
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
 
 
 class SoftDeleteMixin(Model):
     __abstract__: ClassVar[bool] = True
     __soft_delete_field__: ClassVar[str | None] = "deleted_at"
 
-    deleted_at: datetime.datetime | None = None
+    deleted_at: AwareDatetime | None = None
 
     @property
     def is_deleted(self) -> bool:

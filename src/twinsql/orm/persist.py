@@ -5,8 +5,10 @@ Each write is planned here in full — the SQL text (compiled once per model, di
 field set, then taken from ``ModelInfo.sql_cache``), its parameters, and the values the ORM
 owns (timestamps in UTC, the optimistic-lock version) — so the I/O source only sends the plan
 and hands the outcome back: the generated values of an INSERT, the row count of an UPDATE or
-DELETE. A row count of 0 on a versioned record means someone else changed or deleted it since
-it was read: ``StaleObjectError``.
+DELETE. An UPDATE that matched no row means the row is gone (or, on a versioned record,
+changed) since the record was read: ``StaleObjectError``, never a silent success. Every
+backend counts the rows an UPDATE *matched* (MySQL through its found-rows flag), so an UPDATE
+that leaves the values as they were still counts its row.
 """
 
 from __future__ import annotations
@@ -200,14 +202,20 @@ def plan_update(
 
 
 def finish_update(info: ModelInfo, record: Any, plan: UpdatePlan, count: int) -> None:
-    """After the UPDATE ran: a versioned record that matched no row is stale; otherwise its
-    version moves on and it is clean."""
-    if info.version_field is not None:
-        if count == 0:
+    """After the UPDATE ran: one that matched no row is stale (the row was deleted, or on a
+    versioned record changed, since it was read); otherwise the version moves on and the
+    record is clean."""
+    if count == 0:
+        name = f"{type(record).__name__} {getattr(record, info.primary_key)!r}"
+        if info.version_field is not None:
             raise errors.StaleObjectError(
-                f"{type(record).__name__} {getattr(record, info.primary_key)!r} was changed "
-                f"or deleted by someone else since it was read (version {plan.version})"
+                f"{name} was changed or deleted by someone else since it was read "
+                f"(version {plan.version})"
             )
+        raise errors.StaleObjectError(
+            f"{name} was not saved: its row no longer exists (deleted since it was read)"
+        )
+    if info.version_field is not None:
         assert plan.version is not None  # a versioned plan holds the version it read
         record.__dict__[info.version_field] = plan.version + 1
     state_of(record).dirty.clear()

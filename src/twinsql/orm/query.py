@@ -187,9 +187,11 @@ class Query(Generic[T]):
         return self._columns_of(self._cte_table(name))
 
     def _cte_table(self, name: str) -> TableInfo:
-        """The CTE ``name`` as a table with this model's fields."""
+        """The CTE ``name`` as a table with this model's fields. A CTE's body selects every
+        column under its field name, so its columns are the field names, whatever the
+        model's table calls them."""
         table = self._state.info.table
-        return TableInfo(name, table.fields, table.columns, table.primary_key)
+        return TableInfo(name, table.fields, primary_key=table.primary_key)
 
     def _columns_of(self, table: TableInfo) -> Any:
         from twinsql.orm.model import Columns

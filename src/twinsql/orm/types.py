@@ -6,6 +6,22 @@ backend: a *writer* (Python value → what the driver binds) and a *reader* (wha
 returns → the Python value). Most of them are ``None``: PostgreSQL returns nearly every type
 natively, and hydration applies only the readers that exist, so a model of ints and strings
 pays nothing for this module.
+
+Datetimes, one rule on every backend: a naive column reads naive, an aware column reads
+aware (in UTC). The annotation says which a field is — ``datetime`` (or pydantic's
+``NaiveDatetime``) is naive, pydantic's ``AwareDatetime`` is aware — and decides what
+``create_all`` creates: ``TIMESTAMP`` / ``TIMESTAMPTZ`` on PostgreSQL, ``DATETIME(6)``
+holding the UTC wall time on MySQL (which has no zoned type), ISO-8601 text on SQLite,
+where an aware value is stored in UTC so that text order is time order. On PostgreSQL the
+column itself decides (the driver returns a ``timestamptz`` aware); MySQL and SQLite cannot
+tell, so there the annotation does.
+
+Decimals: PostgreSQL and MySQL return ``Decimal`` exactly (up to the column's precision; a
+twinsql-created column holds 28 digits unless the field says ``max_digits``, up to 38).
+SQLite has no decimal type: a NUMERIC column keeps an integer exactly and anything else as a
+64-bit REAL, which holds 15 significant decimal digits. A REAL read back is rounded to those
+15 digits (which also undoes the binary error of a SUM) and set to the field's
+``decimal_places``: exact for values of up to 15 significant digits, rounded to 15 beyond.
 """
 
 from __future__ import annotations
@@ -24,14 +40,24 @@ from typing import Any
 import pydantic
 from pydantic.fields import FieldInfo
 
-__all__ = ["TypeSpec", "classify", "column_type", "reader_for", "writer_for"]
+__all__ = [
+    "REAL_DIGITS",
+    "TypeSpec",
+    "classify",
+    "column_type",
+    "decimal_reader",
+    "reader_for",
+    "writer_for",
+]
 
 Converter = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
 class TypeSpec:
-    kind: str  # int float bool str bytes decimal date datetime time uuid json enum
+    # int float bool str bytes decimal date datetime (naive) datetime_tz (aware) time uuid
+    # json enum
+    kind: str
     nullable: bool
     python_type: Any = None
     max_length: int | None = None
@@ -47,6 +73,8 @@ _SIMPLE: dict[Any, str] = {
     bytes: "bytes",
     decimal.Decimal: "decimal",
     datetime.datetime: "datetime",
+    pydantic.NaiveDatetime: "datetime",
+    pydantic.AwareDatetime: "datetime_tz",
     datetime.date: "date",
     datetime.time: "time",
     uuid.UUID: "uuid",
@@ -103,7 +131,8 @@ _DDL: dict[str, dict[str, str]] = {
         "str": "TEXT",
         "bytes": "BYTEA",
         "date": "DATE",
-        "datetime": "TIMESTAMPTZ",
+        "datetime": "TIMESTAMP",
+        "datetime_tz": "TIMESTAMPTZ",
         "time": "TIME",
         "uuid": "UUID",
         "json": "JSONB",
@@ -117,6 +146,7 @@ _DDL: dict[str, dict[str, str]] = {
         "bytes": "LONGBLOB",
         "date": "DATE",
         "datetime": "DATETIME(6)",
+        "datetime_tz": "DATETIME(6)",
         "time": "TIME(6)",
         "uuid": "CHAR(36)",
         "json": "JSON",
@@ -130,6 +160,7 @@ _DDL: dict[str, dict[str, str]] = {
         "bytes": "BLOB",
         "date": "DATE",
         "datetime": "TIMESTAMP",
+        "datetime_tz": "TIMESTAMP",
         "time": "TIME",
         "uuid": "TEXT",
         "json": "TEXT",
@@ -194,8 +225,29 @@ def _to_bool(value: Any) -> Any:
     return bool(value) if isinstance(value, int) else value
 
 
-def _to_decimal(value: Any) -> Any:
-    return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+# A REAL holds 15 significant decimal digits for certain (DBL_DIG).
+REAL_DIGITS = 15
+# Room for quantizing up to 38 digits plus the places, above the default context's 28.
+_WIDE = decimal.Context(prec=80)
+
+
+def decimal_reader(places: int | None) -> Converter:
+    """Stored value → ``Decimal``: a float (SQLite's REAL) rounded to ``REAL_DIGITS``
+    significant digits, and any non-Decimal set to ``places`` decimal places when known."""
+    exponent = decimal.Decimal(1).scaleb(-places) if places is not None else None
+
+    def read(value: Any) -> Any:
+        if isinstance(value, decimal.Decimal):
+            return value
+        if isinstance(value, float):
+            value = decimal.Decimal(format(value, f".{REAL_DIGITS}g"))
+        else:
+            value = decimal.Decimal(str(value))
+        if exponent is not None and value.is_finite():
+            return value.quantize(exponent, context=_WIDE)
+        return value
+
+    return read
 
 
 def _to_uuid(value: Any) -> Any:
@@ -210,16 +262,28 @@ def _to_date(value: Any) -> Any:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _to_datetime(value: Any) -> Any:
+_UTC = datetime.timezone.utc
+
+
+def _to_naive_datetime(value: Any) -> Any:
+    # SQLite text of a naive column; an aware value stored there reads as its UTC wall time.
     if isinstance(value, str):
-        return datetime.datetime.fromisoformat(value)
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(_UTC).replace(tzinfo=None)
     return value
 
 
-def _to_utc_datetime(value: Any) -> Any:
-    # MySQL DATETIME holds the UTC wall time of an aware value (the driver converts).
-    if isinstance(value, datetime.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=datetime.timezone.utc)
+def _to_aware_datetime(value: Any) -> Any:
+    # An aware field reads aware, in UTC: a naive stored value is the UTC wall time that
+    # MySQL's DATETIME (and a naive column) holds for it.
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=_UTC)
+        if value.utcoffset() != datetime.timedelta(0) or value.tzinfo is not _UTC:
+            return value.astimezone(_UTC)
     return value
 
 
@@ -240,17 +304,17 @@ def reader_for(spec: TypeSpec, dialect: str) -> Converter | None:
     if kind == "json" and spec.python_type not in (dict, list, Any):
         adapter = pydantic.TypeAdapter(spec.python_type)
         return lambda value: value if value is None else adapter.validate_python(_from_json(value))
+    if kind == "datetime_tz":
+        return _to_aware_datetime
     if dialect == "postgresql":
         return None
     simple: dict[str, Converter] = {
         "bool": _to_bool,
-        "decimal": _to_decimal,
+        "decimal": decimal_reader(spec.decimal_places),
         "uuid": _to_uuid,
         "json": _from_json,
         "time": _to_time,
     }
     if dialect == "sqlite":
-        simple.update(date=_to_date, datetime=_to_datetime)
-    else:
-        simple.update(datetime=_to_utc_datetime)
+        simple.update(date=_to_date, datetime=_to_naive_datetime)
     return simple.get(kind)

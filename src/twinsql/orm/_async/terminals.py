@@ -7,12 +7,11 @@ and compiled there, and sends one statement, plus one statement per eager-loaded
 level.
 
 The terminals are named like the query methods, so the generated sync module defines
-``all``, ``sum``, ``min`` and ``max``: built-ins are reached through ``builtins`` here.
+``all``, ``sum``, ``min`` and ``max``: the built-ins of those names are not called here.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,7 +20,8 @@ from twinsql.drivers.base import AsyncStream
 from twinsql.orm import query_state as q
 from twinsql.orm._async.loading import async_load_eager
 from twinsql.orm._async.record import async_database_of
-from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_statements
+from twinsql.orm.aggregates import aggregate_reader, convert_rows
+from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
 from twinsql.orm.persist import utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
@@ -87,7 +87,9 @@ async def _aggregate_one(state: q.QueryState, expr: Expr, using: AsyncDatabase |
     db = _db(state, using)
     sql, params = q.aggregate_sql(state.with_select(order_by=()), {"value": expr}, db.dialect)
     rows = await db.execute(sql, params)
-    return rows[0]["value"] if rows else None
+    value = rows[0]["value"] if rows else None
+    reader = aggregate_reader(state.info, expr, db.dialect.name)
+    return value if reader is None else reader(value)
 
 
 async def async_sum(state: q.QueryState, field: str, using: AsyncDatabase | None = None) -> Any:
@@ -109,11 +111,13 @@ async def async_max(state: q.QueryState, field: str, using: AsyncDatabase | None
 async def async_aggregate(
     state: q.QueryState, named: Mapping[str, Expr], using: AsyncDatabase | None = None
 ) -> list[dict[str, Any]]:
-    """Rows as dicts: the group-by fields plus one key per named aggregate."""
+    """Rows as dicts: the group-by fields plus one key per named aggregate (a field's
+    SUM/AVG/MIN/MAX typed as ``orm.aggregates`` says)."""
     q.check_aggregate_names(named)
     db = _db(state, using)
     sql, params = q.aggregate_sql(state, named, db.dialect)
-    return await db.execute(sql, params)
+    rows = await db.execute(sql, params)
+    return convert_rows(state.info, named, rows, db.dialect.name)
 
 
 async def async_rows(
@@ -175,7 +179,8 @@ async def async_iterate(
 async def async_insert_rows(
     state: q.QueryState, rows: Iterable[Any], using: AsyncDatabase | None = None
 ) -> int:
-    """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction."""
+    """INSERT rows with the query's ``on_conflict`` clause (upsert), in one transaction;
+    the rows inserted or updated (``bulk.upsert_count``)."""
     info = state.info
     db = _db(state, using)
     records, fields, values = bulk_values(info.model, rows, utc_now())
@@ -187,6 +192,8 @@ async def async_insert_rows(
             info, fields, values, db.dialect, conn.max_params, state.on_conflict
         )
         for sql, params in statements:
-            total += builtins.max(await conn.execute_non_query(sql, params), 0)
+            reported = await conn.execute_non_query(sql, params)
+            rows_sent = len(params) // len(fields)
+            total += upsert_count(state.on_conflict, db.dialect, rows_sent, reported)
     bulk_saved(records)
     return total

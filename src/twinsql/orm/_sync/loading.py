@@ -78,6 +78,7 @@ def _load_many_to_many(
     links = _select_in(through, spec.through_owner_key, owner_keys, None, db)
     target_keys = eager.unique_keys(getattr(link, spec.through_target_key) for link in links)
     target_pk = spec.target.primary_key
-    targets = _select_in(spec.target, target_pk, target_keys, node.refine, db)
+    refine = eager.unpaged(node.refine, spec.name)
+    targets = _select_in(spec.target, target_pk, target_keys, refine, db)
     eager.attach_through(spec, records, links, targets)
     return targets
