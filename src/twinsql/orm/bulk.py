@@ -25,6 +25,7 @@ __all__ = [
     "bulk_saved",
     "bulk_values",
     "copies",
+    "merged_label",
     "upsert_statements",
 ]
 
@@ -87,3 +88,11 @@ def upsert_statements(
         chunk = rows[start : start + per_statement]
         sql = compile_insert(info.table, fields, len(chunk), dialect, on_conflict=on_conflict)
         yield sql, [value for row in chunk for value in row]
+
+
+def merged_label(info: ModelInfo, fields: tuple[str, ...], dialect: Dialect) -> str:
+    """How one multi-row INSERT of a bulk insert appears in the SQL log: the one-row
+    statement with ``?`` placeholders, as every other logged statement, and a ``{rows}``
+    slot for the row count (the batcher logs its merged INSERTs the same way)."""
+    one_row = compile_insert(info.table, fields, 1, dialect)
+    return one_row.replace("{", "{{").replace("}", "}}") + " [merged: {rows} rows]"
