@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import pytest
 
 from tests import support
@@ -19,6 +22,16 @@ def require_server(backend: str) -> None:
     if support.IN_CI:
         pytest.fail(f"CI=true: {message}; every backend must run in CI", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _sql_log_level() -> Iterator[None]:
+    """``echo=True`` sets logger ``twinsql.sql`` to INFO for the process; a test that uses it
+    must not leave every later test logging its statements."""
+    logger = logging.getLogger("twinsql.sql")
+    level = logger.level
+    yield
+    logger.setLevel(level)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -94,7 +94,7 @@ from twinsql.orm.query_state import Page
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, raw
-from twinsql.sql.functions import Avg, Count, Func, Max, Min, Sum
+from twinsql.sql.functions import Avg, Count, DenseRank, Func, Max, Min, Rank, RowNumber, Sum
 from twinsql.sql.insert_plan import plan_insert_batches
 
 __version__ = "0.1.0"
@@ -135,6 +135,7 @@ __all__ = [
     "DatabaseTransaction",
     "DatabaseURL",
     "DeadlockDetected",
+    "DenseRank",
     "Dialect",
     "Error",
     "Field",
@@ -169,9 +170,11 @@ __all__ = [
     "Query",
     "QueryCanceled",
     "QueryCollector",
+    "Rank",
     "RecordNotFound",
     "RelationNotLoaded",
     "RetryPolicy",
+    "RowNumber",
     "SQLBatcher",
     "SerializationFailure",
     "SoftDeleteMixin",

@@ -187,8 +187,9 @@ def async_running_loop() -> object | None:
 
 
 def running_loop() -> object | None:
-    """Sync twin of ``async_running_loop``: a sync database has no loop to bind to."""
-    return None
+    """Sync twin of ``async_running_loop``: the event loop running on this thread, if any
+    (a sync database binds to no loop, and refuses to block a running one)."""
+    return asyncio._get_running_loop()
 
 
 def async_task_identity() -> object | None:

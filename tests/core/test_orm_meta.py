@@ -12,7 +12,8 @@ import pytest
 import twinsql
 from twinsql.errors import ArgumentError, InvalidIdentifierError
 from twinsql.orm.fields import ColumnOptions, SQLExpression, column_options, sql_expression
-from twinsql.orm.meta import build_model_info, default_table_name
+from twinsql.orm.meta import build_model_info
+from twinsql.orm.naming import default_table_name
 from twinsql.orm.types import TypeSpec
 
 
@@ -80,10 +81,28 @@ def test_sql_expression_refuses_anything_else(text: object) -> None:
         ("OrderItem", "order_items"),
         ("Category", "categories"),
         ("Day", "days"),
-        ("Address", "address"),
-        ("HTTPLog", "httplogs"),
+        ("Address", "addresses"),
+        ("HTTPLog", "http_logs"),
         ("Y", "ys"),
         ("V2Item", "v2_items"),
+        # The irregular forms and acronyms people name models after.
+        ("Box", "boxes"),
+        ("Child", "children"),
+        ("Person", "people"),
+        ("HTTPRequest", "http_requests"),
+        ("APIKey", "api_keys"),
+        ("Status", "statuses"),
+        ("Match", "matches"),
+        ("Wish", "wishes"),
+        ("Analysis", "analyses"),
+        ("Leaf", "leaves"),
+        ("SalesPerson", "sales_people"),
+        ("News", "news"),
+        ("Metadata", "metadata"),
+        ("Series", "series"),
+        ("Settings", "settings"),
+        ("Users", "users"),
+        ("Photo", "photos"),
     ],
 )
 def test_default_table_name(class_name: str, table: str) -> None:

@@ -31,6 +31,9 @@ class DatabaseOptions:
     hide_parameters: bool = False
     statement_timeout: float | None = None
     connect_timeout: float | None = None
+    # A sync database refuses a call on a thread that runs an event loop (it would block the
+    # loop); True allows it, e.g. in a notebook.
+    allow_sync_in_event_loop: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ def resolve_options(
             "statement_timeout", merged.get("statement_timeout")
         ),
         connect_timeout=_as_optional_seconds("connect_timeout", merged.get("connect_timeout")),
+        allow_sync_in_event_loop=_as_bool(
+            "allow_sync_in_event_loop", merged.get("allow_sync_in_event_loop", False)
+        ),
     )
     if memory_sqlite:
         # Every sqlite3 connection to ":memory:" is a database of its own: one connection is

@@ -25,6 +25,7 @@ __all__ = [
     "bulk_saved",
     "bulk_values",
     "copies",
+    "merged_label",
     "upsert_count",
     "upsert_statements",
 ]
@@ -104,3 +105,11 @@ def upsert_count(
     if on_conflict is None or dialect.capabilities.upsert != "on_duplicate_key":
         return max(reported, 0)
     return rows
+
+
+def merged_label(info: ModelInfo, fields: tuple[str, ...], dialect: Dialect) -> str:
+    """How one multi-row INSERT of a bulk insert appears in the SQL log: the one-row
+    statement with ``?`` placeholders, as every other logged statement, and a ``{rows}``
+    slot for the row count (the batcher logs its merged INSERTs the same way)."""
+    one_row = compile_insert(info.table, fields, 1, dialect)
+    return one_row.replace("{", "{{").replace("}", "}}") + " [merged: {rows} rows]"

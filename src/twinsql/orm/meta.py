@@ -18,23 +18,14 @@ from pydantic.fields import FieldInfo
 
 from twinsql.errors import ArgumentError, InvalidIdentifierError
 from twinsql.orm.fields import ColumnOptions, column_options
+from twinsql.orm.naming import default_table_name
 from twinsql.orm.types import TypeSpec, classify, reader_for, writer_for
 from twinsql.sql.table import TableInfo
 
-__all__ = ["ModelInfo", "build_model_info", "default_table_name"]
+__all__ = ["ModelInfo", "build_model_info"]
 
 Converter = Callable[[Any], Any]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
-
-
-def default_table_name(class_name: str) -> str:
-    """``User`` → ``users``, ``OrderItem`` → ``order_items``, ``Category`` → ``categories``."""
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", class_name).lower()
-    if snake.endswith("s"):
-        return snake
-    if snake.endswith("y") and len(snake) > 1 and snake[-2] not in "aeiou":
-        return snake[:-1] + "ies"
-    return snake + "s"
 
 
 @dataclass(eq=False)
@@ -87,6 +78,19 @@ class ModelInfo:
         return values
 
 
+def check_field_names(model: type[Any], fields: tuple[str, ...], reserved: frozenset[str]) -> None:
+    """Refuse a field that takes the name of a model method or property: the field would
+    hide it (``save``, ``query``, ``delete`` … would stop working on that model). The fix
+    keeps the column name and renames the attribute."""
+    for name in fields:
+        if name in reserved:
+            raise ArgumentError(
+                f"field {model.__name__}.{name} would hide the model's {name}(); name the "
+                f"field differently and keep the column: {name}_: ... = "
+                f"Field(column={name!r})"
+            )
+
+
 def build_model_info(
     model: type[Any],
     model_fields: dict[str, FieldInfo],
@@ -94,14 +98,18 @@ def build_model_info(
     table_name: str | None,
     relations: dict[str, Any],
     roles: dict[str, str | None],
+    reserved: frozenset[str] = frozenset(),
 ) -> ModelInfo:
-    """Collect a model class's metadata; raise ``ArgumentError`` for an unusable model."""
+    """Collect a model class's metadata; raise ``ArgumentError`` for an unusable model.
+    ``reserved``: the names of the model's own API (methods, properties), which no field may
+    take."""
     name = table_name or default_table_name(model.__name__)
     if not _IDENTIFIER.match(name):
         raise InvalidIdentifierError(f"table name {name!r} of {model.__name__} is not usable")
     fields = tuple(model_fields)
     if not fields:
         raise ArgumentError(f"model {model.__name__} has no fields")
+    check_field_names(model, fields, reserved)
     options = {f: column_options(info) for f, info in model_fields.items()}
     specs = {f: classify(info) for f, info in model_fields.items()}
     keys = [f for f, o in options.items() if o.primary_key]

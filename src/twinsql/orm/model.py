@@ -5,12 +5,22 @@ and ``async_find``, ``save`` and ``async_save`` … — and delegates to the gen
 I/O code (``twinsql.orm._sync.record``) or to its async source (``twinsql.orm._async.record``),
 so the two behave the same by construction. Metadata comes from ``orm.meta``; a model class
 gets its ``ModelInfo`` (``__twinsql__``) and its column accessor (``c``) when it is created.
+
+A model class that declares no fields of its own and no ``__table_name__`` is *abstract*: a
+shared base (``class Base(twinsql.Model): pass``, or one that only sets ``model_config``,
+hooks or methods) has no table, and its subclasses are the models. ``__abstract__ = True``
+makes any class abstract, fields or not (a mixin that adds fields).
+
+Constructors refuse unknown keywords (pydantic's ``extra="forbid"``: ``User(agee=3)`` raises
+``ValidationError``, which FastAPI answers with a 422). A model that should accept and drop
+them says so: ``model_config = ConfigDict(extra="ignore")``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import pydantic
 from pydantic import ConfigDict
@@ -22,7 +32,16 @@ from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.query import Query
-from twinsql.orm.state import is_persisted, mark_dirty, state_of
+from twinsql.orm.state import (
+    MISSING,
+    copy_state,
+    is_change,
+    is_persisted,
+    mark_dirty,
+    restore_state,
+    snapshot_state,
+    state_of,
+)
 from twinsql.sql.expr import Col
 from twinsql.sql.table import TableInfo
 
@@ -57,11 +76,50 @@ class Columns:
         return self._info.fields
 
 
+class _AbstractInfo:
+    """``__twinsql__`` of an abstract model: any use of it (a query, a find, a save) says why
+    there is no table. Reading the attribute itself does not raise, so introspection works."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model: type[Any]) -> None:
+        self.model = model
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise errors.InterfaceError(
+            f"{self.model.__name__} is an abstract model (it declares no fields and no "
+            "__table_name__, or sets __abstract__ = True): it has no table; use a model that "
+            "subclasses it"
+        )
+
+
+def _is_abstract(cls: type[Model]) -> bool:
+    """Abstract: ``__abstract__ = True``, or no fields declared in the class body and no
+    ``__table_name__`` of its own."""
+    if cls.__dict__.get("__abstract__", False):
+        return True
+    own = inspect.get_annotations(cls)
+    declares_fields = any(name in cls.model_fields for name in own)
+    return not declares_fields and cls.__dict__.get("__table_name__") is None
+
+
+def _reserved_names(cls: type[Model]) -> frozenset[str]:
+    """The public attributes a model inherits (methods, properties, relations, ``c``): a
+    field of the same name would hide them."""
+    names = {"c"}
+    for base in cls.__mro__[1:]:
+        if isinstance(base, type) and issubclass(base, Model):
+            fields = getattr(base, "__pydantic_fields__", {})
+            names.update(n for n in vars(base) if not n.startswith("_") and n not in fields)
+    return frozenset(names)
+
+
 class Model(pydantic.BaseModel):
     """Base class of twinsql models. Subclass it with pydantic fields; set
-    ``__table_name__`` (default: the class name in snake case, plural)."""
+    ``__table_name__`` (default: the class name in snake case, the last word in the plural:
+    ``OrderItem`` → ``order_items``, see ``twinsql.orm.naming``)."""
 
-    model_config = ConfigDict(validate_assignment=True, from_attributes=True)
+    model_config = ConfigDict(validate_assignment=True, from_attributes=True, extra="forbid")
     # Outside pydantic's field dict: the record's persistence state (orm.state).
     __slots__ = ("_tw_state",)
 
@@ -79,7 +137,8 @@ class Model(pydantic.BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if cls.__dict__.get("__abstract__", False):
+        if _is_abstract(cls):
+            setattr(cls, "__twinsql__", _AbstractInfo(cls))  # noqa: B010  (not a ModelInfo)
             return
         from twinsql.orm.relations import Relation  # the relations module imports us
 
@@ -100,6 +159,7 @@ class Model(pydantic.BaseModel):
                 "created_field": cls.__created_field__,
                 "updated_field": cls.__updated_field__,
             },
+            reserved=_reserved_names(cls),
         )
         cls.__twinsql__ = info
         cls.c = Columns(info)
@@ -118,10 +178,51 @@ class Model(pydantic.BaseModel):
             fields_set = self.__pydantic_fields_set__
             if isinstance(fields_set, frozenset):  # shared by hydration: copy before writing
                 _set(self, "__pydantic_fields_set__", set(fields_set))
+            old = self.__dict__.get(name, MISSING)
             super().__setattr__(name, value)
-            mark_dirty(self, name)
+            # A new record (no state) is inserted whole: nothing to compare.
+            if getattr(self, "_tw_state", None) is not None and is_change(
+                old, self.__dict__.get(name, MISSING)
+            ):
+                mark_dirty(self, name)
         else:
             super().__setattr__(name, value)
+
+    # -- copies and pickling: still the same row ---------------------------------------------
+
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        _set(copied, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        copy_state(self, copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        memo = {} if memo is None else memo
+        copied = super().__deepcopy__(memo)
+        _set(copied, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        copy_state(self, copied, memo)
+        return copied
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy of the record: still the same row (persisted, same dirty fields), with the
+        fields in ``update`` set (not validated, as in pydantic) and dirty where they change
+        the value. A new unsaved record: ``User(**user.model_dump(exclude={"id"}))``."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update and is_persisted(copied):
+            field_set = type(self).__twinsql__.field_set
+            for name, value in update.items():
+                if name in field_set and is_change(self.__dict__.get(name, MISSING), value):
+                    mark_dirty(copied, name)
+        return copied
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        state["_tw_state"] = snapshot_state(self)
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        restore_state(self, state.get("_tw_state"))
 
     # -- state (no I/O) ---------------------------------------------------------------------
 

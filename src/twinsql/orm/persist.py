@@ -40,6 +40,7 @@ __all__ = [
     "plan_delete",
     "plan_insert",
     "plan_update",
+    "rereads_after_insert",
     "soft_delete_field",
     "utc_now",
 ]
@@ -143,6 +144,13 @@ def finish_insert(
     elif info.primary_key in plan.generated and lastrowid is not None:
         record.__dict__[info.primary_key] = lastrowid
     object.__setattr__(record, "__pydantic_fields_set__", set(info.fields))
+
+
+def rereads_after_insert(info: ModelInfo, plan: InsertPlan) -> bool:
+    """Whether the record must be read back after its INSERT: the database generated values
+    besides the key (server defaults) and the backend cannot return them (no RETURNING), so
+    every backend hands back the same complete record."""
+    return not plan.use_returning and any(f != info.primary_key for f in plan.generated)
 
 
 def read_value(info: ModelInfo, name: str, value: Any, dialect: str) -> Any:

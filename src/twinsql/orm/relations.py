@@ -8,18 +8,33 @@ Declared as class variables::
 
 A relation is a descriptor. Reading it on a record returns what was loaded (by
 ``with_(...)`` or ``load(...)``) and otherwise raises ``RelationNotLoaded`` naming the fix:
-reading never queries, in either mode. The target model may be named by a string (or taken
-from the ``ClassVar`` annotation); it is resolved on first use among the defined models.
+reading never queries, in either mode. The target model may be named by a string, or taken
+from the ``ClassVar`` annotation — a class, a string, or a forward reference
+(``ClassVar[HasMany["Order"]]`` evaluated without ``from __future__ import annotations``) —
+and is resolved on first use: in the owner's module first, then among all defined models.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    ForwardRef,
+    Generic,
+    TypeVar,
+    get_args,
+    get_origin,
+    overload,
+)
 
 from twinsql import errors
+from twinsql.orm.meta import ModelInfo
+from twinsql.orm.naming import snake_case
 from twinsql.orm.relation_spec import Kind, RelationSpec
 from twinsql.orm.state import loaded_relations
 
@@ -29,11 +44,32 @@ if TYPE_CHECKING:
 __all__ = ["BelongsTo", "HasMany", "HasOne", "ManyToMany", "Relation", "check_paths"]
 
 T = TypeVar("T")
+# The target in the text of an annotation left unevaluated (``from __future__ import
+# annotations``): ``ClassVar[HasMany["Order"]]`` or ``ClassVar[HasMany[Order]]``.
 _ANNOTATED_TARGET = re.compile(r"\[\s*['\"]?([A-Za-z_][A-Za-z0-9_.]*)['\"]?\s*\]\s*\]\s*$")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+def annotated_target(annotation: Any) -> type[Any] | str | None:
+    """The target model an annotation names: a class, or a name to resolve later. Handles
+    the annotation as text (postponed evaluation) and as an object, where a quoted target
+    arrives as a ``ForwardRef``."""
+    if isinstance(annotation, str):
+        match = _ANNOTATED_TARGET.search(annotation.replace("typing.", ""))
+        return match.group(1).rsplit(".", 1)[-1] if match else None
+    if get_origin(annotation) is ClassVar:
+        (annotation,) = get_args(annotation) or (None,)
+    origin = get_origin(annotation)
+    if not (isinstance(origin, type) and issubclass(origin, Relation)):
+        return None
+    args = get_args(annotation)
+    if not args:
+        return None
+    target = args[0]
+    if isinstance(target, ForwardRef):
+        return target.__forward_arg__.rsplit(".", 1)[-1]
+    if isinstance(target, str):
+        return target.rsplit(".", 1)[-1]
+    return target if isinstance(target, type) else None
 
 
 class Relation(Generic[T]):
@@ -65,17 +101,21 @@ class Relation(Generic[T]):
         if self._target is None:
             self._target = self._target_from_annotation(owner)
 
-    def _target_from_annotation(self, owner: type[Any]) -> str:
+    def _target_from_annotation(self, owner: type[Any]) -> type[Any] | str:
         for klass in owner.__mro__:
-            annotation = getattr(klass, "__annotations__", {}).get(self.name)
+            annotation = inspect.get_annotations(klass).get(self.name)
             if annotation is not None:
-                match = _ANNOTATED_TARGET.search(str(annotation).replace("typing.", ""))
-                if match:
-                    return match.group(1).rsplit(".", 1)[-1]
+                target = annotated_target(annotation)
+                if target is not None:
+                    return target
+                raise errors.ArgumentError(
+                    f"relation {owner.__name__}.{self.name}: its annotation {annotation!r} "
+                    f"names no target model; write ClassVar[{type(self).__name__}['Order']] "
+                    f"or pass the target: {type(self).__name__}('Order', ...)"
+                )
         raise errors.ArgumentError(
-            f"relation {owner.__name__}.{self.name}: name the target model, e.g. "
-            f"{type(self).__name__}('Order', ...), or annotate it as "
-            f"ClassVar[{type(self).__name__}['Order']]"
+            f"relation {owner.__name__}.{self.name} has no annotation naming its target: "
+            f"pass the target, e.g. {type(self).__name__}('Order', ...)"
         )
 
     @overload
@@ -140,7 +180,7 @@ def _resolve_model(target: Any, owner: type[Any]) -> Any:
 def _all_models(base: type[Any]) -> list[type[Any]]:
     out = []
     for sub in base.__subclasses__():
-        if hasattr(sub, "__twinsql__"):
+        if isinstance(vars(sub).get("__twinsql__"), ModelInfo):  # concrete, not abstract
             out.append(sub)
         out.extend(_all_models(sub))
     return out
@@ -165,7 +205,7 @@ class HasOne(Relation[T]):
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
-        fk = info.check_field(self._foreign_key or f"{_snake(owner.model.__name__)}_id")
+        fk = info.check_field(self._foreign_key or f"{snake_case(owner.model.__name__)}_id")
         key = owner.check_field(self._key or owner.primary_key)
         return RelationSpec(self.kind, self.name, owner, info, fk, key)
 
@@ -199,8 +239,10 @@ class ManyToMany(Relation[T]):
         assert self.owner is not None
         through = _resolve_model(self._through, self.owner).__twinsql__
         info = target.__twinsql__
-        owner_key = through.check_field(self._owner_key or f"{_snake(owner.model.__name__)}_id")
-        target_key = through.check_field(self._target_key or f"{_snake(info.model.__name__)}_id")
+        owner_key = through.check_field(self._owner_key or f"{snake_case(owner.model.__name__)}_id")
+        target_key = through.check_field(
+            self._target_key or f"{snake_case(info.model.__name__)}_id"
+        )
         return RelationSpec(
             "many_to_many",
             self.name,

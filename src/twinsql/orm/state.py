@@ -11,6 +11,16 @@ Every model instance has one slot, ``_tw_state``, outside pydantic's field dict:
 * a ``RecordState`` — created on first need (an assignment, a loaded relation, a save): it
   holds ``persisted``, the set of ``dirty`` field names and the ``relations`` loaded so far.
 
+A copy of a record (``copy.copy``, ``copy.deepcopy``, ``model_copy``) and an unpickled
+record are still the same row: persisted, with the same key and the same dirty fields, so a
+later ``save()`` updates that row. A new, unsaved record with the same values is built from
+them: ``User(**user.model_dump(exclude={"id"}))``.
+
+An assignment is a change only when it changes the value: assigning a value equal to the
+current one (``c.city = c.city``) leaves the field clean. Mutable values (dicts, lists,
+nested models) count as changed on every assignment, since they may have been changed in
+place before being assigned back.
+
 Hydration bypasses validation: the database already holds valid values, and validating
 every row costs several times the fetch. Instances are created with ``object.__new__`` and
 their pydantic slots set directly, the field dict built positionally from the row. Only
@@ -20,12 +30,28 @@ converted.
 
 from __future__ import annotations
 
+import copy
+import datetime
+import decimal
+import enum
+import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from twinsql.orm.meta import ModelInfo
 
-__all__ = ["LOADED", "RecordState", "hydrate", "mark_dirty", "state_of"]
+__all__ = [
+    "LOADED",
+    "MISSING",
+    "RecordState",
+    "copy_state",
+    "hydrate",
+    "is_change",
+    "mark_dirty",
+    "restore_state",
+    "snapshot_state",
+    "state_of",
+]
 
 M = TypeVar("M")
 
@@ -41,6 +67,24 @@ class _Loaded:
 
 
 LOADED: Any = _Loaded()
+# The value of a field a partial ``select`` did not load.
+MISSING: Any = object()
+
+# Values that cannot change in place: assigning an equal one is no change.
+_IMMUTABLE = (
+    type(None),
+    bool,
+    int,
+    float,
+    str,
+    bytes,
+    decimal.Decimal,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+    enum.Enum,
+)
 
 
 class RecordState:
@@ -81,6 +125,52 @@ def mark_dirty(obj: Any, name: str) -> None:
         fresh.dirty.add(name)
         _set(obj, "_tw_state", fresh)
     # A new record is inserted whole: nothing to track.
+
+
+def is_change(old: Any, new: Any) -> bool:
+    """Whether assigning ``new`` over ``old`` changes what the row holds. Equal immutable
+    values of the same type (and, for times, the same zone) are no change; a mutable value
+    always is, since it may have been changed in place."""
+    if old is MISSING or type(old) is not type(new) or not isinstance(new, _IMMUTABLE):
+        return True
+    if isinstance(new, (datetime.datetime, datetime.time)) and old.tzinfo != new.tzinfo:
+        return True
+    return bool(old != new)
+
+
+def copy_state(source: Any, target: Any, memo: dict[int, Any] | None = None) -> None:
+    """Give ``target``, a copy of ``source``, the same persistence state: persisted, the
+    same dirty fields, the loaded relations (deep-copied with ``memo`` for a deep copy)."""
+    state = getattr(source, "_tw_state", None)
+    if isinstance(state, RecordState):
+        fresh = RecordState(state.persisted)
+        fresh.dirty = set(state.dirty)
+        relations = state.relations
+        fresh.relations = copy.deepcopy(relations, memo) if memo is not None else dict(relations)
+        state = fresh
+    _set(target, "_tw_state", state)
+
+
+def snapshot_state(obj: Any) -> tuple[bool, frozenset[str], dict[str, Any]] | None:
+    """The persistence state as plain data, for pickling (None: a new record)."""
+    state = getattr(obj, "_tw_state", None)
+    if state is LOADED:
+        return (True, frozenset(), {})
+    if isinstance(state, RecordState):
+        return (state.persisted, frozenset(state.dirty), state.relations)
+    return None
+
+
+def restore_state(obj: Any, snapshot: tuple[bool, frozenset[str], dict[str, Any]] | None) -> None:
+    """Set the state ``snapshot_state`` took on an unpickled record."""
+    if snapshot is None:
+        _set(obj, "_tw_state", None)
+        return
+    persisted, dirty, relations = snapshot
+    state = RecordState(persisted)
+    state.dirty = set(dirty)
+    state.relations = dict(relations)
+    _set(obj, "_tw_state", state)
 
 
 def mark_saved(obj: Any) -> None:

@@ -13,6 +13,7 @@ instead of handing a half-read reply to the next caller.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
@@ -33,7 +34,23 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 # SQL in the driver's placeholder style, and the positional values to bind.
 Prepared = tuple[str, Sequence[Any]]
 
+# Statements at INFO whenever this logger is enabled for INFO, their parameters at DEBUG
+# (never with hide_parameters); ``echo=True`` enables it (``echo_to_stdout``).
 sql_logger = logging.getLogger("twinsql.sql")
+sql_log_enabled = sql_logger.isEnabledFor
+_echo_handler: list[logging.Handler] = []
+
+
+def echo_to_stdout() -> None:
+    """What ``echo=True`` does: enable ``twinsql.sql`` for INFO and, when no handler would
+    receive its records, print them to stdout."""
+    if sql_logger.getEffectiveLevel() > logging.INFO:
+        sql_logger.setLevel(logging.INFO)
+    if not sql_logger.hasHandlers() and not _echo_handler:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        sql_logger.addHandler(handler)
+        _echo_handler.append(handler)
 
 _IS_ASYNC = False
 
@@ -100,10 +117,9 @@ class ConnectionSettings:
         return text
 
     def log(self, sql: str, params: Params) -> None:
-        if self.hide_parameters or not params:
-            sql_logger.info("%s", sql)
-        else:
-            sql_logger.info("%s  %s", sql, self.scrub(errors.format_params(params)))
+        sql_logger.info("%s", sql)
+        if params and not self.hide_parameters and sql_log_enabled(logging.DEBUG):
+            sql_logger.debug("parameters: %s", self.scrub(errors.format_params(params)))
 
 
 class CallGuard:
@@ -175,7 +191,7 @@ class CallGuard:
         if self._connection.broken or not self._enter():
             raise self._refused(sql)
         self._sql, self._params, self._control, self._commit = sql, params, False, False
-        if self._settings.echo:
+        if sql_log_enabled(logging.INFO):
             self._settings.log(sql, params if shown is None else shown)
         if self._limit is not None and bounded:
             self._arm(self._limit)
@@ -189,7 +205,7 @@ class CallGuard:
         if self._connection.broken or not self._enter():
             raise self._refused(sql)
         self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
-        if self._settings.echo:
+        if sql_log_enabled(logging.INFO):
             self._settings.log(sql, None)
         if self._limit is not None:
             self._arm(self._limit)

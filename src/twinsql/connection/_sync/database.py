@@ -32,6 +32,7 @@ from twinsql.connection._sync.connection import (
     Params,
     Row,
     as_dicts,
+    echo_to_stdout,
     first_dict,
     first_value,
     prepare_statement,
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 _database_ids = itertools.count(1)
+_IS_ASYNC = False
 
 
 class _Pin:
@@ -75,6 +77,8 @@ class Database:
             self._url.options, options, memory_sqlite=self._url.is_memory
         )
         self._options = resolved
+        if resolved.echo:
+            echo_to_stdout()
         self._driver = driver_for(self._url)
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
@@ -221,12 +225,21 @@ class Database:
     # -- internals ------------------------------------------------------------------------
 
     def _check_loop(self, loop: object | None) -> None:
-        if self._loop is None:
-            self._loop = loop
-        elif loop is not self._loop:
-            raise errors.WrongEventLoopError(
-                f"{self!r} was first used on another event loop; its connections belong to "
-                "that loop. Create one database per event loop."
+
+
+
+
+
+
+
+
+        if loop is not None and not self._options.allow_sync_in_event_loop:
+            raise errors.InterfaceError(
+                f"{self!r} was called on a thread that is running an event loop: the call "
+                "would block the loop until the database answers. Use an AsyncDatabase there "
+                "(models: the async_ methods, e.g. await User.async_find(...)), or move the "
+                "call to a thread (asyncio.to_thread), or allow it: "
+                "connect(url, allow_sync_in_event_loop=True)"
             )
 
     def _checkout(self) -> tuple[Connection, bool]:

@@ -5,9 +5,10 @@ Functions, not methods: ``twinsql.orm.Model`` composes them into its ``async_…
 (and the generated twin into its plain ones). What each statement is, and what its result
 changes on the record, is planned by the pure ``twinsql.orm.persist`` and
 ``twinsql.orm.bulk``; this module runs the hooks in order and sends the plans. Each write of
-one record is exactly one round trip: an INSERT returns generated values with RETURNING
-where the backend has it (MySQL reports the new key as ``lastrowid``), an UPDATE sends only
-the dirty fields.
+one record is one round trip: an INSERT returns generated values with RETURNING where the
+backend has it (MySQL reports the new key as ``lastrowid``, and a record with server
+defaults is read back by that key), an UPDATE sends only the dirty fields, and none when no
+field changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from twinsql.connection._async.connection import AsyncConnection
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.drivers.base import CopyUnsupported
 from twinsql.orm import persist
-from twinsql.orm.bulk import INSERT_MANY_MAX_BYTES, bulk_saved, bulk_values, copies
+from twinsql.orm.bulk import (
+    INSERT_MANY_MAX_BYTES,
+    bulk_saved,
+    bulk_values,
+    copies,
+    merged_label,
+)
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.state import hydrate, is_persisted, mark_saved, refresh_from_row
 from twinsql.sql.insert_plan import plan_insert_batches
@@ -47,6 +54,19 @@ def async_database_of(model: type[Any], using: AsyncDatabase | None) -> AsyncDat
     attribute = "__twinsql_async_db__" if _IS_ASYNC else "__twinsql_db__"
     db = getattr(model, attribute, None)
     if db is None:
+        other = "__twinsql_db__" if _IS_ASYNC else "__twinsql_async_db__"
+        if getattr(model, other, None) is not None:
+            name = model.__name__
+            bound, methods, other_db = (
+                ("a Database", f"its sync methods ({name}.find(...))", "an AsyncDatabase")
+                if _IS_ASYNC
+                else ("an AsyncDatabase", f"its async methods (await {name}.async_find(...))",
+                      "a Database")
+            )  # fmt: skip
+            raise errors.InterfaceError(
+                f"{name} is bound to {bound} only: call {methods}, or bind {other_db} too: "
+                f"{name}.bind(db)"
+            )
         raise errors.InterfaceError(
             f"{model.__name__} has no {AsyncDatabase.__name__} bound:"
             f" call {model.__name__}.bind(db) "
@@ -94,6 +114,11 @@ async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     result = await db.execute_result(plan.sql, plan.params)
     row = result.rows[0] if result.rows else None
     persist.finish_insert(info, record, plan, row, result.lastrowid, db.dialect.name)
+    if persist.rereads_after_insert(info, plan):
+        sql = persist.find_sql(info, db.dialect, include_deleted=True)
+        again = await db.execute_result(sql, (getattr(record, info.primary_key),))
+        if again.rows:
+            refresh_from_row(info, record, again.rows[0], db.dialect.name)
 
 
 async def _update(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
@@ -177,8 +202,10 @@ async def async_insert_many(
             INSERT_MANY_MAX_BYTES,
             paramstyle=conn.raw.paramstyle,
         )
+        label = merged_label(info, fields, db.dialect)
         for sql, params in plan:
-            result = await conn.run_prepared((sql, params), sql, None)
+            shown = label.format(rows=len(params) // len(columns))
+            result = await conn.run_prepared((sql, params), shown, None)
             total += max(result.rowcount, 0)
     bulk_saved(records)
     return total if total else len(records)
