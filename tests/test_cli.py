@@ -124,7 +124,7 @@ def test_bad_encoding_in_the_file_is_reported(
     path = tmp_path / "latin1.sql"
     path.write_bytes(b"CREATE TABLE e (a TEXT);\nINSERT INTO e VALUES ('caf\xe9');\n")
     assert main(["load", f"sqlite:///{tmp_path / 'e.db'}", str(path), "--no-progress"]) == 1
-    assert "not valid utf-8" in capsys.readouterr().err
+    assert "is not valid utf-8 at line 2 (invalid continuation byte)" in capsys.readouterr().err
     assert main(["load", f"sqlite:///{tmp_path / 'e2.db'}", str(path), "--encoding", "latin-1",
                  "--no-progress"]) == 0  # fmt: skip
 
@@ -147,3 +147,85 @@ def test_progress_plain_fallback_and_tqdm(
     assert main(["load", f"sqlite:///{tmp_path / 'p2.db'}", str(path)]) == 0
     err = capsys.readouterr().err
     assert "load:" in err and "B/s" in err  # tqdm's bar
+
+
+def test_psql_meta_commands_pg_dump_writes_are_honoured_others_refused_at_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "meta.sql"
+    require_server("psycopg")
+    url = support.url_for("psycopg", "")
+    text = ("\\restrict k1\nDROP TABLE IF EXISTS m;\n\\i other.sql\n"
+            "CREATE TABLE m AS SELECT 1 AS a;\n\\unrestrict k1\n")  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    assert main(["load", url, str(path), "--no-progress", "--isolate-errors"]) == 1
+    out = capsys.readouterr().out
+    assert "applied 2  rejected 1" in out
+    assert "rejected #1 (line 3): ArgumentError: the psql meta-command \\i is not supported" in out
+    assert "psql meta-commands honoured: 2" in out
+    with twinsql.connect(url) as db:
+        assert db.execute_scalar("SELECT a FROM m") == 1  # the next statement ran alone
+
+
+def test_a_byte_order_mark_and_the_scripts_transactions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bom.sql"
+    path.write_bytes("\ufeffBEGIN TRANSACTION;\nCREATE TABLE b (a TEXT);\n"
+                     "INSERT INTO b VALUES ('é');\nCOMMIT;\n".encode())  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    assert main(["load", url, str(path), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "2 statements sent" in out
+    assert "BEGIN/COMMIT (2) were mapped onto the load's own transactions" in out
+
+
+def test_a_statement_larger_than_max_bytes_is_sent_alone(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "big.sql"
+    rows = ", ".join(f"({i}, '{i:05d}')" for i in range(300))
+    path.write_text("DROP TABLE IF EXISTS cli_load;\n"
+                    "CREATE TABLE cli_load (id INTEGER PRIMARY KEY, name VARCHAR(50));\n"
+                    f"INSERT INTO cli_load VALUES {rows};\n", encoding="utf-8")  # fmt: skip
+    assert main(["load", url, str(path), "--no-progress", "--max-bytes", "1000"]) == 0
+    assert "applied 3  rejected 0" in capsys.readouterr().out
+    assert len(names(url)) == 300
+
+
+def test_postgresql_jsonb_question_mark_operators_are_sent_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_server("psycopg")
+    url = support.url_for("psycopg", "")
+    path = tmp_path / "jsonb.sql"
+    path.write_text("DROP TABLE IF EXISTS cli_jsonb;\nCREATE TABLE cli_jsonb (d jsonb);\n"
+                    "INSERT INTO cli_jsonb VALUES ('{\"k\": 1}');\n"
+                    "DELETE FROM cli_jsonb WHERE NOT (d ? 'k' AND d ?| array['k']);\n",
+                    encoding="utf-8")  # fmt: skip
+    assert main(["load", url, str(path), "--no-progress"]) == 0
+    assert "applied 4  rejected 0" in capsys.readouterr().out
+    with twinsql.connect(url) as db:
+        assert db.execute_scalar("SELECT count(*) FROM cli_jsonb") == 1
+
+
+def test_nothing_sent_is_said_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.sql"
+    require_server("psycopg")
+    path.write_text("\\i other.sql\nSELECT 1;\n", encoding="utf-8")
+    assert main(["load", support.url_for("psycopg", ""), str(path), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("1 statements read; nothing was sent to postgresql://")
+
+
+def test_a_closed_pipe_ends_the_summary_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "many.sql"
+    path.write_text("CREATE TABLE p (a INTEGER);\n" + "INSERT INTO p VALUES (x);\n" * 50,
+                    encoding="utf-8")  # fmt: skip
+    shell = (f"{sys.executable} -m twinsql load sqlite:///{tmp_path / 'p.db'} {path} "
+             "--isolate-errors --no-progress | head -1")  # fmt: skip
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True,
+                            check=False, timeout=60)  # fmt: skip
+    assert result.stdout.decode().startswith("51 statements sent")
+    assert result.stderr == b"", result.stderr.decode()
+    assert result.returncode == 1  # the load's own status: statements were rejected

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
+import dataclasses
 import os
+import re
 import sys
 import time
 from array import array
@@ -26,17 +29,20 @@ from typing import IO, Any, TextIO
 
 from twinsql import errors
 from twinsql.batch._sync.batcher import SQLBatcher
+from twinsql.batch.intake import Refused
 from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
 from twinsql.batch.resilience import RetryPolicy
-from twinsql.batch.script import iter_statements
-from twinsql.connection.url import parse_url
-from twinsql.sql.lexer import Lexer
+from twinsql.batch.script import MetaCommand, ScriptReader
+from twinsql.batch.statements import control_verb
+from twinsql.connection._sync.database import Database, connect
+from twinsql.connection.url import DatabaseURL, parse_url
 
 __all__ = ["main"]
 
 CHUNK_BYTES = 1 << 20
 _PLAIN_EVERY = 2.0  # seconds between plain progress lines
 _SHOWN = 20  # statements listed per state in the summary
+_EXCERPT = 60  # characters of a pending statement shown in the summary
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,17 +144,36 @@ class _Progress:
         self._printed = True
 
 
-def _chunks(binary: IO[bytes], encoding: str, progress: _Progress) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+class _BadText(Exception):
+    """The file is not valid in its encoding, from ``line`` on."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def _chunks(
+    binary: IO[bytes], encoding: str, progress: _Progress, errors: str = "strict"
+) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    lines = 1  # the line the next chunk starts on
+    held = b""  # bytes the decoder holds back (an incomplete character)
     while True:
         data = binary.read(CHUNK_BYTES)
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            start = max(0, exc.start - len(held))
+            raise _BadText(lines + data[:start].count(b"\n"), exc.reason) from None
         if not data:
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                yield tail
+            if text:
+                yield text
             return
         progress.read(len(data))
-        yield decoder.decode(data)
+        lines += data.count(b"\n")
+        held = decoder.getstate()[0]
+        yield text
 
 
 def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -170,33 +195,38 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     total = None if args.file == "-" else os.fstat(binary.fileno()).st_size
     progress = _Progress(total, err, enabled=not args.no_progress)
-    lines = array("L")  # the line each submitted statement starts on, by index
-    lexer: Lexer = url.backend  # type: ignore[assignment]
-
-    def statements() -> Iterator[str]:
-        for statement, line in iter_statements(_chunks(binary, args.encoding, progress), lexer):
-            lines.append(line)
-            yield statement
-
     try:
+        # One connection for the whole load: the script's session settings (SET, PRAGMA,
+        # LOCK TABLES) stay on the connection its later statements run on.
+        database = connect(_keep_journal_mode(url), pool_size=1, max_overflow=0)
         batcher = SQLBatcher(
-            url, max_bytes=args.max_bytes, merge_inserts=not args.no_merge,
+            database, max_bytes=args.max_bytes, merge_inserts=not args.no_merge,
             dry_run=args.dry_run, transaction=args.transaction,
             isolate_errors=args.isolate_errors, retry=RetryPolicy(max_attempts=args.retries),
             progress=progress.counts,
+        )  # fmt: skip
+        reader = ScriptReader(
+            url.backend, copy_chunk_bytes=args.max_bytes,  # type: ignore[arg-type]
+            **({} if args.dry_run else _server_version(database)),
         )  # fmt: skip
     except errors.Error as exc:
         binary.close()
         print(f"twinsql load: {exc}", file=err)
         return 2
+    script = _Script(reader, url.database or "", args.transaction)
     started = time.monotonic()
     try:
-        report = batcher.process_statements(statements())
-    except UnicodeDecodeError as exc:
+        report = batcher.process_statements(
+            # A MySQL dump holds binary strings as raw bytes: kept undecoded (see the reader).
+            script.statements(_chunks(binary, args.encoding, progress,
+                                      "surrogateescape" if url.backend == "mysql" else "strict"))
+        )
+    except _BadText as exc:
         progress.close()
-        print(f"twinsql load: {args.file} is not valid {args.encoding}: {exc}", file=err)
+        print(f"twinsql load: {args.file} is not valid {args.encoding} at line {exc.line} "
+              f"({exc.reason}); nothing from there on was read", file=err)  # fmt: skip
         report = batcher.report
-        _summary(report, lines, out, time.monotonic() - started, url.redacted())
+        _summary(report, script, out, time.monotonic() - started, url.redacted())
         return 1
     except errors.Error as exc:  # the breaker was open before anything was read
         progress.close()
@@ -204,28 +234,153 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     finally:
         batcher.close()
+        database.close()
         if binary is not sys.stdin.buffer:
             binary.close()
     progress.close()
-    _summary(report, lines, out, time.monotonic() - started, url.redacted())
+    _summary(report, script, out, time.monotonic() - started, url.redacted())
     return 0 if report.ok else 1
 
 
-def _summary(
-    report: BatchReport, lines: array[int], out: TextIO, seconds: float, where: str
+class _Script:
+    """What the load makes of the script's items: statements for the batcher, the line of
+    each one, and how the client-side lines were dealt with.
+
+    * The script's own ``BEGIN``/``COMMIT`` (every ``sqlite3 .dump``) are mapped onto the
+      batcher's transactions (``--transaction``): they are counted and not sent. A
+      ``ROLLBACK`` or a savepoint goes to the batcher, which refuses it.
+    * psql meta-commands that pg_dump writes are honoured: ``\\restrict``/``\\unrestrict``
+      (they guard psql against meta-commands in the data, which nothing here runs) and a
+      ``\\connect`` to the database being loaded. Any other is refused, naming its line.
+    """
+
+    def __init__(self, reader: ScriptReader, database: str, transaction: str) -> None:
+        self.reader = reader
+        self.database = database
+        self.transaction = transaction
+        self.lines = array("L")  # the line each submitted statement starts on, by index
+        self.mapped = 0  # the script's BEGIN / COMMIT, replaced by the batcher's
+        self.meta = 0  # meta-commands honoured
+        self.copied = 0  # COPY rows submitted
+
+    def statements(self, chunks: Iterator[str]) -> Iterator[Any]:
+        lines = self.lines
+        lexer = self.reader.lexer
+        for item in self.reader.read(chunks):
+            if isinstance(item, MetaCommand):
+                refusal = self._meta(item.text)
+                if refusal is None:
+                    self.meta += 1
+                    continue
+                lines.append(item.line)
+                yield Refused(item.text, errors.ArgumentError(refusal))
+                continue
+            if item.copy is not None:
+                self.copied += item.copy.rows
+                lines.append(item.line)
+                yield item.sql, item.copy
+                continue
+            if control_verb(item.sql, lexer) in ("begin", "commit"):
+                self.mapped += 1
+                continue
+            lines.append(item.line)
+            yield item.sql
+
+    def notes(self) -> list[str]:
+        """How the script's client-side lines were taken, for the summary."""
+        notes = []
+        if self.mapped:
+            notes.append(
+                f"the script's BEGIN/COMMIT ({self.mapped}) were mapped onto the load's own "
+                f"transactions (--transaction {self.transaction})"
+            )
+        if self.meta:
+            notes.append(f"psql meta-commands honoured: {self.meta}")
+        if self.copied:
+            notes.append(f"COPY rows read: {self.copied}")
+        return notes
+
+    def _meta(self, text: str) -> str | None:
+        """Why a meta-command is refused; None when it is honoured."""
+        words = text.split()
+        command = words[0]
+        if command in ("\\restrict", "\\unrestrict"):
+            return None
+        if command in ("\\connect", "\\c") and len(words) >= 2 and words[1].strip('"') in (
+            self.database, "-"
+        ):  # fmt: skip
+            return None
+        return (
+            f"the psql meta-command {command} is not supported by twinsql load (only "
+            "\\restrict, \\unrestrict and \\connect to the database being loaded are)"
+        )
+
+
+def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
+    """A load leaves a SQLite file's journal mode as it was (a new file: SQLite's own
+    default), rather than switching it to twinsql's WAL."""
+    if url.backend != "sqlite" or url.is_memory or "journal_mode" in url.options:
+        return url
+    path = url.database or ""
+    mode = "delete"
+    if os.path.exists(path):
+        import sqlite3  # only to read the mode the file has
+
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    return dataclasses.replace(url, options={**url.options, "journal_mode": mode})
+
+
+def _server_version(database: Database) -> dict[str, Any]:
+    """For MySQL and MariaDB: the server's version as the reader's executable-comment gate
+    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB."""
+    if database.url.backend != "mysql":
+        return {}
+    version = str(database.execute_scalar("SELECT VERSION()"))
+    numbers = [int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3]]
+    numbers += [0] * (3 - len(numbers))
+    return {
+        "server_version": numbers[0] * 10000 + numbers[1] * 100 + numbers[2],
+        "mariadb": "mariadb" in version.lower(),
+    }
+
+
+def _summary(report: BatchReport, script: _Script, out: TextIO, seconds: float, where: str) -> None:
+    """Print the ledger. A reader that closed the pipe (``| head``) ends the printing
+    quietly: the load itself is over by then, and its exit status stands."""
+    try:
+        _print_summary(report, script, out, seconds, where)
+        out.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            # Nothing more can be written; point the stream at /dev/null so that the
+            # interpreter's final flush does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+
+
+def _print_summary(
+    report: BatchReport, script: _Script, out: TextIO, seconds: float, where: str
 ) -> None:
+    lines = script.lines
+
     def line_of(index: int) -> str:
         return f"line {lines[index]}" if index < len(lines) else "?"
 
-    verb = "planned for" if report.dry_run else "sent to"
-    print(f"{report.submitted} statements {verb} {where} in {seconds:.1f}s "
-          f"({report.batches} batches, {report.retries} retries)", file=out)  # fmt: skip
+    timing = f"in {seconds:.1f}s ({report.batches} batches, {report.retries} retries)"
+    if report.dry_run:
+        print(f"{report.submitted} statements planned for {where} {timing}", file=out)
+    elif report.batches == 0:
+        print(f"{report.submitted} statements read; nothing was sent to {where}", file=out)
+    else:
+        print(f"{report.submitted} statements sent to {where} {timing}", file=out)
     print(
         f"applied {report.applied}  rejected {report.rejected}  pending {report.pending}  "
         f"unknown {report.unknown}" + ("  (dry run: nothing was executed)" if report.dry_run
                                        else ""),
         file=out,
     )  # fmt: skip
+    for note in script.notes():
+        print(note, file=out)
     if report.error is not None:
         print(f"stopped by {type(report.error).__name__}: {_first_line(report.error)}",
               file=out)  # fmt: skip
@@ -236,12 +391,18 @@ def _summary(
         indices = report.indices(state)
         for index in indices[:_SHOWN]:
             entry = report.entry(index)
-            reason = ""
             if entry.error is not None:
                 reason = f": {type(entry.error).__name__}: {_first_line(entry.error)}"
+            else:
+                reason = f": {_excerpt(entry.sql)}" if entry.sql else ""
             print(f"  {state.value} #{index} ({line_of(index)}){reason}", file=out)
         if len(indices) > _SHOWN:
             print(f"  … and {len(indices) - _SHOWN} more {state.value}", file=out)
+
+
+def _excerpt(sql: str) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
 
 
 def _first_line(error: BaseException) -> str:

@@ -106,10 +106,10 @@ def test_any_sequence_of_moves_keeps_the_invariant(moves: list[tuple[int, Statem
         assert report.applied + report.rejected + report.pending + report.unknown == 31
 
 
-def intake(budget: int = 10**6, max_params: int = 100, cap: int | None = None) -> Intake:
+def intake(max_params: int = 100, cap: int | None = None) -> Intake:
     return Intake(Ledger(), StatementQueue(), style="qmark", lexer="sqlite",
-                  transactional_ddl=True, max_params=max_params, max_query_size=cap,
-                  budget=lambda: budget)  # fmt: skip
+                  transactional_ddl=True, max_params=max_params,
+                  max_query_size=cap)  # fmt: skip
 
 
 def test_feed_queues_in_order_and_submits_once() -> None:
@@ -148,7 +148,7 @@ def test_feed_stops_when_the_queue_is_full() -> None:
     ],
 )
 def test_feed_refuses_what_can_never_run(item: Any, error: type[Exception]) -> None:
-    engine = intake(budget=1000)
+    engine = intake(cap=1000)
     items = iter([("INSERT INTO t VALUES (?)", (1,)), item, ("INSERT INTO t VALUES (?)", (2,))])
     with pytest.raises(Refusal) as info:
         engine.feed(items, None, False)
@@ -172,7 +172,7 @@ def test_fast_and_general_paths_agree() -> None:
 
 
 def test_add_refuses_without_queueing() -> None:
-    engine = intake(budget=100)
+    engine = intake(cap=100)
     with pytest.raises(StatementTooLarge):
         engine.add("INSERT INTO t VALUES (?)", ("x" * 500,))
     assert len(engine.ledger) == 0 and not engine.queue

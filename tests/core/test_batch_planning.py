@@ -27,7 +27,7 @@ UPDATE = "UPDATE t SET b = ? WHERE a = ?"
 def queue_of(statements: list[Any], style: str = "qmark", lexer: str = "sqlite") -> StatementQueue:
     queue = StatementQueue()
     intake = Intake(Ledger(), queue, style=style, lexer=lexer, transactional_ddl=lexer != "mysql",  # type: ignore[arg-type]
-                    max_params=65535, max_query_size=None, budget=lambda: 10**12)  # fmt: skip
+                    max_params=65535, max_query_size=None)  # fmt: skip
     assert intake.feed(iter(statements), None, False)
     return queue
 

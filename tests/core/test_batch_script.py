@@ -49,7 +49,7 @@ def test_chunked_splitting_equals_whole_text_splitting() -> None:
 def test_line_numbers() -> None:
     script = "SELECT 1;\n\nSELECT\n2;  SELECT 3;\n-- c\nSELECT 4"
     assert list(iter_statements(chunked(script, 4), "sqlite")) == [
-        ("SELECT 1", 1), ("SELECT\n2", 3), ("SELECT 3", 4), ("-- c\nSELECT 4", 5)
+        ("SELECT 1", 1), ("SELECT\n2", 3), ("SELECT 3", 4), ("-- c\nSELECT 4", 6)
     ]  # fmt: skip
 
 
@@ -78,3 +78,89 @@ def test_any_chunking_gives_the_same_statements(pieces: list[str], size: int) ->
     script = "".join(pieces)
     whole = split_statements(script, "postgresql")
     assert [s for s, _ in iter_statements(chunked(script, size), "postgresql")] == whole
+
+
+# -- what the command-line clients read besides SQL ---------------------------------------
+
+from twinsql.batch.script import MetaCommand, ScriptReader, ScriptStatement  # noqa: E402
+from twinsql.batch.statements import CopyData  # noqa: E402
+
+PG_DUMP = (
+    "\ufeff--\n-- PostgreSQL database dump\n--\n\n\\restrict AbC123\n\n"
+    "SET statement_timeout = 0;\n"
+    "COPY public.t (id, name) FROM stdin;\n1\tx\n2\t\\\\.\n3\t\\N\n\\.\n\n"
+    "COPY public.empty (id) FROM stdin;\n\\.\n"
+    "SELECT 2;\n\\i other.sql\nINSERT INTO t VALUES (3);\n\\unrestrict AbC123\n"
+)
+
+
+def read(script: str, size: int, lexer: str = "postgresql", **options: object) -> list[object]:
+    return list(ScriptReader(lexer, **options).read(chunked(script, size)))  # type: ignore[arg-type]
+
+
+def test_pg_dump_copy_blocks_and_meta_commands_at_any_chunking() -> None:
+    expected = [
+        MetaCommand("\\restrict AbC123", 5),
+        ScriptStatement("SET statement_timeout = 0", 7),
+        ScriptStatement("COPY public.t (id, name) FROM stdin", 9,
+                        CopyData("1\tx\n2\t\\\\.\n3\t\\N\n", 3)),
+        ScriptStatement("COPY public.empty (id) FROM stdin", 15, CopyData("", 0)),
+        ScriptStatement("SELECT 2", 16),
+        MetaCommand("\\i other.sql", 17),  # refused by the caller, never merged into the next
+        ScriptStatement("INSERT INTO t VALUES (3)", 18),
+        MetaCommand("\\unrestrict AbC123", 19),
+    ]  # fmt: skip
+    for size in (1, 2, 3, 7, 64, 100_000):
+        assert read(PG_DUMP, size) == expected, size
+
+
+def test_copy_rows_come_in_pieces_cut_at_row_ends() -> None:
+    rows = "".join(f"{i}\tname {i}\n" for i in range(100))
+    script = f"COPY t FROM stdin;\n{rows}\\.\nSELECT 1;\n"
+    for size in (5, 1000):
+        items = read(script, size, copy_chunk_bytes=64)
+        pieces = [item for item in items if isinstance(item, ScriptStatement) and item.copy]
+        assert "".join(p.copy.text for p in pieces) == rows  # type: ignore[union-attr]
+        assert sum(p.copy.rows for p in pieces) == 100  # type: ignore[union-attr]
+        assert all(p.copy.text.endswith("\n") for p in pieces)  # type: ignore[union-attr]
+        assert [p.line for p in pieces][:2] == [2, 2 + pieces[0].copy.rows]  # type: ignore[union-attr]
+        assert items[-1] == ScriptStatement("SELECT 1", 103)
+
+
+MYSQL_DUMP = (
+    "/*M!999999\\- enable the sandbox mode */ \n"
+    "/*!40101 SET NAMES utf8mb4 */;\n"
+    "/*!110000 SET x = 1 */;\n"
+    "DELIMITER ;;\n"
+    "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT ';;'; END ;;\n"
+    "delimiter //\n"
+    "/*!50003 CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET @n = 1 */ //\n"
+    "DELIMITER ;\n"
+    "SELECT 3;\n"
+)
+
+
+def test_mysql_executable_comments_follow_the_server_version_and_delimiter_changes() -> None:
+    expected = [
+        ScriptStatement("/*!40101 SET NAMES utf8mb4 */", 2),
+        ScriptStatement("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT ';;'; END", 5),
+        ScriptStatement(
+            "/*!50003 CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET @n = 1 */", 7
+        ),
+        ScriptStatement("SELECT 3", 9),
+    ]
+    for size in (1, 4, 100_000):
+        assert read(MYSQL_DUMP, size, "mysql", server_version=100611, mariadb=True) == expected
+    # A newer server runs the /*!110000 … */ statement; MySQL skips MariaDB's /*M!…*/.
+    newer = read(MYSQL_DUMP, 100_000, "mysql", server_version=110408, mariadb=False)
+    assert [item.line for item in newer] == [2, 3, 5, 7, 9]  # type: ignore[attr-defined]
+
+
+def test_mysql_raw_bytes_in_a_string_become_a_hex_literal() -> None:
+    raw = b"INSERT INTO b VALUES ('\\0\x01\\\\\\'\xff\\n', 'caf\xc3\xa9');"
+    items = read(raw.decode("utf-8", "surrogateescape"), 100, "mysql")
+    assert items == [ScriptStatement("INSERT INTO b VALUES (X'00015c27ff0a', 'café')", 1)]
+
+
+def test_a_byte_order_mark_is_dropped() -> None:
+    assert read("\ufeffSELECT 1;", 1, "sqlite") == [ScriptStatement("SELECT 1", 1)]

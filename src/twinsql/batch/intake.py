@@ -12,6 +12,7 @@ Anything unusual takes the general path, which checks the same things one by one
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from twinsql.batch.ledger import Ledger
@@ -22,7 +23,7 @@ from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle
 from twinsql.sql.sizes import NOMINAL_SIZE, other_value_size, values_size
 
-__all__ = ["Intake", "Refusal", "split_item"]
+__all__ = ["Intake", "Refusal", "Refused", "split_item"]
 
 
 def split_item(item: Any) -> tuple[Any, Any]:
@@ -34,6 +35,16 @@ def split_item(item: Any) -> tuple[Any, Any]:
     raise ArgumentError(
         f"a statement is a SQL string or a (sql, params) pair, not {type(item).__name__}"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An item its producer refuses itself (a script line that is no statement it can
+    run): taken in like any statement, then refused with ``error`` before anything of it is
+    sent, so that it is on the ledger as rejected, in its place."""
+
+    sql: str
+    error: ArgumentError
 
 
 class Refusal(Exception):
@@ -48,8 +59,7 @@ class Refusal(Exception):
 
 class Intake:
     """Checks statements and appends them to ``queue`` / ``ledger`` (see the module
-    docstring). ``budget`` returns the current batch budget (it changes when the first
-    INSERT fixes the column count); ``on_shape`` is told of every new statement text."""
+    docstring). ``on_shape`` is told of every new statement text."""
 
     def __init__(
         self,
@@ -61,7 +71,6 @@ class Intake:
         transactional_ddl: bool,
         max_params: int,
         max_query_size: int | None,
-        budget: Callable[[], int],
         on_shape: Callable[[Shape], None] | None = None,
     ) -> None:
         self.ledger = ledger
@@ -71,13 +80,14 @@ class Intake:
         self.transactional_ddl = transactional_ddl
         self.max_params = max_params
         self.max_query_size = max_query_size
-        self.budget = budget
         self.on_shape = on_shape
 
-    def shape(self, sql: Any, allow_multiple: bool) -> Shape:
-        """The analysed statement; raises ``ArgumentError`` for one that can never run."""
+    def shape(self, sql: Any, allow_multiple: bool, verbatim: bool = False) -> Shape:
+        """The analysed statement; raises ``ArgumentError`` for one that can never run.
+        ``verbatim``: it comes without parameters (see ``analyze``)."""
         shape = analyze(sql, self.style, self.lexer, allow_multiple=allow_multiple,
-                        transactional_ddl=self.transactional_ddl)  # fmt: skip
+                        transactional_ddl=self.transactional_ddl,
+                        verbatim=verbatim)  # fmt: skip
         if shape.control:
             raise ArgumentError(
                 "transaction control statements are not batched: the batcher opens and ends "
@@ -95,15 +105,15 @@ class Intake:
         return shape
 
     def _cap(self) -> int:
-        cap = self.budget()
-        if self.max_query_size is not None:
-            cap = min(cap, self.max_query_size)
-        return cap
+        # The budget is of a batch: a statement larger than it is a batch of its own. Only
+        # the adapter's max_query_size caps one statement here (the planner checks the
+        # session's limits: parameters, MySQL's packet).
+        return self.max_query_size if self.max_query_size is not None else _NO_LIMIT
 
     def add(self, sql: Any, params: Any, allow_multiple: bool = False) -> int:
         """Check and queue one statement; return its index. Raises for one that can never
         run (nothing is queued then)."""
-        shape = self.shape(sql, allow_multiple)
+        shape = self.shape(sql, allow_multiple, params is None)
         bound = shape.bind(params)
         size = shape.base + values_size(bound)
         cap = self._cap()
@@ -133,7 +143,7 @@ class Intake:
                 # The general path: any statement, every check spelled out.
                 sql, params = self._split(item)
                 try:
-                    shape = self.shape(sql, allow_multiple)
+                    shape = self.shape(sql, allow_multiple, params is None)
                     bound = shape.bind(params)
                 except ArgumentError as exc:
                     raise Refusal(sql if isinstance(sql, str) else repr(sql), params,
@@ -213,6 +223,8 @@ class Intake:
             return item[0], item[1]
         if type(item) is str:
             return item, None
+        if type(item) is Refused:
+            raise Refusal(item.sql, None, item.error)
         try:
             return split_item(item)
         except ArgumentError as exc:

@@ -17,7 +17,9 @@ Limits (``Limits``): a batch holds at most ``batch_bytes`` of statements (their 
 sizes: SQL text plus values; ``max_bytes`` adjusted by column count when asked); every
 statement *sent* stays under the driver's parameter limit and ``max_statement_bytes`` (the
 adapter's ``max_query_size``, MySQL's ``max_allowed_packet``). A statement that alone
-breaks a limit is refused before anything is sent (``Batch.reject``).
+breaks a hard limit is refused before anything is sent (``Batch.reject``); one larger than
+the batch budget alone is a batch of its own. A statement that must run outside a
+transaction (``Shape.outside_transaction``) is a batch of its own too (``Batch.autocommit``).
 
 Order is kept: units follow the queue, so an UPDATE between two INSERTs stays between them.
 Each unit knows the statement indices it carries, so the ledger stays exact through merging.
@@ -136,7 +138,7 @@ class Batch:
     units: list[Unit] = field(default_factory=list)
     count: int = 0
     size: int = 0
-    autocommit: bool = False  # a statement that commits implicitly: run it alone
+    autocommit: bool = False  # a statement to run alone, outside a transaction
     reject: tuple[int, StatementTooLarge] | None = None
 
 
@@ -167,7 +169,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
     max_count = None if options.batch_mode else 1
     for run, lo in queue.segments(skip):
         shape = run.shape_at(lo)
-        if shape.implicit_commit:
+        if shape.outside_transaction:
             if batch.count:
                 return batch
             return _alone(run, lo, limits, batch)
@@ -189,7 +191,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
                 size = sizes[hi]
                 if size > room and (batch.count or hi > lo):
                     break
-                if run.shapes is not None and run.shapes[hi].implicit_commit:
+                if run.shapes is not None and run.shapes[hi].outside_transaction:
                     break
                 room -= size
                 hi += 1

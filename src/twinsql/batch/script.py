@@ -1,53 +1,430 @@
-"""Batch feature, pure: splitting a SQL script into statements as it streams in.
+"""Batch feature, pure: reading a SQL script as it streams in, as the command-line clients do.
 
 ``twinsql.sql.script.split_statements`` splits a whole text; a 1 GB dump should not be one
-text.  ``iter_statements`` takes the script in chunks (any sizes) and yields each statement
-as soon as the ``;`` that ends it has arrived, with the line it starts on.  It applies the
-same rule (``complete_statements``) — quotes, quoted identifiers, comments, dollar quotes
-and ``BEGIN … END`` bodies of triggers and routines are never split — so the result is the
-same as splitting the whole text at once.
+text.  ``ScriptReader.read`` takes the script in chunks (any sizes) and yields each
+statement as soon as the separator that ends it has arrived, with the line it starts on
+(the line of its first word, not of the comments above it).  It applies the splitter's rule
+(``separators``: quotes, comments, dollar quotes and ``BEGIN … END`` bodies are never split),
+and reads what the clients read besides SQL:
 
-How: the unconsumed text is kept in a buffer; after each chunk, every statement up to the
-last separator found is complete, because a token that ends before a separator cannot
-change with text that arrives later.  The rest waits for more text.  When no separator is
-found, the buffer is only scanned again once it has doubled, so a statement much longer
-than a chunk costs linear, not quadratic, time.
+* a UTF-8 byte order mark at the start is dropped (psql and mariadb accept one);
+* PostgreSQL: ``COPY … FROM STDIN;`` is followed by its rows, up to a line ``\\.``: they
+  come as ``CopyData`` with the statement, cut at row ends into pieces of about
+  ``copy_chunk_bytes`` (each piece one statement); a line starting with ``\\`` where a
+  statement starts is a psql meta-command: it ends at the end of its line and comes as a
+  ``MetaCommand`` (the caller decides what to do with it; it never runs into the next
+  statement);
+* MySQL: ``DELIMITER xx`` where a statement starts changes the separator, as the mysql
+  client does (then statements end at ``xx`` outside quotes and comments, and ``;`` is
+  text); executable comments ``/*!NNNNN … */`` (and MariaDB's ``/*M!NNNNN … */``) whose
+  version is above the server's (``server_version``, e.g. 100611 for 10.6.11) are comments,
+  as the client and the server read them — a statement left blank by them is skipped;
+  a dump holds binary strings as raw bytes, which the mysql client sends as they are: the
+  caller decodes the file with ``errors="surrogateescape"``, and a string literal holding
+  such bytes is sent as the hex literal of exactly those bytes (``X'00ff'``).
+
+How: the unread text is kept in a buffer and scanned from where the last statement ended,
+a window at a time (growing while it holds no separator); every statement up to the last
+separator found is complete, because a token that ends before a separator cannot change with
+text that arrives later.  When no separator is found in what has arrived, the buffer is
+scanned again only once it has doubled, so a statement much longer than a chunk costs
+linear, not quadratic, time.  Line numbers are counted as the text is consumed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import bisect
+import re
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 
-from twinsql.sql.lexer import Lexer, check_lexer
-from twinsql.sql.script import complete_statements
+from twinsql.batch.statements import CopyData, reads_stdin
+from twinsql.errors import ArgumentError
+from twinsql.sql.lexer import COMMENT, QUOTED, Lexer, Token, check_lexer, scan
+from twinsql.sql.script import separators
 
-__all__ = ["iter_statements"]
+__all__ = ["MetaCommand", "ScriptReader", "ScriptStatement", "iter_statements"]
+
+_WINDOW = 1 << 16  # characters scanned at first for the next separators
+_DELIMITER_RE = re.compile(r"delimiter[ \t]+(\S+)[^\n]*", re.IGNORECASE)
+_EXECUTABLE_RE = re.compile(r"/\*(M?)!([0-9]{5,6})?")
+_BLANKS_RE = re.compile(r"\s*")
+_UNDECODED_RE = re.compile("[\udc80-\udcff]")  # bytes kept by errors="surrogateescape"
+# MySQL's backslash escapes in a string literal; any other escaped character is itself.
+_MYSQL_ESCAPES = {"0": b"\0", "b": b"\b", "n": b"\n", "r": b"\r", "t": b"\t", "Z": b"\x1a",
+                  "%": b"\\%", "_": b"\\_"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptStatement:
+    """One statement of the script (stripped, without its separator) and its line; for a
+    ``COPY … FROM STDIN``, ``copy`` holds (a piece of) its rows."""
+
+    sql: str
+    line: int
+    copy: CopyData | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetaCommand:
+    """A psql meta-command line (``\\restrict …``, ``\\connect …``), without its newline."""
+
+    text: str
+    line: int
+
+
+ScriptItem = ScriptStatement | MetaCommand
+# A reading step: yields items, returns whether to go on (None: more text is needed).
+_Step = Generator[ScriptItem, None, bool | None]
+
+
+class ScriptReader:
+    """Reads one script (see the module docstring). ``server_version``: the MySQL or
+    MariaDB server's version as a number (``major * 10000 + minor * 100 + patch``), which
+    gates executable comments; None runs them all. ``mariadb``: the server runs
+    ``/*M!…*/`` comments too."""
+
+    def __init__(
+        self,
+        lexer: Lexer,
+        *,
+        server_version: int | None = None,
+        mariadb: bool = False,
+        copy_chunk_bytes: int = 1 << 20,
+    ) -> None:
+        self.lexer: Lexer = check_lexer(lexer)  # type: ignore[assignment]
+        self.server_version = server_version
+        self.mariadb = mariadb
+        self.copy_chunk_bytes = max(1, copy_chunk_bytes)
+        self.delimiter = ";"
+        self._buf = ""
+        self._pos = 0  # the buffer is read up to here
+        self._line = 1  # the line at _pos
+        self._copy: tuple[str, bool] | None = None  # a COPY reading rows; any piece sent yet
+
+    def read(self, chunks: Iterable[str]) -> Iterator[ScriptItem]:
+        """Every statement and meta-command of the script given as ``chunks``."""
+        scan_at = 0  # scan again once the unread text has reached this length
+        first = True
+        for chunk in chunks:
+            if not chunk:
+                continue
+            if first:
+                chunk, first = chunk.removeprefix("\ufeff"), False
+            self._buf = self._buf[self._pos :] + chunk
+            self._pos = 0
+            if len(self._buf) < scan_at:
+                continue
+            progressed = yield from self._drain(final=False)
+            scan_at = 0 if progressed else 2 * len(self._buf)
+        yield from self._drain(final=True)
+
+    # -- statements ---------------------------------------------------------------------
+
+    def _drain(self, *, final: bool) -> _Step:
+        """Yield what is complete in the buffer; return whether anything was read."""
+        progressed = False
+        while True:
+            if self._copy is not None:
+                if not (yield from self._copy_rows(final)):
+                    return progressed
+                progressed = True
+                continue
+            step = yield from self._statements(final)
+            if step is None:
+                return progressed
+            progressed = progressed or step
+
+    def _statements(self, final: bool) -> _Step:
+        """Read the statements of the next window. Returns True to be called again (a
+        separator or a directive changed how the rest reads), None when more text is
+        needed."""
+        buf, pos = self._buf, self._pos
+        if not buf[pos:].strip():
+            return None
+        window = _WINDOW
+        while True:
+            end = min(len(buf), pos + window)
+            last = end == len(buf)
+            text = buf[pos:end]
+            tokens, ends = self._split(text, final and last)
+            if ends or last:
+                break
+            window *= 2
+        starts = [token[1] for token in tokens]
+        begin = 0
+        for stop, after in ends or [(len(text), len(text))]:
+            code = _code_start(text, tokens, starts, begin, stop, self._runs)
+            if code < stop:
+                meta = self._directive(text, pos, code, final and last)
+                if meta is not None:
+                    if isinstance(meta, MetaCommand):
+                        yield meta
+                    return True
+            if not ends:
+                return None  # the statement has not ended yet
+            if code < stop:
+                sql = self._gate(text[begin:stop].strip())
+                if self.lexer == "mysql" and _UNDECODED_RE.search(sql):
+                    sql = _binary_literals(sql)
+                if sql and self.lexer == "postgresql" and reads_stdin(sql, self.lexer):
+                    # Its rows start on the next line: read them once that line has come.
+                    newline = text.find("\n", after)
+                    if newline < 0 and not (final and last):
+                        self._advance(pos + begin)
+                        return None
+                    self._advance(pos + (len(text) if newline < 0 else newline + 1))
+                    self._copy = (sql, False)
+                    return True
+                self._advance(pos + code)
+                if sql:
+                    yield ScriptStatement(sql, self._line)
+            begin = after
+        self._advance(pos + begin)
+        return True
+
+    def _split(self, text: str, final: bool) -> tuple[list[Token], list[tuple[int, int]]]:
+        """The tokens of ``text`` and each statement end in it as ``(separator start,
+        separator end)``; with ``final`` the end of the text ends the last statement."""
+        tokens, _ = scan(text, self.lexer)
+        if self.delimiter == ";":
+            ends = [(tokens[i][1], tokens[i][2]) for i in separators(text, tokens, self.lexer)]
+        else:
+            ends = _delimited(text, tokens, self.delimiter)
+        if final and (not ends or ends[-1][1] < len(text)):
+            ends.append((len(text), len(text)))
+        return tokens, ends
+
+    def _directive(self, text: str, base: int, code: int, final: bool) -> MetaCommand | bool | None:
+        """Read a meta-command or DELIMITER line starting at ``text[code]`` (``text`` starts
+        at ``base`` in the buffer): the meta-command, True for a DELIMITER line, None when
+        there is none (or its line has not ended yet)."""
+        is_meta = self.lexer == "postgresql" and text.startswith("\\", code)
+        match = None if is_meta or self.lexer != "mysql" else _DELIMITER_RE.match(text, code)
+        if not is_meta and match is None:
+            return None
+        newline = text.find("\n", code)
+        if newline < 0 and not final:
+            return None  # wait for the end of the line
+        eol = len(text) if newline < 0 else newline
+        self._advance(base + code)
+        line = self._line
+        self._advance(base + eol + (newline >= 0))
+        if match is not None:
+            self.delimiter = match.group(1)
+            return True
+        return MetaCommand(text[code:eol].rstrip("\r"), line)
+
+    def _gate(self, sql: str) -> str:
+        """``sql`` without the executable comments the server would not run."""
+        if self.lexer != "mysql" or self.server_version is None or "/*" not in sql:
+            return sql
+        # Work on the statement itself: cheap, and its offsets are its own.
+        tokens, _ = scan(sql, self.lexer)
+        cuts: list[tuple[int, int]] = []
+        opened = -1
+        for kind, start, end in tokens:
+            if kind != COMMENT:
+                continue
+            if opened >= 0:
+                if sql.startswith("*/", start) and end - start == 2:
+                    cuts.append((opened, end))
+                    opened = -1
+                continue
+            match = _EXECUTABLE_RE.match(sql, start, end)
+            if match is not None and match.end() == end and not self._runs(match):
+                opened = start
+        if opened >= 0:
+            cuts.append((opened, len(sql)))
+        if not cuts:
+            return sql
+        pieces, at = [], 0
+        for start, end in cuts:
+            pieces.append(sql[at:start])
+            at = end
+        pieces.append(sql[at:])
+        kept = " ".join(piece.strip() for piece in pieces if piece.strip())
+        rest, _ = scan(kept, self.lexer)
+        if all(kind == COMMENT for kind, _, _ in rest) and not _gaps(kept, rest).strip():
+            return ""
+        return kept
+
+    def _runs(self, match: re.Match[str]) -> bool:
+        """Whether the server runs an executable comment with this opener."""
+        if self.server_version is None:
+            return True
+        if match.group(1) and not self.mariadb:
+            return False  # /*M!…*/ is MariaDB's
+        version = match.group(2)
+        return version is None or int(version) <= self.server_version
+
+    # -- COPY rows ----------------------------------------------------------------------
+
+    def _copy_rows(self, final: bool) -> _Step:
+        """Yield the COPY's rows in pieces; return True once its ``\\.`` line was read (or
+        the script ended), False when more text is needed."""
+        assert self._copy is not None
+        buf = self._buf
+        marker = _end_of_data(buf, self._pos)
+        done = marker >= 0 or final
+        if marker >= 0:
+            data_end = marker
+        elif final:
+            data_end = len(buf)
+        else:  # after the last complete row
+            data_end = max(self._pos, buf.rfind("\n", self._pos) + 1)
+        limit = self.copy_chunk_bytes
+        while data_end - self._pos >= limit:
+            newline = buf.rfind("\n", self._pos, self._pos + limit)
+            if newline < 0:  # a row longer than a piece: a piece of its own
+                newline = buf.find("\n", self._pos + limit, data_end)
+            cut = data_end if newline < 0 else newline + 1
+            yield from self._copy_piece(buf[self._pos : cut], cut)
+        if not done:
+            return False
+        if self._pos < data_end or not self._copy[1]:
+            yield from self._copy_piece(buf[self._pos : data_end], data_end)
+        if marker >= 0:
+            newline = buf.find("\n", marker)
+            self._advance(len(buf) if newline < 0 else newline + 1)
+        self._copy = None
+        return True
+
+    def _copy_piece(self, data: str, cut: int) -> Iterator[ScriptItem]:
+        assert self._copy is not None
+        sql, _ = self._copy
+        line = self._line
+        self._advance(cut)
+        if data and not data.endswith("\n"):
+            data += "\n"  # the last row of a script that ends without its newline
+        self._copy = (sql, True)
+        yield ScriptStatement(sql, line, CopyData(data, data.count("\n")))
+
+    # -- positions ----------------------------------------------------------------------
+
+    def _advance(self, to: int) -> None:
+        """Consume the buffer up to ``to``, counting its lines."""
+        self._line += self._buf.count("\n", self._pos, to)
+        self._pos = to
+
+
+
+def _end_of_data(buf: str, pos: int) -> int:
+    """Where the ``\\.`` line that ends COPY rows starts, at or after ``pos``; -1 if it has
+    not arrived (a ``\\.`` line is read only once its newline has arrived)."""
+    at = pos
+    while True:
+        at = buf.find("\\.", at)
+        if at < 0:
+            return -1
+        if at == pos or buf[at - 1] == "\n":
+            rest = buf[at + 2 : at + 4]
+            if rest.startswith("\n") or rest == "\r\n":
+                return at
+            if at + 2 == len(buf) or (rest == "\r" and at + 3 == len(buf)):
+                return -1  # its newline may still come
+        at += 2
+
+
+def _code_start(
+    text: str,
+    tokens: list[Token],
+    starts: list[int],
+    begin: int,
+    stop: int,
+    runs: Callable[[re.Match[str]], bool],
+) -> int:
+    """The first character of ``text[begin:stop]`` that is neither blank nor in a comment
+    (an executable comment the server runs is code: ``runs`` says which); ``stop`` when there
+    is none."""
+    index = bisect.bisect_left(starts, begin)
+    at = begin
+    while True:
+        blanks = _BLANKS_RE.match(text, at, stop)
+        at = blanks.end() if blanks is not None else at
+        while index < len(tokens) and tokens[index][1] < at:
+            index += 1
+        if at >= stop:
+            return stop
+        if index >= len(tokens) or tokens[index][1] != at or tokens[index][0] != COMMENT:
+            return at
+        executable = _EXECUTABLE_RE.match(text, at, tokens[index][2])
+        if executable is None:
+            at = tokens[index][2]
+            continue
+        if runs(executable):
+            return at
+        index += 1  # skip to its closing "*/"
+        while index < len(tokens) and not (
+            tokens[index][0] == COMMENT and text.startswith("*/", tokens[index][1])
+        ):
+            index += 1
+        at = tokens[index][2] if index < len(tokens) else stop
+
+
+def _delimited(text: str, tokens: list[Token], delimiter: str) -> list[tuple[int, int]]:
+    """Where ``delimiter`` occurs outside quotes and comments, as the mysql client splits
+    once its delimiter is not ``;``."""
+    ends: list[tuple[int, int]] = []
+    at = 0
+    for kind, start, end in [*tokens, (QUOTED, len(text), len(text))]:
+        if kind not in (QUOTED, COMMENT):
+            continue
+        while True:
+            found = text.find(delimiter, at, start)
+            if found < 0 or found + len(delimiter) > start:
+                break
+            ends.append((found, found + len(delimiter)))
+            at = found + len(delimiter)
+        at = max(at, end)
+    return ends
+
+
+def _binary_literals(sql: str) -> str:
+    """``sql`` with each string literal that holds undecoded bytes written as the hex
+    literal of the bytes the server would have read from it."""
+    tokens, _ = scan(sql, "mysql")
+    pieces, at = [], 0
+    for kind, start, end in tokens:
+        if kind != QUOTED or sql[start] not in "'\"" or not _UNDECODED_RE.search(sql, start, end):
+            continue
+        pieces.append(sql[at:start])
+        pieces.append(f"X'{_literal_bytes(sql[start + 1 : end - 1], sql[start]).hex()}'")
+        at = end
+    pieces.append(sql[at:])
+    return "".join(pieces)
+
+
+def _literal_bytes(body: str, quote: str) -> bytes:
+    """The bytes of a MySQL string literal's body: escapes resolved, a doubled quote one,
+    undecoded bytes (surrogates) back to the bytes they were."""
+    out = bytearray()
+    chars = iter(body)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            out += _MYSQL_ESCAPES.get(escaped) or escaped.encode("utf-8", "surrogateescape")
+        elif char == quote:
+            out += next(chars, "").encode("utf-8", "surrogateescape")
+        else:
+            out += char.encode("utf-8", "surrogateescape")
+    return bytes(out)
+
+
+def _gaps(sql: str, tokens: list[Token]) -> str:
+    """The text of ``sql`` outside its tokens."""
+    pieces, at = [], 0
+    for _, start, end in tokens:
+        pieces.append(sql[at:start])
+        at = end
+    pieces.append(sql[at:])
+    return "".join(pieces)
 
 
 def iter_statements(chunks: Iterable[str], lexer: Lexer) -> Iterator[tuple[str, int]]:
-    """Yield ``(statement, line)`` for each statement of the script given as ``chunks``:
-    stripped, without its ``;``, empty and comment-only ones skipped; ``line`` is the
-    1-based line on which the statement starts."""
-    check_lexer(lexer)
-    buffer = ""
-    line = 1  # the line the buffer starts on
-    scan_at = 0  # rescan once the buffer has reached this length
-    for chunk in chunks:
-        if not chunk:
-            continue
-        buffer += chunk
-        if len(buffer) < scan_at:
-            continue
-        statements, consumed = complete_statements(buffer, lexer, final=False)
-        if not consumed:
-            scan_at = 2 * len(buffer)
-            continue
-        scan_at = 0
-        for statement, offset in statements:
-            yield statement, line + buffer.count("\n", 0, offset)
-        line += buffer.count("\n", 0, consumed)
-        buffer = buffer[consumed:]
-    if buffer.strip():
-        statements, _ = complete_statements(buffer, lexer, final=True)
-        for statement, offset in statements:
-            yield statement, line + buffer.count("\n", 0, offset)
+    """Yield ``(statement, line)`` for each statement of the script given as ``chunks``
+    (see ``ScriptReader``); a psql meta-command or COPY rows raise ``ArgumentError``."""
+    for item in ScriptReader(lexer).read(chunks):
+        if isinstance(item, MetaCommand) or item.copy is not None:
+            raise ArgumentError(f"line {item.line}: not a SQL statement")
+        yield item.sql, item.line

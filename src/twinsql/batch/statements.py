@@ -8,6 +8,15 @@ whether it commits implicitly (DDL on MySQL), and — for a single-row ``INSERT 
 — the ``InsertTemplate`` (``twinsql.sql.insert``) from which same-shape INSERTs are merged
 into one multi-row statement.
 
+Two kinds of statement a dump holds get their own fields: a PostgreSQL ``COPY … FROM STDIN``
+(``copy_in``: its target; its rows come as a ``CopyData`` instead of parameters), and a
+statement that must run alone, outside any transaction (``outside_transaction``: MySQL's
+statements that commit implicitly, and SQLite's ``PRAGMA``, which a transaction would turn
+into a no-op for ``foreign_keys``).
+
+A statement given without parameters is sent as written (``analyze(..., verbatim=True)``):
+a ``?`` in it is the server's (PostgreSQL's jsonb ``?``), not an unfilled placeholder.
+
 A ``Shape`` is derived from its text and the analysis arguments alone, so the cache may share
 it between batchers and databases: nothing may change a ``Shape`` once it is built.  What a
 batcher learns while it runs (a COPY its server refused, say) is kept by that batcher.
@@ -22,11 +31,44 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 from twinsql.sql.insert import InsertTemplate, parse_insert
-from twinsql.sql.lexer import COMMENT, WORD, Lexer, Token, scan_items
+from twinsql.sql.lexer import (
+    COMMA,
+    COMMENT,
+    DOT,
+    LPAREN,
+    QUOTED,
+    RPAREN,
+    WORD,
+    Lexer,
+    Token,
+    scan_items,
+)
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
 from twinsql.sql.script import split_statements
 
-__all__ = ["Shape", "StatementTooLarge", "analyze", "bind_parts"]
+__all__ = [
+    "CopyData",
+    "CopyTarget",
+    "Shape",
+    "StatementTooLarge",
+    "analyze",
+    "bind_parts",
+    "control_verb",
+    "reads_stdin",
+]
+
+CopyTarget = tuple[str | None, str, tuple[str, ...] | None]
+"""``(schema, table, columns)`` of a ``COPY … FROM STDIN``, names unquoted (``None``
+columns: every column of the table)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CopyData:
+    """The rows of one ``COPY … FROM STDIN``, in COPY's text format (each row ends in a
+    newline), and how many rows that is."""
+
+    text: str
+    rows: int
 
 
 class StatementTooLarge(ArgumentError):
@@ -35,10 +77,11 @@ class StatementTooLarge(ArgumentError):
     it is rejected before anything is sent."""
 
 
-# First words of statements that open, end or shape a transaction: the batcher owns those.
-_CONTROL = frozenset(
-    {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
-)
+# What the first word of each transaction-control statement does.
+# The batcher owns the transactions, so it refuses these.
+_CONTROL_VERBS = {"BEGIN": "begin", "START": "begin", "COMMIT": "commit", "END": "commit",
+                  "ROLLBACK": "rollback", "ABORT": "rollback", "SAVEPOINT": "savepoint",
+                  "RELEASE": "savepoint"}  # fmt: skip
 # First words of MySQL statements that commit the open transaction implicitly.
 _IMPLICIT_COMMIT = frozenset(
     {"CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE", "LOCK", "UNLOCK",
@@ -71,6 +114,9 @@ class Shape:
     control: bool
     implicit_commit: bool
     verb: str = ""  # the first keyword, upper-case
+    # Run alone, outside any transaction: implicit commits, SQLite pragmas.
+    outside_transaction: bool = False
+    copy_in: CopyTarget | None = None  # a COPY … FROM STDIN: its rows come as CopyData
     # What the statement adds to a batch before its values: its text, or for an INSERT that
     # can share a multi-row statement its row (", (?, ?)"), which is all it adds there.
     base: int = 0
@@ -80,7 +126,15 @@ class Shape:
     parts: tuple[Shape, ...] | None = None
 
     def bind(self, params: Any) -> Sequence[Any]:
-        """Bind ``params``; for a multi-statement text, a tuple of each part's values."""
+        """Bind ``params``; for a multi-statement text, a tuple of each part's values; for a
+        ``COPY … FROM STDIN``, a 1-tuple of its rows' text."""
+        if self.copy_in is not None:
+            if not isinstance(params, CopyData):
+                raise ArgumentError(
+                    "COPY … FROM STDIN takes its rows as a CopyData, not parameters",
+                    sql=self.sql,
+                )
+            return (params.text,)
         if self.parts is None:
             return self.compiled.bind(params)
         return bind_parts(self, params)
@@ -106,9 +160,19 @@ def bind_parts(shape: Shape, params: Any) -> tuple[Sequence[Any], ...]:
 
 
 def _analyze(
-    sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool, transactional_ddl: bool
+    sql: str,
+    style: ParamStyle,
+    lexer: Lexer,
+    allow_multiple: bool,
+    transactional_ddl: bool,
+    verbatim: bool = False,
 ) -> Shape:
     compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple)
+    as_written = verbatim and compiled.count > 0
+    if as_written:
+        # No parameters given: every "?" belongs to the server. Sent as written, unmerged.
+        compiled = CompiledSQL(text=sql, style=style, count=0, names=None,
+                               is_read_only=compiled.is_read_only, source=sql)  # fmt: skip
     if allow_multiple:
         pieces = split_statements(sql, lexer)
         if len(pieces) > 1:
@@ -122,17 +186,19 @@ def _analyze(
                 key=sql,
                 control=any(part.control for part in parts),
                 implicit_commit=any(part.implicit_commit for part in parts),
+                outside_transaction=any(part.outside_transaction for part in parts),
                 parts=parts,
                 base=sum(part.text_size for part in parts),
             )
     items = scan_items(sql, lexer)
     first = _first_word(sql, items) if items is not None else ""
     template = None
-    if first in ("INSERT", "REPLACE"):
+    if first in ("INSERT", "REPLACE") and not as_written:
         template = parse_insert(sql, lexer)
     key: object = sql
     if template is not None and compiled.count == 0:
         key = template.key
+    implicit = not transactional_ddl and first in _IMPLICIT_COMMIT
     text_size = len(compiled.text.encode("utf-8"))
     base = text_size if template is None else len(template.row_text(style).encode("utf-8")) + 2
     return Shape(
@@ -143,10 +209,87 @@ def _analyze(
         base=base,
         template=template,
         key=key,
-        control=first in _CONTROL or (first == "SET" and _sets_transaction(sql, items)),
-        implicit_commit=not transactional_ddl and first in _IMPLICIT_COMMIT,
+        control=first in _CONTROL_VERBS or (first == "SET" and _sets_transaction(sql, items)),
+        implicit_commit=implicit,
         verb=first,
+        outside_transaction=implicit or (lexer == "sqlite" and first == "PRAGMA"),
+        copy_in=_copy_in(sql, items) if first == "COPY" and lexer == "postgresql" else None,
     )
+
+
+def control_verb(sql: str, lexer: Lexer) -> str | None:
+    """What a transaction-control statement does — ``"begin"``, ``"commit"``,
+    ``"rollback"`` or ``"savepoint"`` (also RELEASE) — or None for any other statement.
+    The one rule of what the batcher refuses as transaction control by its first word."""
+    items = scan_items(sql, lexer)
+    return _CONTROL_VERBS.get(_first_word(sql, items)) if items is not None else None
+
+
+def reads_stdin(sql: str, lexer: Lexer) -> bool:
+    """Whether ``sql`` is PostgreSQL's ``COPY … FROM STDIN`` (its rows follow it in a
+    script, up to a ``\\.`` line)."""
+    if lexer != "postgresql":
+        return False
+    items = scan_items(sql, lexer)
+    return _first_word(sql, items or []) == "COPY" and _stdin_at(sql, items) >= 0
+
+
+def _stdin_at(sql: str, items: list[Token] | None) -> int:
+    """The position of FROM in the words of ``COPY … FROM STDIN`` (comments left out), or
+    -1."""
+    upper = [sql[s:e].upper() for kind, s, e in items or () if kind != COMMENT]
+    for at in range(len(upper) - 1):
+        if upper[at] == "FROM" and upper[at + 1] == "STDIN":
+            return at
+    return -1
+
+
+def _copy_in(sql: str, items: list[Token] | None) -> CopyTarget | None:
+    """The target of ``COPY name [(columns)] FROM STDIN`` (no options: COPY's text format);
+    None for another COPY (TO, FROM a file); raises for one FROM STDIN with options."""
+    at = _stdin_at(sql, items)
+    if at < 0:
+        return None
+    words = [(kind, sql[s:e]) for kind, s, e in items or () if kind != COMMENT]
+    names, pos = _name_list(words, 1, at, dotted=True)
+    columns: tuple[str, ...] | None = None
+    if names is not None and pos < at and words[pos][0] == LPAREN:
+        columns, pos = _name_list(words, pos + 1, at, dotted=False)
+        pos += 1  # the ")"
+    if names is None or columns == () or pos != at or len(names) > 2 or at + 2 != len(words):
+        raise ArgumentError(
+            "only COPY table [(columns)] FROM STDIN (text format, no options) can be loaded",
+            sql=sql,
+        )
+    schema = names[0] if len(names) == 2 else None
+    return schema, names[-1], columns
+
+
+def _name_list(
+    words: list[tuple[int, str]], pos: int, stop: int, *, dotted: bool
+) -> tuple[tuple[str, ...] | None, int]:
+    """Names from ``pos``: dotted parts of one name, or a comma list up to ")"; the names
+    unquoted, and the position after them (None when something else stands there)."""
+    names: list[str] = []
+    separator = DOT if dotted else None
+    while pos < stop:
+        kind, text = words[pos]
+        if kind == WORD:
+            names.append(text.lower())
+        elif kind == QUOTED and text.startswith('"'):
+            names.append(text[1:-1].replace('""', '"'))
+        else:
+            return None, pos
+        pos += 1
+        if pos >= stop:
+            break
+        kind = words[pos][0]
+        if kind == RPAREN and not dotted:
+            return tuple(names), pos
+        if kind != (separator if dotted else COMMA):
+            break
+        pos += 1
+    return tuple(names), pos
 
 
 def _sets_transaction(sql: str, items: list[Token] | None) -> bool:
@@ -169,11 +312,14 @@ def analyze(
     *,
     allow_multiple: bool = False,
     transactional_ddl: bool = True,
+    verbatim: bool = False,
 ) -> Shape:
     """The ``Shape`` of ``sql`` for ``style``; raises what ``compile_sql`` raises (several
-    statements, mixed placeholder styles, …). Cached per text for short statements."""
+    statements, mixed placeholder styles, …). ``verbatim``: no parameters come with it, so
+    placeholders it seems to hold are sent as written. Cached per text for short
+    statements."""
     if not isinstance(sql, str):
         raise ArgumentError(f"a statement must be a str, not {type(sql).__name__}")
     if len(sql) <= _CACHE_MAX_CHARS:
-        return _analyze_cached(sql, style, lexer, allow_multiple, transactional_ddl)
-    return _analyze(sql, style, lexer, allow_multiple, transactional_ddl)
+        return _analyze_cached(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)
+    return _analyze(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)

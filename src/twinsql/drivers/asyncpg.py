@@ -299,6 +299,15 @@ class AsyncpgConnection(_AsyncpgTraits):
         count = _rowcount(status)
         return count if count >= 0 else len(rows)
 
+    async def copy_text(self, schema: str | None, table: str, columns: Names, data: str) -> int:
+        """COPY rows given in COPY's text format (see ``drivers.base``); the row count."""
+        # A memoryview: asyncpg would read bytes as a file path.
+        status = await self._conn.copy_to_table(
+            table, source=memoryview(data.encode()), schema_name=schema, format="text",
+            columns=list(columns) if columns else None,
+        )  # fmt: skip
+        return _rowcount(status)
+
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
     ) -> AsyncStream[DriverResult]:

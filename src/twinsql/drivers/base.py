@@ -45,7 +45,9 @@ Traits (``DriverTraits``: plain class attributes, the same on a driver and its c
 * ``can_copy``: the connection has ``copy_rows(schema, table, columns, rows)`` —
   ``COPY table (columns) FROM STDIN`` of positional rows, the names given unquoted (the
   driver quotes them), returning the row count. The batcher uses it for long runs of plain
-  INSERTs. It raises ``CopyUnsupported`` when COPY cannot carry the columns.
+  INSERTs. It raises ``CopyUnsupported`` when COPY cannot carry the columns. Such a
+  connection also has ``copy_text(schema, table, columns, data)``: the rows given in COPY's
+  text format (a dump's ``COPY … FROM STDIN`` data), returning the row count.
 * ``dialect`` (its ``lexer`` is how the shell reads SQL for this backend) and ``paramstyle``.
 """
 

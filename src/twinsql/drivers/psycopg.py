@@ -395,6 +395,12 @@ class PsycopgConnection(_PsycopgConnection):
                 write_row(row)
         return _copied(self._cursor, rows)
 
+    def copy_text(self, schema: str | None, table: str, columns: Names, data: str) -> int:
+        """COPY rows given in COPY's text format (see ``drivers.base``); the row count."""
+        with self._cursor.copy(_copy_statement(schema, table, columns)) as copy:
+            copy.write(data)
+        return self._cursor.rowcount
+
     def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Stream[DriverResult]:
         cursor, rows, drain = self._open_stream(sql, params, chunk_size)
         try:
@@ -441,6 +447,12 @@ class AsyncPsycopgConnection(_PsycopgConnection):
             for row in rows:
                 await write_row(row)
         return _copied(self._cursor, rows)
+
+    async def copy_text(self, schema: str | None, table: str, columns: Names, data: str) -> int:
+        """COPY rows given in COPY's text format (see ``drivers.base``); the row count."""
+        async with self._cursor.copy(_copy_statement(schema, table, columns)) as copy:
+            await copy.write(data)
+        return self._cursor.rowcount
 
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int

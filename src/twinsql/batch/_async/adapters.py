@@ -287,6 +287,11 @@ class AsyncDatabaseSession(AsyncBatchSession):
         kind = unit.kind
         if kind == "single":
             shape, _, params = unit.statement(unit.lo)
+            if shape.copy_in is not None:  # a dump's COPY … FROM STDIN and its rows
+                if not conn.can_copy:
+                    raise errors.InterfaceError("COPY … FROM STDIN needs a PostgreSQL driver")
+                schema, table, columns = shape.copy_in
+                return await conn.copy_text(table, columns, unit.params[0], schema=schema)
             if shape.parts is not None:  # several statements: one by one
                 result = None
                 for part, values in zip(shape.parts, unit.params):
@@ -506,6 +511,8 @@ class AsyncGenericSession(AsyncBatchSession):
         if unit.kind not in ("single", "values"):
             raise errors.InterfaceError(f"the generic adapter cannot run a {unit.kind} unit")
         shape = unit.run.shape_at(unit.lo)
+        if shape.copy_in is not None:
+            raise errors.InterfaceError("the generic adapter cannot run COPY … FROM STDIN")
         if unit.kind == "single" and shape.parts is not None:
             result = None
             for part, values in zip(shape.parts, unit.params):

@@ -79,7 +79,8 @@ class AsyncSQLBatcher:
       it with ``close()`` or the context manager), or an adapter of the batcher's mode (the
       generic or the PostgreSQL adapter, …).
     * ``max_bytes``: the budget of one batch, in nominal bytes (SQL text and values; an
-      INSERT that can share a multi-row statement counts its row); with
+      INSERT that can share a multi-row statement counts its row; a statement larger than
+      it is a batch of its own); with
       ``auto_adjust_for_columns`` it is scaled by ``reference_column_count`` / the first
       INSERT's column count, clamped to ``[min_adjustment_factor, max_adjustment_factor]``.
       Statements sent also stay under the driver's parameter limit, the adapter's
@@ -252,8 +253,7 @@ class AsyncSQLBatcher:
         return Intake(
             self._ledger, self._queue, style=self._style, lexer=self._lexer,
             transactional_ddl=self._transactional_ddl, max_params=adapter.max_params,
-            max_query_size=adapter.max_query_size, budget=self.get_adjusted_max_bytes,
-            on_shape=self._on_shape,
+            max_query_size=adapter.max_query_size, on_shape=self._on_shape,
         )  # fmt: skip
 
     def _on_shape(self, shape: Shape) -> None:
@@ -338,7 +338,7 @@ class AsyncSQLBatcher:
         self._check_open()
         checked = [split_item(item) for item in statements]
         for sql, params in checked:  # every statement checked before any is queued
-            self._intake.shape(sql, self.allow_multiple).compiled.bind(params)
+            self._intake.shape(sql, self.allow_multiple, params is None).bind(params)
         first = len(self._ledger)
         for sql, params in checked:
             self._intake.add(sql, params, self.allow_multiple)

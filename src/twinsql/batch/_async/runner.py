@@ -204,8 +204,9 @@ class AsyncBatchRunner:
                     unit = batch.units[0]
                     shape, _, params = unit.statement(unit.lo)
                     raise _Failed(unit.first, errors.ArgumentError(
-                        "this statement commits implicitly on MySQL, so it cannot run "
-                        "inside transaction='whole'; run it separately",
+                        "this statement runs only outside a transaction (it commits "
+                        "implicitly on MySQL; a SQLite PRAGMA), so it cannot run inside "
+                        "transaction='whole'; run it separately",
                         sql=shape.sql, params=params,
                     ))  # fmt: skip
                 self.batches += 1

@@ -468,6 +468,17 @@ class AsyncConnection:
             )
             return count
 
+    async def copy_text(
+        self, table: str, columns: Sequence[str] | None, data: str, *, schema: str | None = None
+    ) -> int:
+        """``COPY table (columns) FROM STDIN`` of rows in COPY's text format (each ending in
+        a newline; names unquoted: the driver quotes them); the row count."""
+        with self.calls.statement(f"COPY {table} FROM STDIN", None, [f"{len(data)} bytes"]):
+            count: int = await self.raw.copy_text(  # type: ignore[attr-defined]
+                schema, table, columns, data
+            )
+            return count
+
     def transaction(
         self, isolation: str | None = None, *, readonly: bool = False
     ) -> AsyncTransaction:
