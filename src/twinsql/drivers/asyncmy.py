@@ -9,6 +9,14 @@ options, the same values sent and read back, the same error classes.
   FLOAT columns differently from PyMySQL, and parity between the two matters more here.
 * ``terminate`` closes the transport without sending QUIT. A cancelled read makes asyncmy
   close the connection itself, so ``closed`` is then already true.
+* asyncmy copies whatever the socket delivers into its receive buffer for as long as the
+  server sends, with no limit, and parses every complete row it finds there: a stream whose
+  consumer pauses would have the whole result read into memory (~100 MB for a million
+  one-integer rows). ``stream`` therefore pauses the transport's reading while the consumer
+  holds a chunk and resumes it when the next chunk is asked for; the server then waits on
+  TCP flow control, as it does for the blocking PyMySQL. asyncmy has no public call for
+  this, so the transport is read from its connection's ``_transport``; if that is ever
+  missing, streams still work, without the bound.
 """
 
 from __future__ import annotations
@@ -20,7 +28,14 @@ from typing import Any
 
 from twinsql import errors
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import AsyncStream, ConnectOptions, DriverResult, Rows, connecting
+from twinsql.drivers.base import (
+    AsyncStream,
+    ConnectOptions,
+    DriverResult,
+    Rows,
+    cancels_abandoned_stream,
+    connecting,
+)
 from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
@@ -51,6 +66,17 @@ async def _kill_query(connect_kwargs: dict[str, Any], thread_id: int) -> None:
             side.close()
     except Exception as exc:
         logger.info("KILL QUERY %s failed: %r", thread_id, exc)
+
+
+def _set_reading(conn: Any, reading: bool) -> None:
+    """Pause or resume reading from the server's socket (see the module docstring)."""
+    transport = getattr(conn, "_transport", None)
+    if transport is None or transport.is_closing():
+        return
+    if reading:
+        transport.resume_reading()
+    else:
+        transport.pause_reading()
 
 
 class AsyncmyConnection(MySQLConnectionBase):
@@ -89,17 +115,35 @@ class AsyncmyConnection(MySQLConnectionBase):
     async def stream(
         self, sql: str, params: Sequence[Any], chunk_size: int
     ) -> AsyncStream[DriverResult]:
-        cursor = self._conn.cursor(SSCursor)
+        cut_short = cancels_abandoned_stream(sql, self.in_transaction)
+        conn = self._conn
+        cursor = conn.cursor(SSCursor)
+        ended = False
         try:
             await cursor.execute(sql, adapt_params(params) if params else None)
             columns = tuple([d[0] for d in cursor.description or ()])
-            while columns and (rows := await cursor.fetchmany(chunk_size)):
-                yield DriverResult(columns, list(rows))
-                if len(rows) < chunk_size:
+            while columns:
+                rows = await cursor.fetchmany(chunk_size)
+                ended = len(rows) < chunk_size
+                if rows:
+                    _set_reading(conn, False)  # the consumer holds a chunk: read no further
+                    try:
+                        yield DriverResult(columns, list(rows))
+                    finally:
+                        _set_reading(conn, True)
+                if ended:
                     return
+            ended = True
         finally:
-            if self._conn.connected:
-                await cursor.close()  # reads and drops the rest of an abandoned result
+            if conn.connected:
+                if cut_short and not ended:
+                    # Abandoned early: one more chunk in search of the end, then the connection
+                    # is given up (see the module docstring of drivers.mysql).
+                    ended = len(await cursor.fetchmany(chunk_size)) < chunk_size
+                if ended or not cut_short:
+                    await cursor.close()  # reads and drops whatever is left
+                else:
+                    self.terminate()
 
     @property
     def closed(self) -> bool:

@@ -79,6 +79,7 @@ __all__ = [
     "Names",
     "Rows",
     "Stream",
+    "cancels_abandoned_stream",
     "hide_password",
 ]
 
@@ -145,6 +146,15 @@ def hide_password(message: str, url: DatabaseURL) -> str:
     """``message`` with the URL's password replaced by ``***`` (a native driver may quote
     its connection parameters in a failed connect's message)."""
     return message.replace(url.password, "***") if url.password else message
+
+
+def cancels_abandoned_stream(sql: str, was_in_transaction: bool) -> bool:
+    """Whether a stream its consumer stopped early may be cut short (its statement cancelled,
+    or on MySQL, which cannot stop a result half-sent, its connection closed) rather than
+    read to its end: only a SELECT outside a transaction, whose cancellation loses nothing.
+    Anything else is read to its end, so the transaction stays usable and the statement's
+    outcome does not depend on how far it was read."""
+    return not was_in_transaction and sql.lstrip()[:6].upper() == "SELECT"
 
 
 @contextmanager

@@ -22,9 +22,15 @@ same Python types):
   formatted into the statement text on the client, and ``executemany`` of an INSERT is
   rewritten into multi-row statements (the traits ``interpolates_values`` and
   ``rewrites_executemany``).
-* ``stream`` uses an unbuffered ``SSCursor``. MySQL cannot stop a result half-sent: a
-  consumer that stops early has the rest of the result read and dropped, which leaves the
-  connection clean (and can take as long as reading it).
+* ``stream`` uses an unbuffered ``SSCursor``, which reads rows only as the consumer asks for
+  them (memory bounded by ``chunk_size`` rows), and the server waits on TCP flow control
+  meanwhile. MySQL cannot stop a result half-sent: the server sends it all unless the
+  connection is closed. So a consumer that stops early gets one of two endings
+  (``drivers.base.cancels_abandoned_stream`` decides which): a SELECT outside a transaction
+  has at most one more chunk read in search of its end, and if the result goes on, the
+  connection is closed at once (the pool opens a new one) rather than reading a result of
+  unknown size; anything else has the rest read and dropped, so the transaction stays
+  usable (which can take as long as reading it).
 """
 
 from __future__ import annotations

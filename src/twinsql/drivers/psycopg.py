@@ -51,6 +51,7 @@ from twinsql.drivers.base import (
     Names,
     Rows,
     Stream,
+    cancels_abandoned_stream,
     connecting,
     hide_password,
 )
@@ -267,12 +268,6 @@ async def _read_to_end_async(rows: AsyncIterator[Any]) -> None:
         pass
 
 
-def _cancel_on_early_stop(sql: str, was_in_transaction: bool) -> bool:
-    """Whether a stream abandoned early may be cancelled rather than read to its end: only
-    a SELECT outside a transaction, whose cancellation loses nothing."""
-    return not was_in_transaction and sql.lstrip()[:6].upper() == "SELECT"
-
-
 def _send_cancel(pgconn: Any) -> None:
     """Ask the server to stop the statement running on ``pgconn``'s session, waiting at
     most ``CANCEL_WAIT`` (libpq's cancel connection, driven without blocking)."""
@@ -357,7 +352,7 @@ class _PsycopgConnection(_PsycopgTraits):
         """A new cursor for ``stream``, its row generator, and whether a consumer that stops
         early must have the rest read (anything but a SELECT outside a transaction, which
         is cancelled instead)."""
-        drain = not _cancel_on_early_stop(sql, self.in_transaction)
+        drain = not cancels_abandoned_stream(sql, self.in_transaction)
         cursor = self._conn.cursor()
         return cursor, cursor.stream(sql, params or None, size=max(1, chunk_size)), drain
 

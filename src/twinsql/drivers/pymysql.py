@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import ConnectOptions, DriverResult, Rows, Stream, connecting
+from twinsql.drivers.base import (
+    ConnectOptions,
+    DriverResult,
+    Rows,
+    Stream,
+    cancels_abandoned_stream,
+    connecting,
+)
 from twinsql.drivers.deadline import CANCEL_WAIT, LinkBreaker, arm_on_watchdog, in_background
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
 
@@ -86,17 +93,39 @@ class PyMySQLConnection(MySQLConnectionBase):
         return int(count) if count is not None else -1
 
     def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> Stream[DriverResult]:
+        cut_short = cancels_abandoned_stream(sql, self.in_transaction)
         cursor = self._conn.cursor(SSCursor)
+        ended = False
         try:
             cursor.execute(sql, adapt_params(params) if params else None)
             columns = tuple([d[0] for d in cursor.description or ()])
-            while columns and (rows := cursor.fetchmany(chunk_size)):
-                yield DriverResult(columns, list(rows))
-                if len(rows) < chunk_size:
+            while columns:
+                rows = cursor.fetchmany(chunk_size)
+                ended = len(rows) < chunk_size
+                if rows:
+                    yield DriverResult(columns, list(rows))
+                if ended:
                     return
+            ended = True
         finally:
             if self._conn.open:
-                cursor.close()  # reads and drops the rest of an abandoned result
+                if cut_short and not ended:
+                    # Abandoned early: one more chunk in search of the end, then the connection
+                    # is given up (see the module docstring of drivers.mysql).
+                    ended = len(cursor.fetchmany(chunk_size)) < chunk_size
+                if ended or not cut_short:
+                    cursor.close()  # reads and drops whatever is left
+                else:
+                    self._close_under(cursor)
+
+    def _close_under(self, cursor: Any) -> None:
+        """Close the connection with ``cursor``'s result still unread. The result is marked
+        finished first: PyMySQL's finalizers would otherwise try to read its rest from the
+        closed socket."""
+        result = getattr(cursor, "_result", None)
+        if result is not None:
+            result.unbuffered_active = False
+        self.terminate()
 
     @property
     def closed(self) -> bool:

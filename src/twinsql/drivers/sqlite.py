@@ -13,7 +13,8 @@ present: ``Decimal`` and ``UUID`` → text, ``date``/``datetime``/``time`` → I
 stores them; typed reading belongs to the ORM, which knows each column's Python type.
 
 The async adapter (``sqlite_async``) wraps this one, so one progress handler serves both: it
-enforces ``statement_timeout`` and the async adapter's inline time budget.
+enforces ``statement_timeout`` and the async adapter's inline time budget; the clock reading
+that arms those deadlines also tells the async adapter when a statement started.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class SqliteConnection(SqliteTraits):
         self._timeout_at = _NO_DEADLINE
         self._budget_at = _NO_DEADLINE
         self._stop_reason: str | None = None
+        # perf_counter() when the last statement started, read from the clock reading that
+        # arms its deadlines (kept while the progress handler is installed).
+        self.started_at = 0.0
         getlimit = getattr(conn, "getlimit", None)
         self.max_params: int = (
             getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[attr-defined,unused-ignore]
@@ -135,7 +139,7 @@ class SqliteConnection(SqliteTraits):
         return 0
 
     def _arm(self, budget: float | None) -> None:
-        now = time.perf_counter()
+        self.started_at = now = time.perf_counter()
         self._stop_reason = None
         self._timeout_at = (
             now + self._statement_timeout if self._statement_timeout else _NO_DEADLINE

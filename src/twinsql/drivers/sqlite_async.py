@@ -16,6 +16,14 @@ for a point query, so this adapter does what was measured to be ~1.1× the sync 
   is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` runs on
   the worker thread: a bulk load is where a write takes long enough to matter to other
   tasks, and the one hop is spread over all its rows.
+* Inline statements never suspend, so a task running them back to back would keep every
+  other task of the loop waiting, and a cancellation (delivered only at a suspension) would
+  never take effect. Before an inline statement the task therefore yields to the loop
+  (``asyncio.sleep(0)``) when ``YIELD_EVERY`` statements have run inline since the task
+  last suspended, or when the previous statement started more than ``YIELD_AFTER`` after
+  that. The clock read is the one that armed the previous statement's deadlines, so the
+  check costs a counter and a comparison. Yielding before a statement, never after it,
+  means a cancellation delivered there finds the statement not yet run.
 * Operations on one connection stay strictly ordered: a worker operation that is still
   running (its awaiting task was cancelled) is waited for before the next one starts.
 * When the awaiting task is cancelled during a worker operation, ``interrupt()`` stops the
@@ -31,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -48,12 +57,24 @@ from twinsql.drivers.sqlite import (
 from twinsql.sql.dialects import SQLITE
 from twinsql.sql.readonly import is_read_only
 
-__all__ = ["INLINE_BUDGET", "AsyncSqliteConnection", "AsyncSqliteDriver"]
+__all__ = [
+    "INLINE_BUDGET",
+    "YIELD_AFTER",
+    "YIELD_EVERY",
+    "AsyncSqliteConnection",
+    "AsyncSqliteDriver",
+]
 
 T = TypeVar("T")
 
 # Half a millisecond on the loop is the longest a read may hold up other tasks.
 INLINE_BUDGET = 0.0005
+# A task that runs statements inline lets the loop run other tasks after at most this much
+# time (seconds) or this many statements, whichever comes first. A yield costs about as much
+# as one point query, so the count keeps its cost around 1% for the fastest statements and
+# bounds how many statements a cancelled task still runs, whatever the clock says.
+YIELD_AFTER = 0.001
+YIELD_EVERY = 64
 
 
 @functools.lru_cache(maxsize=2048)
@@ -89,6 +110,7 @@ class AsyncSqliteConnection(SqliteTraits):
         # A worker operation whose awaiting task was cancelled; the next operation waits for it.
         self._unfinished: asyncio.Future[Any] | None = None
         sync.install_progress_handler()
+        self._resumed()
 
     @property
     def in_transaction(self) -> bool:
@@ -99,6 +121,10 @@ class AsyncSqliteConnection(SqliteTraits):
         return self._sync.closed
 
     async def execute(self, sql: str, params: Sequence[Any]) -> DriverResult:
+        self._inline_count += 1
+        if self._inline_count > YIELD_EVERY or self._sync.started_at > self._yield_at:
+            await asyncio.sleep(0)  # let the other tasks run (see the module docstring)
+            self._resumed()
         await self._settle()
         try:
             if not _is_read(sql):
@@ -165,6 +191,11 @@ class AsyncSqliteConnection(SqliteTraits):
     def classify_error(self, exc: BaseException) -> ErrorInfo | None:
         return self._sync.classify_error(exc)
 
+    def _resumed(self) -> None:
+        """The task has just let the loop run: a new run of inline work starts."""
+        self._inline_count = 0
+        self._yield_at = time.perf_counter() + YIELD_AFTER
+
     async def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="twinsql-sqlite")
@@ -176,6 +207,8 @@ class AsyncSqliteConnection(SqliteTraits):
                 self._sync.interrupt()
                 self._unfinished = future
             raise
+        finally:
+            self._resumed()  # the task was suspended while the worker ran
 
     async def _settle(self) -> None:
         """Wait for a cancelled worker operation to finish (ordering), ignoring its outcome."""
