@@ -1,6 +1,6 @@
 """The async SQLite driver's memory of long reads (no sync twin: the sync driver runs
-every statement inline). A read that ran past the inline budget goes straight to the
-worker thread next time; what one database learnt must not change how another runs."""
+every statement inline). A read that ran past the inline budget twice in a row goes straight
+to the worker thread; what one database learnt must not change how another runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from pathlib import Path
 import twinsql
 from twinsql.connection.url import parse_url
 from twinsql.drivers.base import ConnectOptions
-from twinsql.drivers.sqlite_async import INLINE_BUDGET, AsyncSqliteConnection, AsyncSqliteDriver
+from twinsql.drivers.sqlite_async import (
+    INLINE_BUDGET,
+    LONG_AFTER,
+    AsyncSqliteConnection,
+    AsyncSqliteDriver,
+)
 
 # Counts 200k rows: tens of milliseconds, far past the inline budget.
 SLOW = (
@@ -54,3 +59,21 @@ async def test_connections_of_one_driver_share_the_memory(tmp_path: Path) -> Non
     finally:
         for conn in (a, b, c):
             await conn.close()
+
+
+async def test_a_read_goes_to_the_worker_only_after_two_overruns_in_a_row(
+    tmp_path: Path,
+) -> None:
+    url = parse_url(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    conn = await AsyncSqliteDriver().connect(url, ConnectOptions())
+    try:
+        await conn.execute(SLOW, ())
+        assert conn.long_reads == {SLOW: 1}  # once may be the machine's fault: still inline
+        await conn.execute(SLOW, ())
+        assert conn.long_reads == {SLOW: LONG_AFTER}  # twice in a row: the worker from now on
+        fast = "SELECT 1"
+        conn.long_reads[fast] = 1  # one overrun of a read that then fits the budget
+        await conn.execute(fast, ())
+        assert fast not in conn.long_reads  # forgotten: it was not the read's fault
+    finally:
+        await conn.close()

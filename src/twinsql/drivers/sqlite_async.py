@@ -8,9 +8,11 @@ for a point query, so this adapter does what was measured to be ~1.1× the sync 
   (``INLINE_BUDGET``). sqlite3's progress handler interrupts it past the budget, and the
   statement is re-run from the start on this connection's own worker thread, where it may
   take as long as it needs while the loop serves other tasks. Re-running a read is harmless.
-  A read that ran past the budget is remembered and goes straight to the worker thread
-  next time. The memory belongs to the driver, of which each database has its own: one
-  database's slow reads never change how another runs its statements.
+  A read that ran past the budget twice in a row is remembered and goes straight to the
+  worker thread from then on (once is not enough: a point read pre-empted by the operating
+  system on a busy machine overruns once and would otherwise pay a thread hop forever).
+  The memory belongs to the driver, of which each database has its own: one database's slow
+  reads never change how another runs its statements.
 * A **write** is never re-run after a partial execution (an interrupted write inside a
   transaction rolls the whole transaction back). Single writes run inline: an index update
   is microseconds, and a hop would multiply its cost twentyfold. ``execute_many`` runs on
@@ -84,27 +86,29 @@ def _is_read(sql: str) -> bool:
 
 # How many long reads a database remembers; past it, the oldest is forgotten.
 _LONG_READS_MAX = 1024
+# Consecutive overruns of the inline budget after which a read runs on the worker thread.
+LONG_AFTER = 2
 
 
-def _remember_long(long_reads: dict[str, None], sql: str) -> None:
-    if len(long_reads) >= _LONG_READS_MAX:
+def _remember_long(long_reads: dict[str, int], sql: str) -> None:
+    if sql not in long_reads and len(long_reads) >= _LONG_READS_MAX:
         long_reads.pop(next(iter(long_reads)))
-    long_reads[sql] = None
+    long_reads[sql] = long_reads.get(sql, 0) + 1
 
 
 class AsyncSqliteConnection(SqliteTraits):
     """An ``SqliteConnection`` driven from the event loop (see the module docstring).
-    ``long_reads``: the reads that ran past the inline budget, shared by the connections of
-    one database (its driver's), in the order they were found."""
+    ``long_reads``: the reads that ran past the inline budget and how many times in a row,
+    shared by the connections of one database (its driver's), in the order they were found."""
 
     clean_after_interrupt = True
 
     def __init__(
-        self, sync: SqliteConnection, busy_ms: int, long_reads: dict[str, None] | None = None
+        self, sync: SqliteConnection, busy_ms: int, long_reads: dict[str, int] | None = None
     ) -> None:
         self._sync = sync
         self._busy_ms = busy_ms
-        self.long_reads: dict[str, None] = {} if long_reads is None else long_reads
+        self.long_reads: dict[str, int] = {} if long_reads is None else long_reads
         self.max_params = sync.max_params
         self._executor: ThreadPoolExecutor | None = None
         # A worker operation whose awaiting task was cancelled; the next operation waits for it.
@@ -129,10 +133,14 @@ class AsyncSqliteConnection(SqliteTraits):
         try:
             if not _is_read(sql):
                 return self._sync.execute(sql, params)
-            if sql in self.long_reads:
+            overruns = self.long_reads.get(sql)
+            if overruns is not None and overruns >= LONG_AFTER:
                 return await self._on_worker(self._sync.execute, sql, params)
             try:
-                return self._sync.execute(sql, params, budget=INLINE_BUDGET)
+                result = self._sync.execute(sql, params, budget=INLINE_BUDGET)
+                if overruns is not None:
+                    del self.long_reads[sql]  # it fit this time: the overrun was not the read's
+                return result
             except BudgetExceeded:
                 _remember_long(self.long_reads, sql)
                 return await self._on_worker(self._sync.execute, sql, params)
@@ -228,7 +236,7 @@ class AsyncSqliteDriver(SqliteTraits):
     name = "sqlite3"
 
     def __init__(self) -> None:
-        self._long_reads: dict[str, None] = {}
+        self._long_reads: dict[str, int] = {}
 
     async def connect(self, url: DatabaseURL, options: ConnectOptions) -> AsyncSqliteConnection:
         # Opening a file is a few syscalls; doing it inline keeps connect free of a hop.
