@@ -216,8 +216,6 @@ def test_sqlite_long_query_statement_timeout(mode: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("backend", "mode"), cases(["psycopg", "mysql"]))
 def test_idle_connection_killed_is_replaced(backend: str, mode: str) -> None:
-    if backend == "mysql" and mode == "async":
-        pytest.skip("asyncmy does not yet tell a killed idle session at checkout")
     url = server_url(backend)
     dialect = "mysql" if backend == "mysql" else "postgresql"
     sid_sql = support.session_id_sql(dialect)

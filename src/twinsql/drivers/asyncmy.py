@@ -147,7 +147,16 @@ class AsyncmyConnection(MySQLConnectionBase):
 
     @property
     def closed(self) -> bool:
-        return not self._conn.connected
+        """Closed, or found ended by the server while idle (then closed here): the event loop
+        has already seen the server hang up, so a session killed while idle is replaced
+        before any byte of a statement is sent."""
+        if not self._conn.connected:
+            return True
+        transport = getattr(self._conn, "_transport", None)  # asyncmy has no public link state
+        if transport is not None and transport.is_closing():
+            self.terminate()
+            return True
+        return False
 
     async def ping(self) -> None:
         await self._conn.ping(reconnect=False)
