@@ -4,14 +4,16 @@ Every I/O module is written once, as async code, and its sync twin is generated 
 ``async``/``await`` are dropped and each async name is replaced by its sync counterpart.
 For that to work every primitive the I/O code uses exists here twice, with the same method
 names and behaviour: an async form built on asyncio (``AsyncSlots``, ``async_sleep``,
-``async_running_loop``, ``async_task_identity``, ``AsyncReturns``) and a sync form built on
-threading (``Slots``, ``sleep``, ``running_loop``, ``task_identity``, ``Returns``).
+``async_call_within``, ``async_running_loop``, ``async_task_identity``, ``AsyncReturns``) and a
+sync form built on threading (``Slots``, ``sleep``, ``call_within``, ``running_loop``,
+``task_identity``, ``Returns``).
 ``UseGuard`` and ``monotonic`` serve both as they are.
 
 ``Slots`` is written here rather than taken from asyncio because the pool needs a counting
 semaphore whose acquire has a timeout and survives cancellation without losing a permit:
 ``asyncio.wait_for(sem.acquire(), t)`` can drop a permit when the timeout and the grant race
-(CPython bpo-42130), and Python 3.10 has no ``asyncio.timeout``.
+(CPython bpo-42130), and Python 3.10 has no ``asyncio.timeout``. Both forms are FIFO and
+hand a released slot straight to the longest waiter.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 __all__ = [
     "AsyncReturns",
@@ -30,9 +32,11 @@ __all__ = [
     "Returns",
     "Slots",
     "UseGuard",
+    "async_call_within",
     "async_running_loop",
     "async_sleep",
     "async_task_identity",
+    "call_within",
     "monotonic",
     "running_loop",
     "sleep",
@@ -50,11 +54,13 @@ Returns = Annotated[_T, "returned directly"]
 
 class AsyncSlots:
     """A FIFO counting semaphore for one event loop: ``acquire(timeout)`` returns False on
-    timeout; a waiter cancelled after being granted a slot hands it back."""
+    timeout; a waiter cancelled after being granted a slot hands it back. ``held`` counts
+    the slots taken and not yet released."""
 
-    __slots__ = ("_free", "_waiters")
+    __slots__ = ("_capacity", "_free", "_waiters")
 
     def __init__(self, count: int) -> None:
+        self._capacity = count
         self._free = count
         self._waiters: deque[asyncio.Future[bool]] = deque()
 
@@ -86,6 +92,8 @@ class AsyncSlots:
         return granted
 
     def release(self) -> None:
+        """Free a slot: handed straight to the longest waiter, if any (so a releasing task
+        cannot take it back first), else counted free."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -97,24 +105,42 @@ class AsyncSlots:
     def waiting(self) -> int:
         return sum(1 for w in self._waiters if not w.done())
 
+    @property
+    def held(self) -> int:
+        return self._capacity - self._free
+
 
 def _expire(waiter: asyncio.Future[bool]) -> None:
     if not waiter.done():
         waiter.set_result(False)
 
 
-class Slots:
-    """The thread-based twin of ``AsyncSlots``. Not ``threading.Semaphore``: that one is
-    written in Python on top of a Condition and costs microseconds on the uncontended
-    path; here a free slot is one C-level lock round."""
+class _ThreadWaiter:
+    """One thread waiting for a slot: a lock held until the slot is granted to it."""
 
-    __slots__ = ("_condition", "_free", "_lock", "_waiting")
+    __slots__ = ("granted", "lock")
+
+    def __init__(self) -> None:
+        self.granted = False
+        self.lock = threading.Lock()
+        self.lock.acquire()
+
+
+class Slots:
+    """The thread-based twin of ``AsyncSlots``, FIFO as well: a released slot is handed to
+    the longest-waiting thread, never re-taken by the releasing one, so no thread starves
+    and none times out while the pool is healthy. Not ``threading.Semaphore``: that one is
+    neither FIFO nor cheap (Python code over a Condition); here a free slot is one C-level
+    lock round, and a waiter sleeps on a lock of its own."""
+
+    __slots__ = ("_capacity", "_free", "_lock", "_waiters")
 
     def __init__(self, count: int) -> None:
+        self._capacity = count
         self._free = count
-        self._waiting = 0
         self._lock = threading.Lock()
-        self._condition = threading.Condition(self._lock)
+        # Never empty while a slot is free: ``release`` hands a slot to a waiter first.
+        self._waiters: deque[_ThreadWaiter] = deque()
 
     def try_acquire(self) -> bool:
         with self._lock:
@@ -128,28 +154,47 @@ class Slots:
             if self._free > 0:
                 self._free -= 1
                 return True
-            deadline = None if timeout is None else time.monotonic() + timeout
-            self._waiting += 1
-            try:
-                while self._free <= 0:
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        return False
-                    self._condition.wait(remaining)
-                self._free -= 1
+            if timeout is not None and timeout <= 0:
+                return False
+            waiter = _ThreadWaiter()
+            self._waiters.append(waiter)
+        try:
+            if waiter.lock.acquire(True, -1 if timeout is None else timeout):
                 return True
-            finally:
-                self._waiting -= 1
+        except BaseException:
+            self._withdraw(waiter, keep=False)
+            raise
+        # Timed out, unless the grant arrived between the timeout and now: then keep it.
+        return self._withdraw(waiter, keep=True)
+
+    def _withdraw(self, waiter: _ThreadWaiter, *, keep: bool) -> bool:
+        """Stop waiting; whether the slot was granted meanwhile (and is kept). A granted
+        slot that is not kept passes on, so an interrupted waiter loses no permit."""
+        with self._lock:
+            if not waiter.granted:
+                self._waiters.remove(waiter)
+                return False
+        if not keep:
+            self.release()
+        return keep
 
     def release(self) -> None:
+        """Free a slot: handed straight to the longest waiter, if any, else counted free."""
         with self._lock:
-            self._free += 1
-            if self._waiting:
-                self._condition.notify()
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.granted = True
+                waiter.lock.release()
+            else:
+                self._free += 1
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._waiters)
+
+    @property
+    def held(self) -> int:
+        return self._capacity - self._free
 
 
 class UseGuard:
@@ -200,3 +245,92 @@ def async_task_identity() -> object | None:
 def task_identity() -> object | None:
     """The current thread's identity: the sync mode's unit of concurrency."""
     return threading.get_ident()
+
+
+async def async_call_within(
+    call: Callable[[], Awaitable[_T]], timeout: float, abandon: Callable[[_T], object]
+) -> _T | None:
+    """``await call()``, or None once ``timeout`` seconds pass first. The late call is then
+    cancelled in the background (as it is when the caller itself is cancelled), and should
+    it still return a value, ``abandon`` gets that value (to close it)."""
+    task = asyncio.ensure_future(call())
+    try:
+        done, _ = await asyncio.wait((task,), timeout=max(timeout, 0.0))
+    except BaseException:
+        _abandon_task(task, abandon)
+        raise
+    if done:
+        return task.result()
+    _abandon_task(task, abandon)
+    return None
+
+
+def _abandon_task(task: asyncio.Future[_T], abandon: Callable[[_T], object]) -> None:
+    task.cancel()
+
+    def settle(done: asyncio.Future[_T]) -> None:
+        # Retrieving the exception keeps asyncio from logging it as never retrieved.
+        if not done.cancelled() and done.exception() is None:
+            abandon(done.result())
+
+    task.add_done_callback(settle)
+
+
+class _Handoff:
+    """The outcome of a call made in a helper thread, and whether its caller gave up."""
+
+    __slots__ = ("abandoned", "error", "finished", "lock", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.finished = False
+        self.abandoned = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def give_up(self) -> bool:
+        """The caller stops waiting: True if the call had already finished (its outcome is
+        the caller's); else the value it returns later is abandoned by the helper thread."""
+        with self.lock:
+            if not self.finished:
+                self.abandoned = True
+                return False
+        return True
+
+
+def call_within(
+    call: Callable[[], _T], timeout: float, abandon: Callable[[_T], object]
+) -> _T | None:
+    """Sync twin of ``async_call_within``: ``call()`` in a helper thread, its value, or None
+    once ``timeout`` seconds pass first. A thread cannot be cancelled: a late call runs on,
+    and ``abandon`` gets the value it returns."""
+    handoff = _Handoff()
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            value, error = call(), None
+        except BaseException as exc:
+            value, error = None, exc
+        with handoff.lock:
+            late = handoff.abandoned
+            handoff.finished = True
+            handoff.value, handoff.error = value, error
+        done.set()
+        if late and error is None:
+            abandon(value)  # type: ignore[arg-type]
+
+    threading.Thread(target=run, name="twinsql-call-within", daemon=True).start()
+    try:
+        done.wait(max(timeout, 0.0))
+    except BaseException:
+        # Interrupted while waiting: nothing the call returns may leak.
+        if handoff.give_up() and handoff.error is None:
+            abandon(handoff.value)
+        raise
+    if not handoff.give_up():
+        return None
+    if handoff.error is not None:
+        raise handoff.error
+    value: _T = handoff.value
+    return value

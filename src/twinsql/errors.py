@@ -220,13 +220,14 @@ class OperationalError(DatabaseError):
 
 
 class ConnectionLost(OperationalError):
-    """The connection broke (or could not be opened); the statement's outcome is unknown only
-    when it was a COMMIT, which raises ``CommitOutcomeUnknown`` instead."""
+    """The connection broke (or could not be opened) and nothing was committed: safe to run
+    the work again. A break after COMMIT was sent raises ``CommitOutcomeUnknown`` instead."""
 
 
-class CommitOutcomeUnknown(ConnectionLost):
+class CommitOutcomeUnknown(OperationalError):
     """The connection broke after COMMIT was sent: the transaction may or may not have been
-    committed. Never retried automatically."""
+    committed. Never retried automatically. Deliberately not a ``ConnectionLost``, so that a
+    handler that retries after a lost connection never re-runs work that may have committed."""
 
 
 class QueryCanceled(OperationalError):

@@ -3,7 +3,8 @@
 The data-leak class of bug (asyncmy #103: a cancelled read left the stream mid-reply and the
 next query returned the previous request's rows) is tested directly: cancel many in-flight
 queries at random moments, then check every pooled connection answers its own query, and
-that no server session is left behind.
+that every server session the pool opened is gone (``tests/faults/test_cancel_points.py``
+cancels at each named point instead of at random moments).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import twinsql
+from tests.faults.cancelpoints import SessionRecorder, sessions_gone
 
 
 @pytest.fixture
@@ -39,24 +41,11 @@ def slow_query(dialect: str) -> str:
     )
 
 
-async def server_sessions(url: str) -> int | None:
-    dialect = twinsql.parse_url(url).backend
-    if dialect == "sqlite":
-        return None
-    sql = (
-        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        if dialect == "postgresql"
-        else "SELECT COUNT(*) FROM information_schema.processlist "
-        "WHERE db = DATABASE() AND id <> CONNECTION_ID()"
-    )
-    return int(await twinsql.execute_scalar_async(url, sql))
-
-
 async def test_cancel_200_in_flight_queries(db: twinsql.AsyncDatabase, url: str) -> None:
     rng = random.Random(20261121)
     sql = slow_query(db.dialect.name)
-    before = await server_sessions(url)
+    # The pool's own sessions, by id: other sessions on the server are not this test's.
+    recorder = SessionRecorder.install(db)
 
     async def one(i: int) -> int:
         return int(await db.execute_scalar(sql, (i,)))
@@ -80,12 +69,7 @@ async def test_cancel_200_in_flight_queries(db: twinsql.AsyncDatabase, url: str)
     values = await asyncio.gather(*(one(1000 + i) for i in range(20)))
     assert values == [(1000 + i) * 2 for i in range(20)]
     await db.close()
-    if before is not None:
-        for _ in range(50):
-            if await server_sessions(url) == before:
-                break
-            await asyncio.sleep(0.1)
-        assert await server_sessions(url) == before
+    assert await sessions_gone(url, recorder.ids) == 0
 
 
 async def test_cancelled_waiter_loses_no_slot(url: str) -> None:

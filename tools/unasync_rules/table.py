@@ -25,6 +25,7 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
     "primitives": {
         "AsyncReturns": "Returns",
         "AsyncSlots": "Slots",
+        "async_call_within": "call_within",
         "async_running_loop": "running_loop",
         "async_sleep": "sleep",
         "async_task_identity": "task_identity",

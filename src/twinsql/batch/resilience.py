@@ -2,9 +2,10 @@
 
 **Retry.** Only a batch that certainly did not commit is retried, and only after an error
 that says "try again": the connection broke before COMMIT was sent (the server rolls the
-open transaction back), a serialization failure, a deadlock. ``CommitOutcomeUnknown`` is a
-``ConnectionLost`` too, but is never retried: the batch may have committed, and work that
-may have committed is never sent twice. Delays grow exponentially with random jitter, capped.
+open transaction back), a serialization failure, a deadlock. ``CommitOutcomeUnknown`` (a
+sibling of ``ConnectionLost``, not a kind of it) is never retried: the batch may have
+committed, and work that may have committed is never sent twice. Delays grow exponentially
+with random jitter, capped.
 
 **Circuit breaker.** After ``failure_threshold`` consecutive *availability* failures
 (connection refused or lost, pool or statement timeouts) the breaker opens: calls fail at
@@ -104,7 +105,14 @@ def is_availability_error(exc: BaseException) -> bool:
     """Errors that say the database is unreachable or overloaded (what the breaker counts):
     a connection refused, lost or not obtained in time, a statement timeout."""
     return isinstance(
-        exc, (errors.ConnectionLost, errors.PoolTimeout, errors.StatementTimeout, OSError)
+        exc,
+        (
+            errors.ConnectionLost,
+            errors.CommitOutcomeUnknown,  # a link lost during COMMIT is lost all the same
+            errors.PoolTimeout,
+            errors.StatementTimeout,
+            OSError,
+        ),
     )
 
 

@@ -214,6 +214,7 @@ class AsyncSqliteConnection(SqliteTraits):
             if not future.done():
                 self._sync.interrupt()
                 self._unfinished = future
+                future.add_done_callback(_retrieve)  # whoever settles it, or nobody
             raise
         finally:
             self._resumed()  # the task was suspended while the worker ran
@@ -227,6 +228,14 @@ class AsyncSqliteConnection(SqliteTraits):
                 await asyncio.wait([unfinished])
             if not unfinished.cancelled():
                 unfinished.exception()  # consumed: it was reported to the cancelled caller
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark the outcome of an abandoned worker call seen: it was reported to the cancelled
+    caller, and asyncio would otherwise log it as never retrieved if the connection is
+    terminated before anything waits for it."""
+    if not future.cancelled():
+        future.exception()
 
 
 class AsyncSqliteDriver(SqliteTraits):

@@ -372,7 +372,9 @@ class BatchRunner:
         interruption) mid-statement leaves its outcome unknown: its statements are held
         aside as unknown and the ``UnknownOutcome`` to raise is returned. A deadlock, a
         serialization failure or a refusal means it did not run: pending (None)."""
-        if isinstance(exc, errors.Error) and not isinstance(exc, errors.ConnectionLost):
+        if isinstance(exc, errors.Error) and not isinstance(
+            exc, (errors.ConnectionLost, errors.CommitOutcomeUnknown)
+        ):
             return None
         return self._unknown(Outcome(), unit.count, _unknown_error(exc, "an autocommit statement"))
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
+from twinsql.connection import checkpoints
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, CopyUnsupported, DriverResult
 from twinsql.drivers.deadline import CLIENT_GRACE, Armed
@@ -492,6 +493,8 @@ class AsyncConnection:
         and return the driver's result; ``sql``/``params`` are the caller's, for errors and
         the echo log. Internal: the database, the ORM and the batcher run statements here."""
         with self.calls.statement(sql, params):
+            if checkpoints.hook is not None:
+                checkpoints.hook(checkpoints.QUERY)
             return await self.raw.execute(prepared[0], prepared[1])
 
     async def send_control(self, sql: str, *, is_commit: bool = False) -> None:

@@ -15,6 +15,14 @@ pools do not all keep:
   which never loses a permit to a cancelled waiter; every path that has taken a slot gives it
   back in ``finally``; a rollback on return that is itself cancelled terminates the connection
   rather than leaking it.
+* **Fair and bounded checkout.** Waiters are served first come, first served (a returning
+  caller cannot take its slot back ahead of them, in either mode), and ``pool_timeout``
+  bounds the whole checkout: the wait for a slot and the opening of a new connection. A
+  connection whose opening outlives the checkout is closed in the background.
+* **Thread-safe without a lock of its own.** The slot counter owns the only lock (sync
+  mode); the idle list is a deque, whose single ``append``/``pop`` are atomic, and the count
+  of checked-out connections is the slot counter's (``held``), so checkout and return stay a
+  lock round each.
 
 What becomes of a returning connection is decided in one place, the pure
 ``twinsql.connection.disposition``; both return paths (``release_nowait``, ``release``) ask it.
@@ -28,9 +36,11 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import replace
 
 from twinsql import errors
-from twinsql._compat import AsyncSlots, monotonic
+from twinsql._compat import AsyncSlots, async_call_within, monotonic
+from twinsql.connection import checkpoints
 from twinsql.connection._async.connection import AsyncConnection, ConnectionSettings
 from twinsql.connection.disposition import (
     KEEP_IDLE,
@@ -40,7 +50,7 @@ from twinsql.connection.disposition import (
 )
 from twinsql.connection.options import DatabaseOptions, PoolStats
 from twinsql.connection.url import DatabaseURL
-from twinsql.drivers.base import AsyncDriver, ConnectOptions
+from twinsql.drivers.base import AsyncDriver, AsyncDriverConnection, ConnectOptions
 
 __all__ = ["AsyncPool"]
 
@@ -61,12 +71,15 @@ class AsyncPool:
         self._driver = driver
         self._url = url
         self._options = options
+        if connect_options.connect_timeout is None and options.pool_timeout > 0:
+            # A connect the checkout gave up on must still end (a thread cannot be
+            # cancelled): the driver's own bound, a little past the checkout's own.
+            connect_options = replace(connect_options, connect_timeout=options.pool_timeout + 1)
         self._connect_options = connect_options
         self._settings = settings
         self._slots = AsyncSlots(options.pool_size + options.max_overflow)
         self._plain_checkout = options.pool_recycle is None and not options.pool_pre_ping
         self._idle: deque[AsyncConnection] = deque()
-        self._checked_out = 0
         self._closed = False
         self._opened = 0
         self._discarded = 0
@@ -78,9 +91,10 @@ class AsyncPool:
 
     def stats(self) -> PoolStats:
         idle = len(self._idle)
+        checked_out = self._slots.held
         return PoolStats(
-            size=idle + self._checked_out,
-            checked_out=self._checked_out,
+            size=idle + checked_out,
+            checked_out=checked_out,
             idle=idle,
             waiting=self._slots.waiting,
             pool_size=self._options.pool_size,
@@ -91,34 +105,30 @@ class AsyncPool:
         )
 
     async def acquire(self) -> AsyncConnection:
-        """Check out a connection; ``PoolTimeout`` after ``pool_timeout`` seconds."""
+        """Check out a connection; ``PoolTimeout`` once ``pool_timeout`` seconds pass
+        (waiting for a slot and opening a new connection together)."""
         if self._closed:
             raise errors.PoolClosed("the database has been closed")
-        options = self._options
-        if not self._slots.try_acquire() and not await self._slots.acquire(options.pool_timeout):
-            self._timeouts += 1
-            raise errors.PoolTimeout(
-                f"no connection became free within {options.pool_timeout:g}s "
-                f"(pool_size={options.pool_size}, max_overflow={options.max_overflow}, "
-                f"{self._checked_out} checked out); raise pool_size or return connections "
-                "sooner"
-            )
+        deadline = monotonic() + self._options.pool_timeout
+        if not self._slots.try_acquire():
+            checkpoints.reached(checkpoints.POOL_WAIT)
+            if not await self._slots.acquire(self._options.pool_timeout):
+                raise self._timed_out("no connection became free")
         try:
             conn = None
-            if self._plain_checkout and self._idle:
+            if self._plain_checkout:
                 # The common case: no recycling or pre-ping to do, a warm connection waiting.
-                conn = self._idle.pop()
-                if conn.raw.closed:
+                conn = self._pop_idle()
+                if conn is not None and conn.raw.closed:
                     await self._discard(conn)
                     conn = None
             if conn is None:
                 conn = await self._take_idle()
                 if conn is None:
-                    conn = await self._open()
+                    conn = await self._open(deadline)
         except BaseException:
             self._slots.release()
             raise
-        self._checked_out += 1
         return conn
 
     def checkout_nowait(self) -> AsyncConnection | None:
@@ -128,13 +138,17 @@ class AsyncPool:
             return None
         if not self._slots.try_acquire():
             return None
-        conn = self._idle.pop()
+        try:
+            conn = self._idle.pop()
+        except IndexError:
+            # Another thread took the last idle connection after the test above.
+            self._slots.release()
+            return None
         if conn.raw.closed:
             # Leave the corpse for acquire(), which can await its disposal.
             self._idle.append(conn)
             self._slots.release()
             return None
-        self._checked_out += 1
         return conn
 
     def release_nowait(self, conn: AsyncConnection) -> ReturnDisposition:
@@ -150,19 +164,22 @@ class AsyncPool:
             self._options.pool_size,
         )
         if disposition is KEEP_IDLE:
-            self._checked_out -= 1
             self._idle.append(conn)
             self._slots.release()
         return disposition
 
     async def release(self, conn: AsyncConnection) -> None:
         """Return a connection: rolled back if left in a transaction, discarded if broken."""
+        checkpoints.reached(checkpoints.RELEASE)
         disposition = self.release_nowait(conn)
         if disposition is ROLL_BACK_THEN_KEEP:
             try:
                 await conn.reset_transaction()
             except Exception as exc:
-                logger.warning("rollback on return failed, discarding the connection: %r", exc)
+                # A link found dead here is routine (it is discarded either way); any other
+                # failure to roll back is worth a warning.
+                level = logging.INFO if isinstance(exc, errors.ConnectionLost) else logging.WARNING
+                logger.log(level, "rollback on return failed, discarding the connection: %r", exc)
                 conn.broken = True
             except BaseException:
                 # Cancelled mid-rollback: the state is unknown; drop the connection.
@@ -177,13 +194,29 @@ class AsyncPool:
     async def close(self) -> None:
         """Close idle connections now; checked-out ones are closed when they come back."""
         self._closed = True
-        while self._idle:
-            await self._discard(self._idle.pop())
+        while (conn := self._pop_idle()) is not None:
+            await self._discard(conn)
+
+    def _pop_idle(self) -> AsyncConnection | None:
+        """The newest idle connection, or None (another thread may empty the list between a
+        test and a pop: the pop alone is atomic)."""
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return None
+
+    def _timed_out(self, what: str) -> errors.PoolTimeout:
+        options = self._options
+        self._timeouts += 1
+        return errors.PoolTimeout(
+            f"{what} within {options.pool_timeout:g}s "
+            f"(pool_size={options.pool_size}, max_overflow={options.max_overflow}, "
+            f"{self._slots.held} checked out); raise pool_size or return connections sooner"
+        )
 
     async def _take_idle(self) -> AsyncConnection | None:
         recycle = self._options.pool_recycle
-        while self._idle:
-            conn = self._idle.pop()
+        while (conn := self._pop_idle()) is not None:
             if conn.raw.closed or (recycle is not None and monotonic() - conn.created_at > recycle):
                 await self._discard(conn)
                 continue
@@ -202,14 +235,21 @@ class AsyncPool:
             return conn
         return None
 
-    async def _open(self) -> AsyncConnection:
-        raw = await self._driver.connect(self._url, self._connect_options)
+    async def _open(self, deadline: float) -> AsyncConnection:
+        """Open a new connection by ``deadline``, else ``PoolTimeout``; one that opens too
+        late is terminated by whoever sees it finish."""
+        checkpoints.reached(checkpoints.CONNECTING)
+        driver, url, connect_options = self._driver, self._url, self._connect_options
+        raw = await async_call_within(
+            lambda: driver.connect(url, connect_options), deadline - monotonic(), _terminate
+        )
+        if raw is None:
+            raise self._timed_out("no new connection could be opened")
         self._opened += 1
         return AsyncConnection(raw, self._settings)
 
     async def _close_returned(self, conn: AsyncConnection) -> None:
         """Close a returning connection the pool does not keep, and free its slot."""
-        self._checked_out -= 1
         try:
             await self._discard(conn)
         finally:
@@ -234,3 +274,8 @@ class AsyncPool:
         except BaseException:
             raw.terminate()
             raise
+
+
+def _terminate(raw: AsyncDriverConnection) -> None:
+    """Close a connection nobody waits for any more, without waiting on the server."""
+    raw.terminate()

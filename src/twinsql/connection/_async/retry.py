@@ -4,8 +4,9 @@
 A transaction that loses a serialization conflict or a deadlock must be re-run *whole*: the
 callback API is what makes that possible (a ``with`` block cannot re-run itself). Only
 ``SerializationFailure`` and ``DeadlockDetected`` are retried — never a constraint error,
-and never ``CommitOutcomeUnknown`` (the first attempt may have committed). Backoff is
-exponential with full jitter, capped.
+and never ``CommitOutcomeUnknown`` (the first attempt may have committed). A cancellation
+(or, in a thread, an interrupt) during the COMMIT leaves the outcome just as unknown: it is
+re-raised as it is, never retried. Backoff is exponential with full jitter, capped.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ machine in ``twinsql.connection.txn``; this module renders its steps and sends t
 On an exception the level is rolled back and the *original* exception propagates unchanged.
 If the rollback itself fails, the connection is marked broken (the pool discards it, and the
 server ends the transaction when the socket closes) and the original exception still wins.
+On a connection already known to be broken no rollback is tried (nothing can be sent on it;
+the pool discards it), and nothing is logged: the exception that broke it says it all.
+
+A COMMIT interrupted in flight (a cancelled task, an interrupted thread) leaves the outcome
+unknown: the interruption propagates unchanged, and the work may or may not be committed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from twinsql import errors
+from twinsql.connection import checkpoints
 from twinsql.connection.txn import Level, TxnAction
 
 if TYPE_CHECKING:
@@ -99,12 +105,20 @@ class Transaction:
         if exc is None:
             self.commit()
             return
+        if self._connection.broken:
+            # Nothing can be sent on it: forget the level; the pool discards the connection
+            # and the server rolls back when its socket closes.
+            self._connection.transaction_stack.end(self._take_level(), commit=False)
+            return
         try:
             self.rollback()
         except Exception as rollback_error:
             # The original exception matters more; the connection is discarded by the pool.
+            # A link found dead is routine; any other failure to roll back deserves a warning.
             self._connection.broken = True
-            logger.warning("rollback after %r failed: %r", exc, rollback_error)
+            lost = isinstance(rollback_error, errors.ConnectionLost)
+            logger.log(logging.INFO if lost else logging.WARNING,
+                       "rollback after %r failed: %r", exc, rollback_error)  # fmt: skip
 
     def _take_level(self) -> Level:
         level = self._level
@@ -116,8 +130,11 @@ class Transaction:
     def _send(self, level: Level, actions: tuple[TxnAction, ...]) -> None:
         conn = self._connection
         for action in actions:
+            is_commit = action is TxnAction.COMMIT
+            if is_commit:
+                checkpoints.reached(checkpoints.COMMIT)
             for statement in self._statements(action, level):
-                conn.send_control(statement, is_commit=action is TxnAction.COMMIT)
+                conn.send_control(statement, is_commit=is_commit)
 
     def _statements(self, action: TxnAction, level: Level) -> tuple[str, ...]:
         """The SQL of one step, rendered through the dialect."""
