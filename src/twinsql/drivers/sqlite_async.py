@@ -223,9 +223,11 @@ class AsyncSqliteConnection(SqliteTraits):
         """Wait for a cancelled worker operation to finish (ordering), ignoring its outcome."""
         unfinished = self._unfinished
         if unfinished is not None:
-            self._unfinished = None
             if not unfinished.done():
+                # Cleared only once it is done: a caller cancelled while waiting here leaves it
+                # recorded, so the next statement waits for it too instead of running beside it.
                 await asyncio.wait([unfinished])
+            self._unfinished = None
             if not unfinished.cancelled():
                 unfinished.exception()  # consumed: it was reported to the cancelled caller
 
