@@ -324,8 +324,29 @@ def open_sqlite(
     conn.execute(f"PRAGMA busy_timeout = {busy_ms if wait_for_locks else 0}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not url.is_memory:
-        # The journal mode name is checked against an allow-list above.
-        conn.execute(f"PRAGMA journal_mode = {journal}")
+        _set_journal_mode(conn, journal, busy_ms)
         if journal == "wal":
             conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _set_journal_mode(conn: sqlite3.Connection, journal: str, busy_ms: int) -> None:
+    """Put the file in ``journal`` mode (a name checked against an allow-list above).
+
+    The mode is a property of the file: it is set only when it differs, which is once per
+    file. Changing it needs the file to itself, and SQLite answers "database is locked" at
+    once instead of calling the busy handler when another connection opens the same new
+    file at that moment, so the change is retried for up to the busy timeout."""
+    deadline = time.monotonic() + busy_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            (current,) = conn.execute("PRAGMA journal_mode").fetchone()
+            if str(current).lower() != journal:
+                conn.execute(f"PRAGMA journal_mode = {journal}")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
