@@ -31,6 +31,7 @@ from twinsql.connection._sync.database import Database, DatabaseTransaction
 from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
+from twinsql.orm.persist import NO_KEY
 from twinsql.orm.query import Query
 from twinsql.orm.state import (
     MISSING,
@@ -284,20 +285,29 @@ class Model(pydantic.BaseModel):
         return Query(cls)
 
     @classmethod
-    def find(cls, pk: Any, *, using: Database | None = None) -> Self | None:
-        return sync_record.find(cls, pk, using=using)
+    def find(cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any) -> Self | None:
+        """The record with this primary key, or None: ``find(1)``; for a composite key
+        ``find((1, 2))`` or ``find(playlist_id=1, track_id=2)``."""
+        return sync_record.find(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self | None:
-        return await async_record.async_find(cls, pk, using=using)
+    async def async_find(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self | None:
+        return await async_record.async_find(cls, pk, using=using, key=key)
 
     @classmethod
-    def find_or_fail(cls, pk: Any, *, using: Database | None = None) -> Self:
-        return sync_record.find_or_fail(cls, pk, using=using)
+    def find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any
+    ) -> Self:
+        """``find``, raising ``RecordNotFound`` instead of returning None."""
+        return sync_record.find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find_or_fail(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self:
-        return await async_record.async_find_or_fail(cls, pk, using=using)
+    async def async_find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self:
+        return await async_record.async_find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
     def find_one(cls, *conditions: Any, using: Database | None = None, **equal: Any) -> Self | None:
