@@ -359,13 +359,18 @@ class Model(pydantic.BaseModel):
     ) -> int:
         return await async_record.async_insert_many(cls, rows, using=using)
 
-    def save(self, *, using: Database | None = None) -> Self:
-        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip)."""
-        sync_record.save(self, using=using)
+    def save(self, *, using: Database | None = None, force_insert: bool = False) -> Self:
+        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip).
+        A loaded record is updated only in the database it was read from (or last saved
+        to); ``force_insert=True`` inserts it whatever its state, key included: a copy into
+        ``using``."""
+        sync_record.save(self, using=using, force_insert=force_insert)
         return self
 
-    async def async_save(self, *, using: AsyncDatabase | None = None) -> Self:
-        await async_record.async_save(self, using=using)
+    async def async_save(
+        self, *, using: AsyncDatabase | None = None, force_insert: bool = False
+    ) -> Self:
+        await async_record.async_save(self, using=using, force_insert=force_insert)
         return self
 
     def delete(self, *, using: Database | None = None) -> None:
