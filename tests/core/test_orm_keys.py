@@ -120,7 +120,9 @@ def test_insert_sends_every_key_field_and_generates_none() -> None:
 @pytest.mark.parametrize(
     ("dialect", "expected"),
     [
-        (SQLITE, 'SELECT "a" FROM "t" WHERE ("a", "b") IN ((?, ?), (?, ?))'),
+        # SQLite's planner searches the key's index for ORs, not for a row-value IN.
+        (SQLITE, 'SELECT "a" FROM "t" WHERE (("a" = ? AND "b" = ?) OR ("a" = ? AND "b" = ?))'),
+        (POSTGRESQL, 'SELECT "a" FROM "t" WHERE ("a", "b") IN ((?, ?), (?, ?))'),
         (MYSQL, "SELECT `a` FROM `t` WHERE (`a`, `b`) IN ((?, ?), (?, ?))"),
     ],
 )
@@ -131,6 +133,27 @@ def test_row_in_renders_one_row_value_per_key(dialect: object, expected: str) ->
     assert compile_select(select, dialect) == (expected, [1, "x", 2, "y"])  # type: ignore[arg-type]
     empty = Select(table, columns=(Col("a", table=table),), where=RowIn(condition.exprs, []))
     assert compile_select(empty, SQLITE)[0].endswith("WHERE 1 = 0")
+
+
+def test_ored_rows_nest_in_balanced_halves() -> None:
+    table = TableInfo("t", ("a", "b"), primary_keys=("a", "b"))
+    rows = [(i, -i) for i in range(5)]
+    where = RowIn([Col("a", table=table), Col("b", table=table)], rows)
+    select = Select(table, columns=(Col("a", table=table),), where=where)
+    sql, params = compile_select(select, SQLITE)
+    term = '("a" = ? AND "b" = ?)'
+    assert sql.endswith(f"WHERE (({term} OR {term}) OR ({term} OR ({term} OR {term})))")
+    assert params == [v for row in rows for v in row]
+    # Inside NOT or beside OR it stays one operand.
+    negated = compile_select(Select(table, where=~RowIn(where.exprs, rows[:1])), SQLITE)[0]
+    assert negated.endswith(f"WHERE NOT ({term})")
+
+
+def test_keys_per_statement_caps_ored_rows() -> None:
+    assert eager.keys_per_statement(32000, 2, SQLITE) == 500
+    assert eager.keys_per_statement(32000, 2, POSTGRESQL) == 16000
+    assert eager.keys_per_statement(32000, 1, SQLITE) == 32000
+    assert eager.keys_per_statement(3, 2, MYSQL) == 1
 
 
 def test_row_in_refuses_rows_of_the_wrong_width() -> None:
@@ -149,12 +172,12 @@ def test_eager_loads_over_two_columns() -> None:
     assert eager.select_in(KNote.__twinsql__, fields, keys, 3, SQLITE) == [
         (
             'SELECT "id", "invoice", "line", "text" FROM "k_notes" '
-            'WHERE ("invoice", "line") IN ((?, ?))',
+            'WHERE ("invoice" = ? AND "line" = ?)',
             ["A", 1],
         ),
         (
             'SELECT "id", "invoice", "line", "text" FROM "k_notes" '
-            'WHERE ("invoice", "line") IN ((?, ?))',
+            'WHERE ("invoice" = ? AND "line" = ?)',
             ["A", 2],
         ),
     ]
