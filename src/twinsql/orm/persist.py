@@ -83,7 +83,10 @@ def pk_condition(info: ModelInfo, values: Sequence[Any]) -> Condition:
     return condition
 
 
-_ORIGINS: weakref.WeakKeyDictionary[Any, Hashable] = weakref.WeakKeyDictionary()
+# Origin per database object, by id: (a weak reference to the object, its origin). A
+# WeakKeyDictionary costs a new weak reference per lookup, on every query; an entry goes
+# when its database object does.
+_ORIGINS: dict[int, tuple[weakref.ref[Any], Hashable]] = {}
 
 
 def origin_key(db: Any) -> Hashable:
@@ -91,16 +94,19 @@ def origin_key(db: Any) -> Hashable:
     its URL names (driver, user and options aside), so a sync and an async database on the
     same URL are one origin. A SQLite file is named by its absolute path; an in-memory
     SQLite database exists in its database object only. Cached per database object."""
-    key = _ORIGINS.get(db)
-    if key is None:
-        url: DatabaseURL = db.url
-        if url.is_memory:
-            key = ("sqlite:memory", id(db))
-        elif url.backend == "sqlite":
-            key = ("sqlite", os.path.abspath(url.database or ""))
-        else:
-            key = (url.backend, url.host, url.port, url.database)
-        _ORIGINS[db] = key
+    entry = _ORIGINS.get(id(db))
+    if entry is not None and entry[0]() is db:
+        return entry[1]
+    url: DatabaseURL = db.url
+    key: Hashable
+    if url.is_memory:
+        key = ("sqlite:memory", id(db))
+    elif url.backend == "sqlite":
+        key = ("sqlite", os.path.abspath(url.database or ""))
+    else:
+        key = (url.backend, url.host, url.port, url.database)
+    ident = id(db)
+    _ORIGINS[ident] = (weakref.ref(db, lambda _: _ORIGINS.pop(ident, None)), key)
     return key
 
 
