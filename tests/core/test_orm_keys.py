@@ -9,7 +9,7 @@ from typing import ClassVar
 import pytest
 
 import twinsql
-from twinsql.errors import ArgumentError
+from twinsql.errors import ArgumentError, InterfaceError
 from twinsql.orm import eager, persist
 from twinsql.orm import query_state as q
 from twinsql.orm.ddl import create_statements
@@ -240,3 +240,34 @@ def test_the_ddl_declares_the_key_as_a_table_constraint() -> None:
     assert note.endswith(
         "FOREIGN KEY (`invoice`, `line`) REFERENCES `k_lines` (`invoice`, `line`)\n)"
     )
+
+
+def test_a_has_many_from_a_composite_key_defaults_to_one_field_per_key_field() -> None:
+    class KBox(twinsql.Model):
+        __table_name__ = "k_boxes"
+        country: str = twinsql.Field(primary_key=True, max_length=2)
+        code: int = twinsql.Field(primary_key=True)
+
+        parcels: ClassVar[twinsql.HasMany[KParcel]] = twinsql.HasMany()
+
+    class KParcel(twinsql.Model):
+        __table_name__ = "k_parcels"
+        id: int | None = None
+        k_box_country: str = twinsql.Field(max_length=2)
+        k_box_code: int
+
+        box: ClassVar[twinsql.BelongsTo[KBox]] = twinsql.BelongsTo(
+            foreign_key=("k_box_country", "k_box_code")
+        )
+
+    parcels = KBox.__twinsql__.relations["parcels"].spec()
+    assert parcels.target.model is KParcel
+    assert (parcels.foreign_keys, parcels.keys) == (
+        ("k_box_country", "k_box_code"),
+        ("country", "code"),
+    )
+    box = KParcel.__twinsql__.relations["box"].spec()
+    assert (box.foreign_keys, box.keys) == (("k_box_country", "k_box_code"), ("country", "code"))
+    with pytest.raises(InterfaceError) as error:
+        box.foreign_key  # noqa: B018
+    assert str(error.value) == "relation box is keyed by several fields (k_box_country, k_box_code)"
