@@ -89,6 +89,7 @@ from twinsql.orm._sync.schema import create_all, drop_all
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
 from twinsql.orm.model import Model
+from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
@@ -156,6 +157,7 @@ __all__ = [
     "Min",
     "Model",
     "MultipleStatementsError",
+    "Naming",
     "NotNullViolation",
     "OperationalError",
     "OptimisticLockMixin",

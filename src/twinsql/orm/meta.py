@@ -18,7 +18,8 @@ from pydantic.fields import FieldInfo
 
 from twinsql.errors import ArgumentError, InvalidIdentifierError
 from twinsql.orm.fields import ColumnOptions, column_options
-from twinsql.orm.naming import default_table_name
+from twinsql.orm.naming import Naming, column_name
+from twinsql.orm.naming import table_name as _table_name
 from twinsql.orm.types import TypeSpec, classify, reader_for, writer_for
 from twinsql.sql.table import TableInfo
 
@@ -99,11 +100,13 @@ def build_model_info(
     relations: dict[str, Any],
     roles: dict[str, str | None],
     reserved: frozenset[str] = frozenset(),
+    naming: Naming | None = None,
 ) -> ModelInfo:
     """Collect a model class's metadata; raise ``ArgumentError`` for an unusable model.
     ``reserved``: the names of the model's own API (methods, properties), which no field may
-    take."""
-    name = table_name or default_table_name(model.__name__)
+    take. ``naming``: how the class and field names become the table and column names where
+    ``table_name`` or a field's ``column`` does not say."""
+    name = table_name or _table_name(naming, model.__name__)
     if not _IDENTIFIER.match(name):
         raise InvalidIdentifierError(f"table name {name!r} of {model.__name__} is not usable")
     fields = tuple(model_fields)
@@ -124,11 +127,19 @@ def build_model_info(
             f"{model.__name__} has no primary key: add a field `id` or mark one with "
             "Field(primary_key=True)"
         )
-    columns = {f: (options[f].column or f) for f in fields}
-    for column in columns.values():
+    columns = {f: (options[f].column or column_name(naming, f)) for f in fields}
+    seen: dict[str, str] = {}
+    for owner_field, column in columns.items():
         if not _IDENTIFIER.match(column):
             raise InvalidIdentifierError(
                 f"column name {column!r} of {model.__name__} is not usable"
+            )
+        # Compared folded: the backends treat column names without regard to case.
+        other = seen.setdefault(column.lower(), owner_field)
+        if other != owner_field:
+            raise ArgumentError(
+                f"{model.__name__}.{other} and {model.__name__}.{owner_field} both map to the "
+                f"column {column!r}; give one of them Field(column=...)"
             )
     table = TableInfo(name=name, fields=fields, columns=columns, primary_key=primary_key)
     generated = tuple(

@@ -31,6 +31,7 @@ from twinsql.connection._sync.database import Database, DatabaseTransaction
 from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
+from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
 from twinsql.orm.state import (
     MISSING,
@@ -114,6 +115,16 @@ def _reserved_names(cls: type[Model]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _naming_of(cls: type[Model]) -> Naming | None:
+    naming = cls.__naming__
+    if naming is not None and not isinstance(naming, Naming):
+        raise errors.ArgumentError(
+            f"{cls.__name__}.__naming__ must be a twinsql.Naming(column=..., table=...), "
+            f"not {type(naming).__name__}"
+        )
+    return naming
+
+
 class Model(pydantic.BaseModel):
     """Base class of twinsql models. Subclass it with pydantic fields; set
     ``__table_name__`` (default: the class name in snake case, the last word in the plural:
@@ -124,6 +135,9 @@ class Model(pydantic.BaseModel):
     __slots__ = ("_tw_state",)
 
     __table_name__: ClassVar[str | None] = None
+    # How field and class names become column and table names; inherited, so a shared
+    # abstract base sets it once for its models.
+    __naming__: ClassVar[Naming | None] = None
     __twinsql__: ClassVar[ModelInfo]
     __twinsql_db__: ClassVar[Database | None] = None
     __twinsql_async_db__: ClassVar[AsyncDatabase | None] = None
@@ -160,6 +174,7 @@ class Model(pydantic.BaseModel):
                 "updated_field": cls.__updated_field__,
             },
             reserved=_reserved_names(cls),
+            naming=_naming_of(cls),
         )
         cls.__twinsql__ = info
         cls.c = Columns(info)
