@@ -92,6 +92,7 @@ from twinsql.orm.model import Model
 from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page
+from twinsql.orm.registry import Registry
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, raw
@@ -174,6 +175,7 @@ __all__ = [
     "QueryCollector",
     "Rank",
     "RecordNotFound",
+    "Registry",
     "RelationNotLoaded",
     "RetryPolicy",
     "RowNumber",

@@ -33,6 +33,7 @@ from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
+from twinsql.orm.registry import Registry
 from twinsql.orm.state import (
     MISSING,
     copy_state,
@@ -138,6 +139,9 @@ class Model(pydantic.BaseModel):
     # How field and class names become column and table names; inherited, so a shared
     # abstract base sets it once for its models.
     __naming__: ClassVar[Naming | None] = None
+    # The registry in which relations of the models below find targets named by class name;
+    # None: the owner's module, then the process (see orm.registry).
+    __registry__: ClassVar[Registry | None] = None
     __twinsql__: ClassVar[ModelInfo]
     __twinsql_db__: ClassVar[Database | None] = None
     __twinsql_async_db__: ClassVar[AsyncDatabase | None] = None
@@ -176,6 +180,14 @@ class Model(pydantic.BaseModel):
             reserved=_reserved_names(cls),
             naming=_naming_of(cls),
         )
+        registry = cls.__registry__
+        if registry is not None:
+            if not isinstance(registry, Registry):
+                raise errors.ArgumentError(
+                    f"{cls.__name__}.__registry__ must be a twinsql.Registry(), not "
+                    f"{type(registry).__name__}"
+                )
+            registry.add(cls)
         cls.__twinsql__ = info
         cls.c = Columns(info)
         for relation in relations.values():
