@@ -5,26 +5,10 @@ builder and the database holds the PascalCase columns, checked with raw SQL."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
 import twinsql
-from tests.naming_models import SAMPLE_MODELS, Album, Artist, Playlist, PlaylistEntry, Sample, Track
-
-
-@pytest.fixture
-async def sample_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
-    database = twinsql.connect_async(url, pool_size=2, max_overflow=2, pool_timeout=10)
-    try:
-        await twinsql.drop_all_async(database, SAMPLE_MODELS)
-        await twinsql.create_all_async(database, SAMPLE_MODELS)
-        Sample.bind(database)
-        yield database
-    finally:
-        await twinsql.drop_all_async(database, SAMPLE_MODELS)
-        await database.close()
+from tests.naming_models import Album, Artist, Playlist, PlaylistEntry, Track
 
 
 async def raw(db: twinsql.AsyncDatabase, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -5,26 +5,10 @@ builder and the database holds the PascalCase columns, checked with raw SQL."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import twinsql
-from tests.naming_models import SAMPLE_MODELS, Album, Artist, Playlist, PlaylistEntry, Sample, Track
-
-
-@pytest.fixture
-def sample_db(url: str) -> Iterator[twinsql.Database]:
-    database = twinsql.connect(url, pool_size=2, max_overflow=2, pool_timeout=10)
-    try:
-        twinsql.drop_all(database, SAMPLE_MODELS)
-        twinsql.create_all(database, SAMPLE_MODELS)
-        Sample.bind(database)
-        yield database
-    finally:
-        twinsql.drop_all(database, SAMPLE_MODELS)
-        database.close()
+from tests.naming_models import Album, Artist, Playlist, PlaylistEntry, Track
 
 
 def raw(db: twinsql.Database, sql: str, *params: Any) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.naming import Naming
+from twinsql.orm.output import create_schema, dump_relations, read_schema
 from twinsql.orm.query import Query
 from twinsql.orm.registry import Registry
 from twinsql.orm.state import (
@@ -250,6 +251,33 @@ class Model(pydantic.BaseModel):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         restore_state(self, state.get("_tw_state"))
+
+    # -- output (no I/O) --------------------------------------------------------------------
+
+    # No return annotation on purpose: pydantic would take it as the serialized shape, and
+    # the JSON schema of a model (an API's response schema) must stay the one of its fields.
+    @pydantic.model_serializer(mode="wrap")
+    def _tw_serialize(  # type: ignore[no-untyped-def]
+        self, handler: pydantic.SerializerFunctionWrapHandler, info: pydantic.SerializationInfo
+    ):
+        """Fields, then the relations loaded on this record, nested (``orm.output``)."""
+        return dump_relations(self, handler(self), info)
+
+    @classmethod
+    def create_schema(cls, *, exclude: Iterable[str] = ()) -> type[pydantic.BaseModel]:
+        """A pydantic model for create requests: the fields a client may set, without those
+        the server fills in (generated key, server defaults, timestamps, version); unknown
+        keys are refused. ``exclude``: more fields to leave out."""
+        return create_schema(cls, exclude)
+
+    @classmethod
+    def read_schema(
+        cls, *, include: Iterable[str] = (), exclude: Iterable[str] = ()
+    ) -> type[pydantic.BaseModel]:
+        """A pydantic model for responses: every field (but ``exclude``) and the relations
+        in ``include`` (``"tracks"``, ``"tracks.album"``), read from a record's attributes.
+        Including a relation that was not loaded raises ``RelationNotLoaded``."""
+        return read_schema(cls, include, exclude)
 
     # -- state (no I/O) ---------------------------------------------------------------------
 
