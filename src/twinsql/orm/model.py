@@ -37,6 +37,7 @@ from twinsql.orm.query import Query
 from twinsql.orm.registry import Registry
 from twinsql.orm.state import (
     MISSING,
+    RecordState,
     copy_state,
     is_change,
     is_persisted,
@@ -261,7 +262,12 @@ class Model(pydantic.BaseModel):
         self, handler: pydantic.SerializerFunctionWrapHandler, info: pydantic.SerializationInfo
     ):
         """Fields, then the relations loaded on this record, nested (``orm.output``)."""
-        return dump_relations(self, handler(self), info)
+        data = handler(self)
+        # Inline test first: most records dumped have no relation loaded.
+        state = getattr(self, "_tw_state", None)
+        if type(state) is RecordState and state.relations:
+            return dump_relations(self, data, info)
+        return data
 
     @classmethod
     def create_schema(cls, *, exclude: Iterable[str] = ()) -> type[pydantic.BaseModel]:
