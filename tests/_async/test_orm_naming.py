@@ -165,3 +165,40 @@ async def test_eager_loading_on_every_relation_kind(sample_db: twinsql.AsyncData
     assert [t.name for t in again.tracks] == ["t1"]
     await loud.async_load("tracks")
     assert len(loud.tracks) == 3
+
+
+async def test_joins_subqueries_having_and_find_one(sample_db: twinsql.AsyncDatabase) -> None:
+    artist, loud, quiet = await seed(sample_db)
+    other = await Artist.async_create(name="Rose Tattoo")
+    await Album.async_create(title="Rock 'n' Roll Outlaw", artist_id=other.artist_id)
+    with_tracks = Album.query().where(Album.c.album_id.in_(Track.query().select("album_id")))
+    assert sorted(a.title for a in await with_tracks.async_all()) == [loud.title, quiet.title]
+    joined = await (
+        Artist.query()
+        .join(Album, Album.c.artist_id == Artist.c.artist_id)
+        .join(Track, Track.c.album_id == Album.c.album_id)
+        .where(Track.c.unit_price > 1)
+        .distinct()
+        .async_all()
+    )
+    assert [a.name for a in joined] == [artist.name]
+    busy = await (
+        Track.query()
+        .group_by("album_id")
+        .having(twinsql.Count("track_id") > 1)
+        .async_aggregate(n=twinsql.Count("track_id"))
+    )
+    assert busy == [{"album_id": loud.album_id, "n": 3}]
+    found = await Album.async_find_one(title="Powerage")
+    assert found is not None and found.album_id == quiet.album_id
+    everyone = Artist.query().left_join(Album, Album.c.artist_id == Artist.c.artist_id)
+    assert len(await everyone.async_all()) == 3
+    if sample_db.dialect.capabilities.returning_update_delete:
+        changed = await (
+            Track.query()
+            .where(Track.c.milliseconds > 2000)
+            .returning("track_id", "milliseconds")
+            .async_update(milliseconds=1)
+        )
+        (t3,) = await raw(sample_db, "SELECT [TrackId] FROM [Track] WHERE [Name] = ?", "t3")
+        assert changed == [{"track_id": t3["TrackId"], "milliseconds": 1}]

@@ -165,3 +165,40 @@ def test_eager_loading_on_every_relation_kind(sample_db: twinsql.Database) -> No
     assert [t.name for t in again.tracks] == ["t1"]
     loud.load("tracks")
     assert len(loud.tracks) == 3
+
+
+def test_joins_subqueries_having_and_find_one(sample_db: twinsql.Database) -> None:
+    artist, loud, quiet = seed(sample_db)
+    other = Artist.create(name="Rose Tattoo")
+    Album.create(title="Rock 'n' Roll Outlaw", artist_id=other.artist_id)
+    with_tracks = Album.query().where(Album.c.album_id.in_(Track.query().select("album_id")))
+    assert sorted(a.title for a in with_tracks.all()) == [loud.title, quiet.title]
+    joined = (
+        Artist.query()
+        .join(Album, Album.c.artist_id == Artist.c.artist_id)
+        .join(Track, Track.c.album_id == Album.c.album_id)
+        .where(Track.c.unit_price > 1)
+        .distinct()
+        .all()
+    )
+    assert [a.name for a in joined] == [artist.name]
+    busy = (
+        Track.query()
+        .group_by("album_id")
+        .having(twinsql.Count("track_id") > 1)
+        .aggregate(n=twinsql.Count("track_id"))
+    )
+    assert busy == [{"album_id": loud.album_id, "n": 3}]
+    found = Album.find_one(title="Powerage")
+    assert found is not None and found.album_id == quiet.album_id
+    everyone = Artist.query().left_join(Album, Album.c.artist_id == Artist.c.artist_id)
+    assert len(everyone.all()) == 3
+    if sample_db.dialect.capabilities.returning_update_delete:
+        changed = (
+            Track.query()
+            .where(Track.c.milliseconds > 2000)
+            .returning("track_id", "milliseconds")
+            .update(milliseconds=1)
+        )
+        (t3,) = raw(sample_db, "SELECT [TrackId] FROM [Track] WHERE [Name] = ?", "t3")
+        assert changed == [{"track_id": t3["TrackId"], "milliseconds": 1}]
