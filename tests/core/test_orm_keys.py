@@ -9,9 +9,11 @@ from typing import ClassVar
 import pytest
 
 import twinsql
+from tests.key_models import PlaylistTrack
 from twinsql.errors import ArgumentError, InterfaceError
 from twinsql.orm import eager, persist
 from twinsql.orm import query_state as q
+from twinsql.orm.bulk import upsert_statements
 from twinsql.orm.ddl import create_statements
 from twinsql.orm.state import hydrate
 from twinsql.sql.compiler import compile_select
@@ -271,3 +273,20 @@ def test_a_has_many_from_a_composite_key_defaults_to_one_field_per_key_field() -
     with pytest.raises(InterfaceError) as error:
         box.foreign_key  # noqa: B018
     assert str(error.value) == "relation box is keyed by several fields (k_box_country, k_box_code)"
+
+
+def test_an_upsert_on_a_composite_key_updates_the_other_fields_by_default() -> None:
+    query = PlaylistTrack.query().on_conflict("playlist_id", "track_id").do_update()
+    info = PlaylistTrack.__twinsql__
+    fields = ("playlist_id", "track_id", "position")
+    ((pg, params),) = upsert_statements(
+        info, fields, [(1, 2, 3)], POSTGRESQL, 100, query.state.on_conflict
+    )
+    assert pg == (
+        'INSERT INTO "key_playlist_tracks" ("playlist_id", "track_id", "position") VALUES '
+        '(?, ?, ?) ON CONFLICT ("playlist_id", "track_id") DO UPDATE SET '
+        '"position" = EXCLUDED."position"'
+    )
+    assert params == [1, 2, 3]
+    ((my, _),) = upsert_statements(info, fields, [(1, 2, 3)], MYSQL, 100, query.state.on_conflict)
+    assert my.endswith("ON DUPLICATE KEY UPDATE `position` = VALUES(`position`)")
