@@ -104,6 +104,10 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncSessionContext": "SessionContext",
         "async_adapter_for": "adapter_for",
     },
+    # twinsql.testing: the helpers behind the pytest fixtures.
+    "testing": {
+        "async_reset_tables": "reset_tables",
+    },
     # Names only the test sources use: the return type of their generator fixtures.
     "tests": {
         "AsyncIterator": "Iterator",

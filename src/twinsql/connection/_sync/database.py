@@ -52,6 +52,7 @@ from twinsql.connection._sync.connection import (
 from twinsql.connection._sync.pool import Pool
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.disposition import KEEP_IDLE
+from twinsql.connection.observe import Observer, with_observer, without_observer
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
@@ -160,6 +161,21 @@ class Database:
 
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
+
+    # -- observers ------------------------------------------------------------------------
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches this database's calls and operations (None: nothing does)."""
+        return self._settings.observer
+
+    def add_observer(self, observer: Observer) -> None:
+        """Tell ``observer`` about every call and operation of this database from now on
+        (tracing, a test's statement capture); several observers may watch at once."""
+        self._settings.observer = with_observer(self._settings.observer, observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._settings.observer = without_observer(self._settings.observer, observer)
 
     # -- statements -----------------------------------------------------------------------
 

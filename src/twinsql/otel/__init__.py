@@ -1,0 +1,1 @@
+"""OpenTelemetry tracing and metrics for twinsql (optional extra ``otel``)."""
