@@ -239,3 +239,20 @@ def test_the_session_database_is_dropped(pytester: pytest.Pytester) -> None:
     with twinsql.connect(base) as db:
         left = db.execute_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = ?", (name,))
     assert left == 0
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "testing"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "psycopg", "mysql"])
+def test_the_testing_example(pytester: pytest.Pytester, backend: str, tmp_path: Path) -> None:
+    require_server(backend)
+    for source in EXAMPLE.glob("*.py"):
+        pytester.makepyfile(**{source.stem: source.read_text()})
+    url = support.url_for(backend, str(tmp_path / "base.db"))
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-o", "asyncio_mode=strict",
+        "-o", "asyncio_default_fixture_loop_scope=function", f"--twinsql-url={url}",
+    )  # fmt: skip
+    on_postgresql = backend == "psycopg"
+    result.assert_outcomes(passed=10 + on_postgresql, skipped=1 - on_postgresql)

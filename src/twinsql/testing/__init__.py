@@ -8,6 +8,7 @@ section). Nothing in the library imports this package.
 
 from twinsql.testing.capture import (
     CapturedStatement,
+    QueryAssertion,
     QueryCapture,
     assert_max_queries,
     assert_num_queries,
@@ -17,6 +18,7 @@ from twinsql.testing.plan import reset_statements
 
 __all__ = [
     "CapturedStatement",
+    "QueryAssertion",
     "QueryCapture",
     "assert_max_queries",
     "assert_num_queries",

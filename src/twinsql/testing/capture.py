@@ -10,8 +10,8 @@ and on failure print them numbered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from twinsql.connection.observe import Observer
 
 __all__ = [
     "CapturedStatement",
+    "QueryAssertion",
     "QueryCapture",
     "assert_max_queries",
     "assert_num_queries",
@@ -81,6 +82,11 @@ class QueryCapture(Observer):
             failed = f"  -- failed: {call.error}" if call.error else ""
             lines.append(f"  {number}. {' '.join(call.sql.split())}{failed}")
         return "\n".join(lines)
+
+
+# The type of the plugin's fixtures ``assert_num_queries``, ``assert_max_queries`` (called
+# with the count, then optionally more databases) and ``capture_queries``.
+QueryAssertion = Callable[..., AbstractContextManager[QueryCapture]]
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
@@ -54,7 +54,7 @@ URL_ENV = "TWINSQL_TEST_URL"
 _ASYNC_ONLY_DRIVERS = {"asyncpg", "asyncmy"}
 _DATABASES = pytest.StashKey[list[Any]]()
 
-QueryAssertion = Callable[..., AbstractContextManager[capture.QueryCapture]]
+QueryAssertion = capture.QueryAssertion
 
 
 class _RolledBack(Exception):
