@@ -17,7 +17,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
-__all__ = ["Observer", "Observers", "with_observer", "without_observer"]
+__all__ = [
+    "Observer",
+    "Observers",
+    "end_operation",
+    "start_operation",
+    "with_observer",
+    "without_observer",
+]
 
 # What an operation reports: kind (``transaction``, ``orm``, ``eager``, ``batch``) and name.
 Attributes = Mapping[str, Any]
@@ -101,3 +108,15 @@ def with_observer(current: Observer | None, added: Observer) -> Observer:
 def without_observer(current: Observer | None, removed: Observer) -> Observer | None:
     """``current`` without ``removed`` (None when nothing is left)."""
     return _of([member for member in _members(current) if member is not removed])
+
+
+def start_operation(operation: AbstractContextManager[Any]) -> AbstractContextManager[Any]:
+    """Enter an operation whose block spans two methods (a context manager's enter and
+    exit); ``end_operation`` leaves it."""
+    operation.__enter__()
+    return operation
+
+
+def end_operation(operation: AbstractContextManager[Any], exc: BaseException | None) -> None:
+    """Leave an operation entered with ``start_operation``; ``exc`` ended it, if any."""
+    operation.__exit__(None if exc is None else type(exc), exc, None)

@@ -28,7 +28,7 @@ from twinsql.orm.bulk import (
     copies,
     merged_label,
 )
-from twinsql.orm.meta import ModelInfo
+from twinsql.orm.meta import ModelInfo, orm_attributes
 from twinsql.orm.state import hydrate, is_persisted, mark_saved, refresh_from_row
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -79,6 +79,15 @@ async def async_find(model: type[M], pk: Any, *, using: AsyncDatabase | None = N
     """The record with primary key ``pk``, or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.find", orm_attributes(info)):
+            found: M | None = await _find(info, db, pk)
+            return found
+    found = await _find(info, db, pk)
+    return found
+
+
+async def _find(info: ModelInfo, db: AsyncDatabase, pk: Any) -> Any:
     result = await db.execute_result(persist.find_sql(info, db.dialect), (pk,))
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
@@ -96,6 +105,13 @@ async def async_save(record: Any, *, using: AsyncDatabase | None = None) -> None
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.save", orm_attributes(info)):
+            return await _save(info, record, db)
+    return await _save(info, record, db)
+
+
+async def _save(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     record.before_save()
     if not is_persisted(record):
         record.before_create()
@@ -134,6 +150,13 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.delete", orm_attributes(info)):
+            return await _delete(info, record, db)
+    return await _delete(info, record, db)
+
+
+async def _delete(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     persist.check_deletable(record)
     record.before_delete()
     if info.soft_delete_field is not None:

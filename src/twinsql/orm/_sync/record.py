@@ -28,7 +28,7 @@ from twinsql.orm.bulk import (
     copies,
     merged_label,
 )
-from twinsql.orm.meta import ModelInfo
+from twinsql.orm.meta import ModelInfo, orm_attributes
 from twinsql.orm.state import hydrate, is_persisted, mark_saved, refresh_from_row
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -79,6 +79,15 @@ def find(model: type[M], pk: Any, *, using: Database | None = None) -> M | None:
     """The record with primary key ``pk``, or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     db = database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.find", orm_attributes(info)):
+            found: M | None = _find(info, db, pk)
+            return found
+    found = _find(info, db, pk)
+    return found
+
+
+def _find(info: ModelInfo, db: Database, pk: Any) -> Any:
     result = db.execute_result(persist.find_sql(info, db.dialect), (pk,))
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
@@ -96,6 +105,13 @@ def save(record: Any, *, using: Database | None = None) -> None:
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.save", orm_attributes(info)):
+            return _save(info, record, db)
+    return _save(info, record, db)
+
+
+def _save(info: ModelInfo, record: Any, db: Database) -> None:
     record.before_save()
     if not is_persisted(record):
         record.before_create()
@@ -134,6 +150,13 @@ def delete(record: Any, *, using: Database | None = None) -> None:
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.delete", orm_attributes(info)):
+            return _delete(info, record, db)
+    return _delete(info, record, db)
+
+
+def _delete(info: ModelInfo, record: Any, db: Database) -> None:
     persist.check_deletable(record)
     record.before_delete()
     if info.soft_delete_field is not None:
