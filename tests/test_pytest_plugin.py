@@ -256,3 +256,35 @@ def test_the_testing_example(pytester: pytest.Pytester, backend: str, tmp_path: 
     )  # fmt: skip
     on_postgresql = backend == "psycopg"
     result.assert_outcomes(passed=10 + on_postgresql, skipped=1 - on_postgresql)
+
+
+def test_each_xdist_worker_gets_its_own_database(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    require_server("psycopg")
+    base = support.url_for("psycopg", "unused")
+    names = pytester.path / "names"
+    names.mkdir()
+    pytester.makepyfile(
+        test_workers=textwrap.dedent(
+            f"""
+            import os
+            import pytest
+
+            @pytest.mark.parametrize("i", range(8))
+            def test_records_its_database(twinsql_db, i):
+                name = twinsql_db.execute_scalar("SELECT current_database()")
+                worker = os.environ["PYTEST_XDIST_WORKER"]
+                with open(os.path.join({str(names)!r}, worker), "w") as out:
+                    out.write(name)
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", "-o", "asyncio_default_fixture_loop_scope=function",
+        f"--twinsql-url={base}",
+    )  # fmt: skip
+    result.assert_outcomes(passed=8)
+    seen = {path.name: path.read_text() for path in names.iterdir()}
+    database = base.rsplit("/", 1)[1]
+    assert seen == {worker: f"{database}_test_{worker}" for worker in seen}
+    assert len(seen) == 2
