@@ -139,13 +139,13 @@ def read_schema(
         raise ArgumentError("include and exclude take a tuple of names, not a str")
     dropped = frozenset(_checked_fields(model, exclude))
     nested = _split_paths(model, include)
-    key = (model, "read", dropped, tuple(sorted((k, tuple(v)) for k, v in nested.items())))
+    key = (model, "read", dropped, tuple(sorted((k, tuple(sorted(v))) for k, v in nested.items())))
     cached = _SCHEMAS.get(key)
     if cached is None:
         relations = model.__twinsql__.relations
         extra: dict[str, Any] = {}
         for name, paths in nested.items():
-            target = read_schema(relations[name].target_model(), paths)
+            target = read_schema(relations[name].target_model(), sorted(paths))
             many = relations[name].spec().many
             extra[name] = (list[target], ...) if many else (target | None, ...)  # type: ignore[valid-type]
         suffix = "".join(
