@@ -85,6 +85,7 @@ def _options(info: pydantic.SerializationInfo, name: str) -> dict[str, Any]:
         "exclude_defaults": info.exclude_defaults,
         "exclude_none": info.exclude_none,
         "round_trip": info.round_trip,
+        "context": info.context,
         "include": _nested(info.include, name),
         "exclude": _nested(info.exclude, name),
     }
