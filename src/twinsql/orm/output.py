@@ -6,7 +6,8 @@ every relation that was loaded on it (``with_`` / ``load``), recursively; a rela
 loaded is left out — dumping never queries and never raises for it. ``include`` and
 ``exclude`` apply to relations as to fields. A relation leading back to a record that is
 being dumped further up (``album.artist.albums`` containing ``album``) is left out, so a
-graph with back references dumps as a tree.
+graph with back references dumps as a tree. (A model that declares its own
+``model_serializer`` replaces this one, and decides itself what its dump holds.)
 
 Schemas: ``create_schema`` is a plain pydantic model of the fields a client may send when
 it creates a record — without those the server fills in (a generated primary key, server
