@@ -255,7 +255,7 @@ def test_the_testing_example(pytester: pytest.Pytester, backend: str, tmp_path: 
         "-o", "asyncio_default_fixture_loop_scope=function", f"--twinsql-url={url}",
     )  # fmt: skip
     on_postgresql = backend == "psycopg"
-    result.assert_outcomes(passed=10 + on_postgresql, skipped=1 - on_postgresql)
+    result.assert_outcomes(passed=12 + on_postgresql, skipped=1 - on_postgresql)
 
 
 def test_each_xdist_worker_gets_its_own_database(pytester: pytest.Pytester) -> None:
