@@ -268,9 +268,11 @@ class CallGuard:
         if self._timer is not None:
             self._disarm()
         if exc is None:
-            self.release()
+            # The observer first: once released, the connection's next call (another
+            # user's, in a shared block) reuses these fields.
             if self._observer is not None:
                 self.observed(None)
+            self.release()
             return
         try:
             if isinstance(exc, Exception):
