@@ -264,17 +264,20 @@ class Model(pydantic.BaseModel):
 
     @classmethod
     def transaction(
-        cls, isolation: str | None = None, *, readonly: bool = False
+        cls, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> DatabaseTransaction:
-        """``with Account.transaction():`` on the model's sync database (nested: savepoint)."""
-        return sync_record.database_of(cls, None).transaction(isolation, readonly=readonly)
+        """``with Account.transaction():`` on the model's sync database (nested: savepoint;
+        ``shared``: as ``Database.transaction``)."""
+        db = sync_record.database_of(cls, None)
+        return db.transaction(isolation, readonly=readonly, shared=shared)
 
     @classmethod
     def async_transaction(
-        cls, isolation: str | None = None, *, readonly: bool = False
+        cls, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> AsyncDatabaseTransaction:
         """``async with Account.async_transaction():`` on the model's async database."""
-        return async_record.async_database_of(cls, None).transaction(isolation, readonly=readonly)
+        db = async_record.async_database_of(cls, None)
+        return db.transaction(isolation, readonly=readonly, shared=shared)
 
     # -- queries ----------------------------------------------------------------------------
 

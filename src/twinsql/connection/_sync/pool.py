@@ -197,6 +197,21 @@ class Pool:
         while (conn := self._pop_idle()) is not None:
             self._discard(conn)
 
+    def forget(self) -> None:
+        """Close without I/O: the event loop that owned these connections' sockets is gone
+        (or not running), so nothing can be awaited on them. Idle connections are
+        terminated; checked-out ones are closed when they come back."""
+        self._closed = True
+        while (conn := self._pop_idle()) is not None:
+            conn.broken = True
+            self._discarded += 1
+            try:
+                conn.raw.terminate()
+            except Exception as exc:
+                # A transport of a closed loop may refuse even to abort; the socket is
+                # released when the object goes.
+                logger.debug("terminating a connection of a closed loop: %r", exc)
+
     def _pop_idle(self) -> Connection | None:
         """The newest idle connection, or None (another thread may empty the list between a
         test and a pop: the pop alone is atomic)."""
