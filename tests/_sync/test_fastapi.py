@@ -302,3 +302,30 @@ def test_pool_timeout_is_503(url: str) -> None:
     assert (first.status_code, first.json()) == (200, 1)
     assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
     assert busy.json() == {"error": "unavailable", "detail": "the database is busy; try again"}
+
+
+SLOW = {
+    "postgresql": "SELECT pg_sleep(2)",
+    "mysql": "SELECT MAX(MD5(seq)) FROM seq_1_to_100000000",
+    "sqlite": (
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
+        "WHERE n < 100000000) SELECT COUNT(*) FROM s"
+    ),
+}
+
+
+def test_statement_timeout_is_504(url: str) -> None:
+    db = twinsql.connect(url, statement_timeout=0.2)
+    app = FastAPI(lifespan=tf.lifespan(db))
+    tf.register_exception_handlers(app)
+
+    @app.get("/slow", dependencies=[tf.transaction(db)])
+    def slow() -> int:
+        return int(db.execute_scalar(SLOW[db.dialect.name]))
+
+    for client in serve(app):
+        answer = client.get("/slow")
+    assert (answer.status_code, answer.json()) == (
+        504,
+        {"error": "timeout", "detail": "the database did not answer in time"},
+    )
