@@ -329,3 +329,41 @@ async def test_statement_timeout_is_504(url: str) -> None:
         504,
         {"error": "timeout", "detail": "the database did not answer in time"},
     )
+
+
+async def test_a_block_opened_in_the_endpoint_is_a_savepoint_of_the_request(
+    app_db: twinsql.AsyncDatabase,
+) -> None:
+    app = make_app(app_db)
+
+    @app.post("/nested", dependencies=[tf.transaction(app_db)])
+    async def nested() -> int:
+        await FaOwner(name="kept").async_save()
+        try:
+            async with app_db.transaction():
+                await FaItem(name="undone").async_save()
+                raise RuntimeError("undo the inner block only")
+        except RuntimeError:
+            pass
+        return await FaItem.query().async_count()
+
+    async for client in serve(app):
+        answer = await client.post("/nested")
+        assert (answer.status_code, answer.json()) == (200, 0)
+        assert await rows_in(app_db, "fa_owners") == 1
+        assert await rows_in(app_db, "fa_items") == 0
+
+
+async def test_lifespan_stops_the_app_when_the_database_does_not_open(
+    url: str, backend: str, tmp_path: Any
+) -> None:
+    if backend == "sqlite":
+        bad = f"sqlite:///{tmp_path}/no/such/dir/app.db"
+    else:
+        bad = url.rsplit("/", 1)[0] + "/twinsql_no_such_database"
+    db = twinsql.connect_async(bad, pool_timeout=5)
+    app = FastAPI(lifespan=tf.lifespan(db))
+    with pytest.raises(twinsql.DatabaseError):
+        async for _client in serve(app):
+            pass
+    assert db.closed

@@ -329,3 +329,41 @@ def test_statement_timeout_is_504(url: str) -> None:
         504,
         {"error": "timeout", "detail": "the database did not answer in time"},
     )
+
+
+def test_a_block_opened_in_the_endpoint_is_a_savepoint_of_the_request(
+    app_db: twinsql.Database,
+) -> None:
+    app = make_app(app_db)
+
+    @app.post("/nested", dependencies=[tf.transaction(app_db)])
+    def nested() -> int:
+        FaOwner(name="kept").save()
+        try:
+            with app_db.transaction():
+                FaItem(name="undone").save()
+                raise RuntimeError("undo the inner block only")
+        except RuntimeError:
+            pass
+        return FaItem.query().count()
+
+    for client in serve(app):
+        answer = client.post("/nested")
+        assert (answer.status_code, answer.json()) == (200, 0)
+        assert rows_in(app_db, "fa_owners") == 1
+        assert rows_in(app_db, "fa_items") == 0
+
+
+def test_lifespan_stops_the_app_when_the_database_does_not_open(
+    url: str, backend: str, tmp_path: Any
+) -> None:
+    if backend == "sqlite":
+        bad = f"sqlite:///{tmp_path}/no/such/dir/app.db"
+    else:
+        bad = url.rsplit("/", 1)[0] + "/twinsql_no_such_database"
+    db = twinsql.connect(bad, pool_timeout=5)
+    app = FastAPI(lifespan=tf.lifespan(db))
+    with pytest.raises(twinsql.DatabaseError):
+        for _client in serve(app):
+            pass
+    assert db.closed
