@@ -7,7 +7,8 @@ free port over a PostgreSQL database made for this run (dropped at the end): the
 app (``examples/fastapi_app/app.py``) on twinsql with asyncpg and with psycopg, and
 ``bench/fastapi_raw_app.py`` on asyncpg alone. ``examples/fastapi_app/load.py`` drives each
 with the same mix (80 % an author with its books, 10 % a page, 10 % a new author); cells
-are interleaved and repeated, and the best run of each is kept. Prints a Markdown table.
+are interleaved and repeated, and the best run of each is kept. Prints a Markdown section;
+``--write`` also keeps it in ``bench/fastapi_results.md`` and ``bench/RESULTS.md``.
 Needs uvicorn (``pip install uvicorn``) and the PostgreSQL server of the tests.
 """
 
@@ -26,7 +27,8 @@ from typing import Any
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 SERVER = os.environ.get("TWINSQL_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CELLS = {
     "twinsql, asyncpg": ("examples.fastapi_app.app:app", "postgresql+asyncpg"),
@@ -89,7 +91,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     database = f"twinsql_fastapi_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin(f'CREATE DATABASE "{database}"')
     base = SERVER.split("://", 1)[1].rsplit("/", 1)[0]
@@ -105,15 +109,45 @@ def main() -> None:
                 best[name] = result
     finally:
         admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    section = markdown(best, args, load_before, os.getloadavg()[0])
+    print(section)
+    if args.write:
+        (HERE / "fastapi_results.md").write_text(section)
+        results = HERE / "RESULTS.md"
+        text = results.read_text()
+        if HEADING in text:
+            text = text[: text.index(HEADING)].rstrip("\n") + "\n"
+        results.write_text(text + "\n" + section)
+
+
+HEADING = "## FastAPI: the example app under uvicorn"
+
+
+def markdown(
+    best: dict[str, dict[str, Any]], args: argparse.Namespace, load_before: float, load_after: float
+) -> str:
     raw = best["raw asyncpg"]["requests_per_s"]
-    print("| app | requests/s | vs raw | p50 ms | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|---:|")
+    lines = [
+        HEADING,
+        "",
+        f"`examples/fastapi_app` on PostgreSQL, one uvicorn worker, {args.clients} concurrent "
+        f"clients for {args.seconds:g} s (80 % an author with its books, 10 % a page of "
+        "authors, 10 % a new author), against the same routes written on raw asyncpg "
+        f"(`bench/fastapi_raw_app.py`); best of {args.repeat} interleaved runs. The load "
+        "generator runs on the same machine (1-minute load average "
+        f"{load_before:.1f} before, {load_after:.1f} after: a shared machine, so compare the "
+        "ratios, not the absolute figures). Re-run: `python bench/fastapi_app.py --write`.",
+        "",
+        "| app | requests/s | ÷ raw asyncpg | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, r in best.items():
         ratio = r["requests_per_s"] / raw
-        print(
+        lines.append(
             f"| {name} | {r['requests_per_s']:.0f} | {ratio:.2f}× | {r['p50_ms']} | "
             f"{r['p99_ms']} | {r['errors']} |"
         )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
