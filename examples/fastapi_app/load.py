@@ -6,8 +6,8 @@ Each client loops over a mix of 80 % author reads (an author with its books), 10
 authors and 10 % new authors, with a seeded random choice; ``--seed-authors N`` first creates
 N authors with 3 books each through the API. ``--in-process`` runs the app itself through
 httpx's ASGI transport (no server: for a quick check, not for figures). It prints one line
-of JSON: requests, errors, requests/s, p50 and p99 in milliseconds. Exit status 1 when a
-request failed.
+of JSON: requests, errors (and how they failed: status or exception), requests/s, p50 and
+p99 in milliseconds. Exit status 1 when a request failed.
 """
 
 from __future__ import annotations
@@ -56,12 +56,13 @@ async def run_client(
             else:
                 email = f"load-{uuid.uuid4().hex}@x.org"
                 answer = await client.post("/authors", json={"name": "load", "email": email})
-            ok = answer.status_code < 400
-        except httpx.HTTPError:
-            ok = False
+            failure = str(answer.status_code) if answer.status_code >= 400 else None
+        except httpx.HTTPError as exc:
+            failure = type(exc).__name__
         out["latencies"].append(time.perf_counter() - start)
-        if not ok:
+        if failure is not None:
             out["errors"] += 1
+            out["failures"][failure] = out["failures"].get(failure, 0) + 1
 
 
 async def measure(
@@ -70,7 +71,7 @@ async def measure(
     ids = await seed(client, authors)
     if not ids:
         ids = [a["id"] for a in (await client.get("/authors")).json()["items"]]
-    out: dict[str, Any] = {"latencies": [], "errors": 0}
+    out: dict[str, Any] = {"latencies": [], "errors": 0, "failures": {}}
     started = time.perf_counter()
     until = started + seconds
     await asyncio.gather(*(run_client(client, ids, until, n, out) for n in range(clients)))
@@ -80,6 +81,7 @@ async def measure(
     return {
         "requests": count,
         "errors": out["errors"],
+        "failures": out["failures"],
         "requests_per_s": round(count / elapsed, 1),
         "p50_ms": round(latencies[count // 2] * 1000, 1) if count else None,
         "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 1) if count else None,
