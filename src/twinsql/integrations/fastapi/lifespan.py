@@ -8,6 +8,8 @@ database being open and bound, e.g. to create tables). On shutdown, after the ap
 lifespan has ended, it closes every database: no connection is left open.
 
 A sync ``Database`` is opened and closed on a worker thread, never on the event loop.
+twinsql has no migrations yet: what creates or changes the schema belongs in the app's own
+lifespan, which runs with the databases open and the models bound.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ before the response is sent, so a failed COMMIT becomes an error response instea
 success already on the wire. It rolls back when the endpoint raises, and when the status
 set on the injected ``Response`` is ``rollback_status`` (400) or more (``None``: only
 exceptions roll back). A ``Response`` object the endpoint returns itself is not seen by
-dependencies: raise ``HTTPException`` or set ``response.status_code`` to roll back. On an
-older FastAPI the dependency ends after the response has been sent, as every dependency
-with ``yield`` does there: the client may get a success for a COMMIT that then fails.
+dependencies: raise ``HTTPException`` or set ``response.status_code`` to roll back. Without
+scopes (FastAPI < 0.121) the dependency ends when that version ends every dependency with
+``yield``: before the response is sent from 0.106 to 0.117, after it was sent before 0.106
+and from 0.118 to 0.120 — there the client may get a success for a COMMIT that then fails.
 
 Sync databases: FastAPI runs a ``def`` endpoint on a threadpool thread, and would run a
 ``def`` dependency on another one, in a copy of the request's context that the endpoint
