@@ -269,6 +269,7 @@ def test_twice_pool_size_concurrent_requests_complete(url: str) -> None:
 
     for client in serve(app):
         answers = concurrently([lambda c=client: c.get("/slow") for _ in range(4)])
+        assert db.pool_stats().checked_out == 0  # every request gave its connection back
     assert [answer.status_code for answer in answers] == [200] * 4
     assert started == [True]
     assert db.closed  # the lifespan closed it
@@ -299,6 +300,7 @@ def test_pool_timeout_is_503(url: str) -> None:
 
     for client in serve(app):
         first, busy = concurrently([lambda c=client: c.get("/hold"), second])
+        assert db.pool_stats().checked_out == 0
     assert (first.status_code, first.json()) == (200, 1)
     assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
     assert busy.json() == {"error": "unavailable", "detail": "the database is busy; try again"}
