@@ -1,7 +1,8 @@
 """ORM feature, pure: what the ORM knows about one model class.
 
 ``ModelInfo`` is built once per model class, when the class is created, from its pydantic
-fields and twinsql's column options: the table and column names, the primary key, each
+fields and twinsql's column options: the table and column names, the primary key (one
+field, or several for a composite key: each marked ``Field(primary_key=True)``), each
 field's storage type, the converters per backend, the relations, and the mixin roles
 (soft-delete column, version column, timestamps). It also caches SQL text per dialect for
 the statements every model runs (get by primary key), so the hot paths do no compiling.
@@ -16,13 +17,14 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.errors import ArgumentError, InterfaceError, InvalidIdentifierError
 from twinsql.orm.fields import ColumnOptions, column_options
-from twinsql.orm.naming import default_table_name
+from twinsql.orm.naming import Naming, column_name
+from twinsql.orm.naming import table_name as _table_name
 from twinsql.orm.types import TypeSpec, classify, reader_for, writer_for
 from twinsql.sql.table import TableInfo
 
-__all__ = ["ModelInfo", "build_model_info"]
+__all__ = ["ModelInfo", "build_model_info", "orm_attributes"]
 
 Converter = Callable[[Any], Any]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -33,7 +35,8 @@ class ModelInfo:
     model: type[Any]
     table: TableInfo
     fields: tuple[str, ...]
-    primary_key: str
+    # The key fields in declaration order; several for a composite key.
+    primary_keys: tuple[str, ...]
     specs: dict[str, TypeSpec]
     options: dict[str, ColumnOptions]
     # Fields the database fills in when the model leaves them unset (the primary key, server
@@ -48,6 +51,32 @@ class ModelInfo:
     writers: tuple[tuple[str, Converter], ...] = ()
     _readers: dict[str, tuple[tuple[int, Converter], ...]] = field(default_factory=dict)
     sql_cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def composite(self) -> bool:
+        return len(self.primary_keys) > 1
+
+    @property
+    def primary_key(self) -> str:
+        """The key field of a single-column key. Code that handles any key reads
+        ``primary_keys``; asking a composite key for one field is a clear error rather than
+        half a key."""
+        if len(self.primary_keys) != 1:
+            raise InterfaceError(
+                f"{self.model.__name__} has a composite primary key "
+                f"({', '.join(self.primary_keys)}); use primary_keys"
+            )
+        return self.primary_keys[0]
+
+    def key_of(self, record: Any) -> Any:
+        """The record's key: the value of a single-column key, a tuple for a composite one."""
+        if len(self.primary_keys) == 1:
+            return record.__dict__.get(self.primary_keys[0])
+        return tuple(record.__dict__.get(k) for k in self.primary_keys)
+
+    def key_values(self, record: Any) -> tuple[Any, ...]:
+        """The record's key values, one per key field."""
+        return tuple(record.__dict__.get(k) for k in self.primary_keys)
 
     def readers(self, dialect: str) -> tuple[tuple[int, Converter], ...]:
         """(position in ``fields``, converter) for the fields that need one on ``dialect``."""
@@ -99,11 +128,13 @@ def build_model_info(
     relations: dict[str, Any],
     roles: dict[str, str | None],
     reserved: frozenset[str] = frozenset(),
+    naming: Naming | None = None,
 ) -> ModelInfo:
     """Collect a model class's metadata; raise ``ArgumentError`` for an unusable model.
     ``reserved``: the names of the model's own API (methods, properties), which no field may
-    take."""
-    name = table_name or default_table_name(model.__name__)
+    take. ``naming``: how the class and field names become the table and column names where
+    ``table_name`` or a field's ``column`` does not say."""
+    name = table_name or _table_name(naming, model.__name__)
     if not _IDENTIFIER.match(name):
         raise InvalidIdentifierError(f"table name {name!r} of {model.__name__} is not usable")
     fields = tuple(model_fields)
@@ -112,34 +143,41 @@ def build_model_info(
     check_field_names(model, fields, reserved)
     options = {f: column_options(info) for f, info in model_fields.items()}
     specs = {f: classify(info) for f, info in model_fields.items()}
-    keys = [f for f, o in options.items() if o.primary_key]
-    if len(keys) > 1:
-        raise ArgumentError(
-            f"{model.__name__} marks {', '.join(keys)} as primary keys; composite keys are "
-            "not supported"
-        )
-    primary_key = keys[0] if keys else ("id" if "id" in model_fields else "")
-    if not primary_key:
+    keys = tuple(f for f, o in options.items() if o.primary_key)
+    primary_keys = keys or (("id",) if "id" in model_fields else ())
+    if not primary_keys:
         raise ArgumentError(
             f"{model.__name__} has no primary key: add a field `id` or mark one with "
-            "Field(primary_key=True)"
+            "Field(primary_key=True) (on several fields for a composite key)"
         )
-    columns = {f: (options[f].column or f) for f in fields}
-    for column in columns.values():
+    columns = {f: (options[f].column or column_name(naming, f)) for f in fields}
+    seen: dict[str, str] = {}
+    for owner_field, column in columns.items():
         if not _IDENTIFIER.match(column):
             raise InvalidIdentifierError(
                 f"column name {column!r} of {model.__name__} is not usable"
             )
-    table = TableInfo(name=name, fields=fields, columns=columns, primary_key=primary_key)
+        # Compared folded: the backends treat column names without regard to case.
+        other = seen.setdefault(column.lower(), owner_field)
+        if other != owner_field:
+            raise ArgumentError(
+                f"{model.__name__}.{other} and {model.__name__}.{owner_field} both map to the "
+                f"column {column!r}; give one of them Field(column=...)"
+            )
+    table = TableInfo(name=name, fields=fields, columns=columns, primary_keys=primary_keys)
+    # A single key is generated by the database when left unset; the fields of a composite
+    # key are always given (they are usually foreign keys), like any other column.
     generated = tuple(
-        f for f in fields if f == primary_key or options[f].server_default is not None
+        f
+        for f in fields
+        if (f in primary_keys and len(primary_keys) == 1) or options[f].server_default is not None
     )
     writers = tuple((f, w) for f in fields if (w := writer_for(specs[f])) is not None)
     info = ModelInfo(
         model=model,
         table=table,
         fields=fields,
-        primary_key=primary_key,
+        primary_keys=primary_keys,
         specs=specs,
         options=options,
         generated=generated,
@@ -152,3 +190,8 @@ def build_model_info(
             info.check_field(field_name)
             setattr(info, role, field_name)
     return info
+
+
+def orm_attributes(info: ModelInfo) -> dict[str, Any]:
+    """What an ORM operation on ``info``'s model tells an observer: its table."""
+    return {"db.collection.name": info.table.name}

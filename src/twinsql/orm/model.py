@@ -11,6 +11,12 @@ shared base (``class Base(twinsql.Model): pass``, or one that only sets ``model_
 hooks or methods) has no table, and its subclasses are the models. ``__abstract__ = True``
 makes any class abstract, fields or not (a mixin that adds fields).
 
+Class attributes a model (or a shared base) may set: ``__table_name__``, ``__naming__`` (a
+``Naming``: how field and class names become column and table names, ``orm.naming``) and
+``__registry__`` (a ``Registry`` in which its relations find targets named by class name,
+``orm.registry``). A record's dump holds its loaded relations, and ``create_schema`` /
+``read_schema`` derive request and response models (``orm.output``).
+
 Constructors refuse unknown keywords (pydantic's ``extra="forbid"``: ``User(agee=3)`` raises
 ``ValidationError``, which FastAPI answers with a 422). A model that should accept and drop
 them says so: ``model_config = ConfigDict(extra="ignore")``.
@@ -28,12 +34,19 @@ from pydantic import ConfigDict
 from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase, AsyncDatabaseTransaction
 from twinsql.connection._sync.database import Database, DatabaseTransaction
+from twinsql.orm._async import links as async_links
 from twinsql.orm._async import record as async_record
+from twinsql.orm._sync import links as sync_links
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
+from twinsql.orm.naming import Naming
+from twinsql.orm.output import create_schema, dump_relations, read_schema
+from twinsql.orm.persist import NO_KEY
 from twinsql.orm.query import Query
+from twinsql.orm.registry import Registry
 from twinsql.orm.state import (
     MISSING,
+    RecordState,
     copy_state,
     is_change,
     is_persisted,
@@ -114,6 +127,16 @@ def _reserved_names(cls: type[Model]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _naming_of(cls: type[Model]) -> Naming | None:
+    naming = cls.__naming__
+    if naming is not None and not isinstance(naming, Naming):
+        raise errors.ArgumentError(
+            f"{cls.__name__}.__naming__ must be a twinsql.Naming(column=..., table=...), "
+            f"not {type(naming).__name__}"
+        )
+    return naming
+
+
 class Model(pydantic.BaseModel):
     """Base class of twinsql models. Subclass it with pydantic fields; set
     ``__table_name__`` (default: the class name in snake case, the last word in the plural:
@@ -124,6 +147,12 @@ class Model(pydantic.BaseModel):
     __slots__ = ("_tw_state",)
 
     __table_name__: ClassVar[str | None] = None
+    # How field and class names become column and table names; inherited, so a shared
+    # abstract base sets it once for its models.
+    __naming__: ClassVar[Naming | None] = None
+    # The registry in which relations of the models below find targets named by class name;
+    # None: the owner's module, then the process (see orm.registry).
+    __registry__: ClassVar[Registry | None] = None
     __twinsql__: ClassVar[ModelInfo]
     __twinsql_db__: ClassVar[Database | None] = None
     __twinsql_async_db__: ClassVar[AsyncDatabase | None] = None
@@ -160,7 +189,16 @@ class Model(pydantic.BaseModel):
                 "updated_field": cls.__updated_field__,
             },
             reserved=_reserved_names(cls),
+            naming=_naming_of(cls),
         )
+        registry = cls.__registry__
+        if registry is not None:
+            if not isinstance(registry, Registry):
+                raise errors.ArgumentError(
+                    f"{cls.__name__}.__registry__ must be a twinsql.Registry(), not "
+                    f"{type(registry).__name__}"
+                )
+            registry.add(cls)
         cls.__twinsql__ = info
         cls.c = Columns(info)
         for relation in relations.values():
@@ -223,6 +261,38 @@ class Model(pydantic.BaseModel):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         restore_state(self, state.get("_tw_state"))
+
+    # -- output (no I/O) --------------------------------------------------------------------
+
+    # No return annotation on purpose: pydantic would take it as the serialized shape, and
+    # the JSON schema of a model (an API's response schema) must stay the one of its fields.
+    @pydantic.model_serializer(mode="wrap")
+    def _tw_serialize(  # type: ignore[no-untyped-def]
+        self, handler: pydantic.SerializerFunctionWrapHandler, info: pydantic.SerializationInfo
+    ):
+        """Fields, then the relations loaded on this record, nested (``orm.output``)."""
+        data = handler(self)
+        # Inline test first: most records dumped have no relation loaded.
+        state = getattr(self, "_tw_state", None)
+        if type(state) is RecordState and state.relations:
+            return dump_relations(self, data, info)
+        return data
+
+    @classmethod
+    def create_schema(cls, *, exclude: Iterable[str] = ()) -> type[pydantic.BaseModel]:
+        """A pydantic model for create requests: the fields a client may set, without those
+        the server fills in (generated key, server defaults, timestamps, version); unknown
+        keys are refused. ``exclude``: more fields to leave out."""
+        return create_schema(cls, exclude)
+
+    @classmethod
+    def read_schema(
+        cls, *, include: Iterable[str] = (), exclude: Iterable[str] = ()
+    ) -> type[pydantic.BaseModel]:
+        """A pydantic model for responses: every field (but ``exclude``) and the relations
+        in ``include`` (``"tracks"``, ``"tracks.album"``), read from a record's attributes.
+        Including a relation that was not loaded raises ``RelationNotLoaded``."""
+        return read_schema(cls, include, exclude)
 
     # -- state (no I/O) ---------------------------------------------------------------------
 
@@ -287,20 +357,29 @@ class Model(pydantic.BaseModel):
         return Query(cls)
 
     @classmethod
-    def find(cls, pk: Any, *, using: Database | None = None) -> Self | None:
-        return sync_record.find(cls, pk, using=using)
+    def find(cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any) -> Self | None:
+        """The record with this primary key, or None: ``find(1)``; for a composite key
+        ``find((1, 2))`` or ``find(playlist_id=1, track_id=2)``."""
+        return sync_record.find(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self | None:
-        return await async_record.async_find(cls, pk, using=using)
+    async def async_find(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self | None:
+        return await async_record.async_find(cls, pk, using=using, key=key)
 
     @classmethod
-    def find_or_fail(cls, pk: Any, *, using: Database | None = None) -> Self:
-        return sync_record.find_or_fail(cls, pk, using=using)
+    def find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any
+    ) -> Self:
+        """``find``, raising ``RecordNotFound`` instead of returning None."""
+        return sync_record.find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find_or_fail(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self:
-        return await async_record.async_find_or_fail(cls, pk, using=using)
+    async def async_find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self:
+        return await async_record.async_find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
     def find_one(cls, *conditions: Any, using: Database | None = None, **equal: Any) -> Self | None:
@@ -350,13 +429,18 @@ class Model(pydantic.BaseModel):
     ) -> int:
         return await async_record.async_insert_many(cls, rows, using=using)
 
-    def save(self, *, using: Database | None = None) -> Self:
-        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip)."""
-        sync_record.save(self, using=using)
+    def save(self, *, using: Database | None = None, force_insert: bool = False) -> Self:
+        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip).
+        A loaded record is updated only in the database it was read from (or last saved
+        to); ``force_insert=True`` inserts it whatever its state, key included: a copy into
+        ``using``."""
+        sync_record.save(self, using=using, force_insert=force_insert)
         return self
 
-    async def async_save(self, *, using: AsyncDatabase | None = None) -> Self:
-        await async_record.async_save(self, using=using)
+    async def async_save(
+        self, *, using: AsyncDatabase | None = None, force_insert: bool = False
+    ) -> Self:
+        await async_record.async_save(self, using=using, force_insert=force_insert)
         return self
 
     def delete(self, *, using: Database | None = None) -> None:
@@ -383,3 +467,63 @@ class Model(pydantic.BaseModel):
     async def async_load(self, *names: str, using: AsyncDatabase | None = None) -> Self:
         await async_record.async_load(self, names, using=using)
         return self
+
+    # -- many-to-many links: explicit writes of join rows -------------------------------------
+
+    def add_links(
+        self,
+        relation: str,
+        *targets: Any,
+        values: Mapping[str, Any] | None = None,
+        using: Database | None = None,
+    ) -> int:
+        """Link saved ``targets`` through the ManyToMany ``relation``: one join row each
+        (``values`` fills the join model's other fields). Returns the rows inserted; the
+        relation, if loaded on this record, gains them."""
+        return sync_links.add_links(self, relation, targets, values=values, using=using)
+
+    async def async_add_links(
+        self,
+        relation: str,
+        *targets: Any,
+        values: Mapping[str, Any] | None = None,
+        using: AsyncDatabase | None = None,
+    ) -> int:
+        return await async_links.async_add_links(
+            self, relation, targets, values=values, using=using
+        )
+
+    def remove_links(self, relation: str, *targets: Any, using: Database | None = None) -> int:
+        """Delete the join rows linking this record to ``targets`` (exactly those rows);
+        returns the rows deleted. The relation, if loaded, loses them."""
+        return sync_links.remove_links(self, relation, targets, using=using)
+
+    async def async_remove_links(
+        self, relation: str, *targets: Any, using: AsyncDatabase | None = None
+    ) -> int:
+        return await async_links.async_remove_links(self, relation, targets, using=using)
+
+    def set_links(
+        self,
+        relation: str,
+        targets: Iterable[Any],
+        *,
+        values: Mapping[str, Any] | None = None,
+        using: Database | None = None,
+    ) -> tuple[int, int]:
+        """Make ``targets`` exactly this record's links: reads the current links (one
+        SELECT), deletes the others and inserts the missing ones, in one transaction; links
+        that stay keep their row. Returns (rows inserted, rows deleted)."""
+        return sync_links.set_links(self, relation, targets, values=values, using=using)
+
+    async def async_set_links(
+        self,
+        relation: str,
+        targets: Iterable[Any],
+        *,
+        values: Mapping[str, Any] | None = None,
+        using: AsyncDatabase | None = None,
+    ) -> tuple[int, int]:
+        return await async_links.async_set_links(
+            self, relation, targets, values=values, using=using
+        )

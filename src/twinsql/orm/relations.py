@@ -8,18 +8,18 @@ Declared as class variables::
 
 A relation is a descriptor. Reading it on a record returns what was loaded (by
 ``with_(...)`` or ``load(...)``) and otherwise raises ``RelationNotLoaded`` naming the fix:
-reading never queries, in either mode. The target model may be named by a string, or taken
-from the ``ClassVar`` annotation — a class, a string, or a forward reference
-(``ClassVar[HasMany["Order"]]`` evaluated without ``from __future__ import annotations``) —
-and is resolved on first use: in the owner's module first, then among all defined models.
+reading never queries, in either mode. The target model may be passed (a class, a lambda
+returning it, a dotted path or a class name), or taken from the ``ClassVar`` annotation — a
+class, a string, or a forward reference (``ClassVar[HasMany["Order"]]`` evaluated without
+``from __future__ import annotations``) — and is resolved on first use, by the rules of
+``orm.registry``.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -35,6 +35,7 @@ from typing import (
 from twinsql import errors
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.naming import snake_case
+from twinsql.orm.registry import is_model, resolve_target
 from twinsql.orm.relation_spec import Kind, RelationSpec
 from twinsql.orm.state import loaded_relations
 
@@ -79,10 +80,10 @@ class Relation(Generic[T]):
 
     def __init__(
         self,
-        target: type[T] | str | None = None,
+        target: type[T] | str | Callable[[], type[T]] | None = None,
         *,
-        foreign_key: str | None = None,
-        key: str | None = None,
+        foreign_key: str | Sequence[str] | None = None,
+        key: str | Sequence[str] | None = None,
     ) -> None:
         self._target = target
         self._foreign_key = foreign_key
@@ -159,43 +160,66 @@ class Relation(Generic[T]):
 
 
 def _resolve_model(target: Any, owner: type[Any]) -> Any:
-    if isinstance(target, type):
-        return target
     from twinsql.orm.model import Model
 
-    name = str(target)
-    module = sys.modules.get(owner.__module__)
-    candidate = getattr(module, name, None) if module is not None else None
-    if isinstance(candidate, type) and issubclass(candidate, Model):
-        return candidate
-    found = [m for m in _all_models(Model) if m.__name__ == name]
-    if len(found) == 1:
-        return found[0]
-    raise errors.ArgumentError(
-        f"relation target {name!r} of {owner.__name__}: "
-        + ("no such model is defined" if not found else "the name is ambiguous; pass the class")
-    )
+    return resolve_target(target, owner, lambda: _all_models(Model))
 
 
 def _all_models(base: type[Any]) -> list[type[Any]]:
     out = []
     for sub in base.__subclasses__():
-        if isinstance(vars(sub).get("__twinsql__"), ModelInfo):  # concrete, not abstract
+        if is_model(sub):
             out.append(sub)
         out.extend(_all_models(sub))
     return out
 
 
+def _fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A key given as one field name or several."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _paired(
+    relation: str,
+    foreign: tuple[str, ...],
+    foreign_info: ModelInfo,
+    keys: tuple[str, ...],
+    key_info: ModelInfo,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Check that each foreign key field pairs with one referenced field."""
+    for name in foreign:
+        foreign_info.check_field(name)
+    for name in keys:
+        key_info.check_field(name)
+    if len(foreign) != len(keys):
+        raise errors.ArgumentError(
+            f"relation {relation}: the foreign key ({', '.join(foreign)}) has "
+            f"{len(foreign)} field(s) but the key it refers to ({', '.join(keys)}) has "
+            f"{len(keys)}; pass foreign_key=(...) with one field per key field"
+        )
+    return foreign, keys
+
+
+def _default_foreign(prefix: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """``<prefix>_id`` for a one-field key; ``<prefix>_<field>`` per field of a composite
+    one."""
+    return (f"{prefix}_id",) if len(keys) == 1 else tuple(f"{prefix}_{k}" for k in keys)
+
+
 class BelongsTo(Relation[T]):
-    """The owner holds the target's key: ``Order.user`` via ``Order.user_id``."""
+    """The owner holds the target's key: ``Order.user`` via ``Order.user_id``; a composite
+    target key via several fields: ``BelongsTo(foreign_key=("order_id", "line_no"))``."""
 
     kind: Kind = "belongs_to"
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
-        fk = owner.check_field(self._foreign_key or f"{self.name}_id")
-        key = info.check_field(self._key or info.primary_key)
-        return RelationSpec("belongs_to", self.name, owner, info, fk, key)
+        keys = _fields(self._key) or info.primary_keys
+        foreign = _fields(self._foreign_key) or _default_foreign(self.name, keys)
+        foreign, keys = _paired(f"{owner.model.__name__}.{self.name}", foreign, owner, keys, info)
+        return RelationSpec("belongs_to", self.name, owner, info, foreign, keys)
 
 
 class HasOne(Relation[T]):
@@ -205,9 +229,11 @@ class HasOne(Relation[T]):
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
-        fk = info.check_field(self._foreign_key or f"{snake_case(owner.model.__name__)}_id")
-        key = owner.check_field(self._key or owner.primary_key)
-        return RelationSpec(self.kind, self.name, owner, info, fk, key)
+        keys = _fields(self._key) or owner.primary_keys
+        prefix = snake_case(owner.model.__name__)
+        foreign = _fields(self._foreign_key) or _default_foreign(prefix, keys)
+        foreign, keys = _paired(f"{owner.model.__name__}.{self.name}", foreign, info, keys, owner)
+        return RelationSpec(self.kind, self.name, owner, info, foreign, keys)
 
 
 class HasMany(HasOne[T]):
@@ -218,17 +244,18 @@ class HasMany(HasOne[T]):
 
 class ManyToMany(Relation[T]):
     """Linked through a join model: ``ManyToMany("Tag", through="PostTag")``; the join
-    model's keys default to ``<owner>_id`` and ``<target>_id``."""
+    model's keys default to ``<owner>_id`` and ``<target>_id``. The join model is usually
+    keyed by both (a composite key), so each link is one row of its own."""
 
     kind: Kind = "many_to_many"
 
     def __init__(
         self,
-        target: type[T] | str | None = None,
+        target: type[T] | str | Callable[[], type[T]] | None = None,
         *,
-        through: type[Any] | str,
-        owner_key: str | None = None,
-        target_key: str | None = None,
+        through: type[Any] | str | Callable[[], type[Any]],
+        owner_key: str | Sequence[str] | None = None,
+        target_key: str | Sequence[str] | None = None,
     ) -> None:
         super().__init__(target)
         self._through = through
@@ -239,20 +266,34 @@ class ManyToMany(Relation[T]):
         assert self.owner is not None
         through = _resolve_model(self._through, self.owner).__twinsql__
         info = target.__twinsql__
-        owner_key = through.check_field(self._owner_key or f"{snake_case(owner.model.__name__)}_id")
-        target_key = through.check_field(
-            self._target_key or f"{snake_case(info.model.__name__)}_id"
+        relation = f"{owner.model.__name__}.{self.name}"
+        owner_keys, keys = _paired(
+            relation,
+            _fields(self._owner_key)
+            or _default_foreign(snake_case(owner.model.__name__), owner.primary_keys),
+            through,
+            owner.primary_keys,
+            owner,
+        )
+        target_keys, target_pk = _paired(
+            relation,
+            _fields(self._target_key)
+            or _default_foreign(snake_case(info.model.__name__), info.primary_keys),
+            through,
+            info.primary_keys,
+            info,
         )
         return RelationSpec(
             "many_to_many",
             self.name,
             owner,
             info,
-            owner_key,
-            owner.primary_key,
+            owner_keys,
+            keys,
             through,
-            owner_key,
-            target_key,
+            owner_keys,
+            target_keys,
+            target_pk,
         )
 
 

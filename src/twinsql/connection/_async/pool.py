@@ -109,7 +109,8 @@ class AsyncPool:
         (waiting for a slot and opening a new connection together)."""
         if self._closed:
             raise errors.PoolClosed("the database has been closed")
-        deadline = monotonic() + self._options.pool_timeout
+        started = monotonic()
+        deadline = started + self._options.pool_timeout
         if not self._slots.try_acquire():
             checkpoints.reached(checkpoints.POOL_WAIT)
             if not await self._slots.acquire(self._options.pool_timeout):
@@ -129,6 +130,9 @@ class AsyncPool:
         except BaseException:
             self._slots.release()
             raise
+        observer = self._settings.observer
+        if observer is not None:
+            observer.event("pool.wait", {"seconds": monotonic() - started})
         return conn
 
     def checkout_nowait(self) -> AsyncConnection | None:

@@ -27,6 +27,7 @@ import contextvars
 import itertools
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +53,13 @@ from twinsql.connection._sync.connection import (
 from twinsql.connection._sync.pool import Pool
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.disposition import KEEP_IDLE
+from twinsql.connection.observe import (
+    Observer,
+    end_operation,
+    start_operation,
+    with_observer,
+    without_observer,
+)
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
@@ -160,6 +168,21 @@ class Database:
 
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
+
+    # -- observers ------------------------------------------------------------------------
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches this database's calls and operations (None: nothing does)."""
+        return self._settings.observer
+
+    def add_observer(self, observer: Observer) -> None:
+        """Tell ``observer`` about every call and operation of this database from now on
+        (tracing, a test's statement capture); several observers may watch at once."""
+        self._settings.observer = with_observer(self._settings.observer, observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._settings.observer = without_observer(self._settings.observer, observer)
 
     # -- statements -----------------------------------------------------------------------
 
@@ -432,10 +455,14 @@ class DatabaseTransaction:
         self._shared = shared
         self._hold: _Hold | None = None
         self._transaction: Transaction | None = None
+        self._traced: AbstractContextManager[Any] | None = None
 
     def __enter__(self) -> Connection:
         hold = self._db._pin(self._shared)
         lock = hold.outer_lock
+        observer = self._db.observer
+        if observer is not None:
+            self._trace(observer, hold)
         try:
             if lock is not None:
                 lock.acquire()
@@ -446,11 +473,21 @@ class DatabaseTransaction:
             finally:
                 if lock is not None:
                     lock.release()
-        except BaseException:
+        except BaseException as exc:
             self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc)
             raise
         self._hold = hold
         return hold.connection
+
+    def _trace(self, observer: Observer, hold: _Hold) -> None:
+        """Open the block's operation (a transaction, or a savepoint when nested)."""
+        attributes: dict[str, Any] = {"twinsql.transaction.readonly": self._readonly}
+        if self._isolation is not None:
+            attributes["twinsql.transaction.isolation"] = self._isolation
+        name = "transaction" if hold.token is not None else "savepoint"
+        self._traced = start_operation(observer.operation("transaction", name, attributes))
 
     def __exit__(self, *exc_info: Any) -> None:
         hold = self._hold
@@ -467,6 +504,8 @@ class DatabaseTransaction:
                     lock.release()
         finally:
             self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc_info[1])
 
 
 class PinnedConnection:

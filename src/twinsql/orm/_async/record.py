@@ -28,7 +28,7 @@ from twinsql.orm.bulk import (
     copies,
     merged_label,
 )
-from twinsql.orm.meta import ModelInfo
+from twinsql.orm.meta import ModelInfo, orm_attributes
 from twinsql.orm.state import hydrate, is_persisted, mark_saved, refresh_from_row
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -75,32 +75,72 @@ def async_database_of(model: type[Any], using: AsyncDatabase | None) -> AsyncDat
     return db  # type: ignore[no-any-return]
 
 
-async def async_find(model: type[M], pk: Any, *, using: AsyncDatabase | None = None) -> M | None:
-    """The record with primary key ``pk``, or None. One statement, SQL cached."""
+async def async_find(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: AsyncDatabase | None = None,
+    key: dict[str, Any] | None = None,
+) -> M | None:
+    """The record with primary key ``pk`` (a tuple for a composite key, or the key fields by
+    name in ``key``), or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
+    values = persist.key_from_arguments(info, pk, key or {})
     db = async_database_of(model, using)
-    result = await db.execute_result(persist.find_sql(info, db.dialect), (pk,))
-    records = hydrate(info, result.rows, db.dialect.name)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.find", orm_attributes(info)):
+            found: M | None = await _find(info, db, values)
+            return found
+    found = await _find(info, db, values)
+    return found
+
+
+async def _find(info: ModelInfo, db: AsyncDatabase, values: Any) -> Any:
+    result = await db.execute_result(persist.find_sql(info, db.dialect), values)
+    records = hydrate(info, result.rows, db.dialect.name, origin=persist.origin_key(db))
     return records[0] if records else None
 
 
-async def async_find_or_fail(model: type[M], pk: Any, *, using: AsyncDatabase | None = None) -> M:
-    record = await async_find(model, pk, using=using)
+async def async_find_or_fail(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: AsyncDatabase | None = None,
+    key: dict[str, Any] | None = None,
+) -> M:
+    record = await async_find(model, pk, using=using, key=key)
     if record is None:
-        raise errors.RecordNotFound(f"no {model.__name__} with primary key {pk!r}")
+        shown = repr(pk) if not key else ", ".join(f"{k}={v!r}" for k, v in key.items())
+        raise errors.RecordNotFound(f"no {model.__name__} with primary key {shown}")
     return record
 
 
-async def async_save(record: Any, *, using: AsyncDatabase | None = None) -> None:
-    """INSERT a new record or UPDATE the dirty fields of a persisted one."""
+async def async_save(
+    record: Any, *, using: AsyncDatabase | None = None, force_insert: bool = False
+) -> None:
+    """INSERT a new record or UPDATE the dirty fields of a persisted one. ``force_insert``:
+    INSERT whatever the record's state, every field it holds included (its key too) — how
+    a record read from one database is copied into another. A persisted record is only
+    updated in the database it was read from or saved to (``persist.check_origin``)."""
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.save", orm_attributes(info)):
+            return await _save(info, record, db, force_insert)
+    return await _save(info, record, db, force_insert)
+
+
+async def _save(info: ModelInfo, record: Any, db: AsyncDatabase, force_insert: bool) -> None:
+    origin = persist.origin_key(db)
+    insert = force_insert or not is_persisted(record)
+    if not insert:
+        persist.check_origin(info, record, origin, "save", db)
     record.before_save()
-    if not is_persisted(record):
+    if insert:
         record.before_create()
         await _insert(info, record, db)
-        mark_saved(record)
+        mark_saved(record, origin)
         record.after_create()
     else:
         record.before_update()
@@ -116,7 +156,7 @@ async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     persist.finish_insert(info, record, plan, row, result.lastrowid, db.dialect.name)
     if persist.rereads_after_insert(info, plan):
         sql = persist.find_sql(info, db.dialect, include_deleted=True)
-        again = await db.execute_result(sql, (getattr(record, info.primary_key),))
+        again = await db.execute_result(sql, info.key_values(record))
         if again.rows:
             refresh_from_row(info, record, again.rows[0], db.dialect.name)
 
@@ -134,7 +174,15 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.delete", orm_attributes(info)):
+            return await _delete(info, record, db)
+    return await _delete(info, record, db)
+
+
+async def _delete(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     persist.check_deletable(record)
+    persist.check_origin(info, record, persist.origin_key(db), "delete", db)
     record.before_delete()
     if info.soft_delete_field is not None:
         setattr(record, info.soft_delete_field, persist.utc_now())
@@ -149,8 +197,10 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
 async def async_restore(record: Any, *, using: AsyncDatabase | None = None) -> None:
     """Undo a soft delete."""
     info: ModelInfo = type(record).__twinsql__
+    db = async_database_of(type(record), using)
+    persist.check_origin(info, record, persist.origin_key(db), "restore", db)
     setattr(record, persist.soft_delete_field(info), None)
-    await _update(info, record, async_database_of(type(record), using))
+    await _update(info, record, db)
 
 
 async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> None:
@@ -159,13 +209,12 @@ async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> N
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     sql = persist.find_sql(info, db.dialect, include_deleted=True)
-    result = await db.execute_result(sql, (getattr(record, info.primary_key),))
+    result = await db.execute_result(sql, info.key_values(record))
     if not result.rows:
-        raise errors.RecordNotFound(
-            f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
-        )
+        raise errors.RecordNotFound(f"{model.__name__} {info.key_of(record)!r} no longer exists")
     refresh_from_row(info, record, result.rows[0], db.dialect.name)
-    mark_saved(record)
+    # Re-read from ``db``: the record is that database's row from now on.
+    mark_saved(record, persist.origin_key(db))
 
 
 async def async_insert_many(
@@ -175,7 +224,9 @@ async def async_insert_many(
     using: AsyncDatabase | None = None,
 ) -> int:
     """Insert many records with multi-row INSERTs chunked under the parameter limit, in one
-    transaction (all or nothing). Rows are models or mappings (validated either way)."""
+    transaction (all or nothing). Rows are models or mappings (validated either way); a
+    record read from another database is inserted with every field it holds, its key too
+    (a copy), and belongs to this database afterwards."""
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     records, fields, rows_values = bulk_values(model, rows, persist.utc_now())
@@ -207,7 +258,7 @@ async def async_insert_many(
             shown = label.format(rows=len(params) // len(columns))
             result = await conn.run_prepared((sql, params), shown, None)
             total += max(result.rowcount, 0)
-    bulk_saved(records)
+    bulk_saved(records, persist.origin_key(db))
     return total if total else len(records)
 
 

@@ -22,7 +22,8 @@ from twinsql.orm._sync.loading import load_eager
 from twinsql.orm._sync.record import database_of
 from twinsql.orm.aggregates import aggregate_reader, convert_rows
 from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
-from twinsql.orm.persist import utc_now
+from twinsql.orm.meta import orm_attributes
+from twinsql.orm.persist import origin_key, utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
 from twinsql.sql.expr import Expr
@@ -36,8 +37,19 @@ def _db(state: q.QueryState, using: Database | None) -> Database:
 
 
 def _models(state: q.QueryState, db: Database, sql: str, params: list[Any]) -> list[Any]:
+    if db.observer is not None:
+        name = f"{state.info.model.__name__}.query"
+        with db.observer.operation("orm", name, orm_attributes(state.info)):
+            return _run_models(state, db, sql, params)
+    return _run_models(state, db, sql, params)
+
+
+def _run_models(
+    state: q.QueryState, db: Database, sql: str, params: list[Any]
+) -> list[Any]:
     result = db.execute_result(sql, params)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
+    origin = origin_key(db)
+    records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
     if state.eager and records:
         load_eager(state, records, db)
     return records
@@ -173,7 +185,7 @@ def iterate(
             yield record
         if len(batch) < batch_size:
             return
-        current = q.keyset_after(start, getattr(batch[-1], state.info.primary_key))
+        current = q.keyset_after(start, state.info.key_values(batch[-1]))
 
 
 def insert_rows(
@@ -195,5 +207,5 @@ def insert_rows(
             reported = conn.execute_non_query(sql, params)
             rows_sent = len(params) // len(fields)
             total += upsert_count(state.on_conflict, db.dialect, rows_sent, reported)
-    bulk_saved(records)
+    bulk_saved(records, origin_key(db))
     return total
