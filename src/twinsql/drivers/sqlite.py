@@ -35,6 +35,7 @@ from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo, Rows
 from twinsql.sql.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_sqlite
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import sqlite_violation
 
 __all__ = [
     "BudgetExceeded",
@@ -267,7 +268,9 @@ class SqliteConnection(SqliteTraits):
         cls = classify_sqlite(name, str(exc))
         if cls is errors.QueryCanceled and self._stop_reason == "timeout":
             cls = errors.StatementTimeout
-        return ErrorInfo(cls, str(exc), None)
+        message = str(exc)
+        violation = sqlite_violation(message) if issubclass(cls, errors.IntegrityError) else None
+        return ErrorInfo(cls, message, None, violation)
 
 
 class SqliteDriver(SqliteTraits):
