@@ -20,6 +20,8 @@ adapter's ``max_query_size``, MySQL's ``max_allowed_packet``). A statement that 
 breaks a hard limit is refused before anything is sent (``Batch.reject``); one larger than
 the batch budget alone is a batch of its own. A statement that must run outside a
 transaction (``Shape.outside_transaction``) is a batch of its own too (``Batch.autocommit``).
+A statement that changes the session (``Shape.session``: ``SET``, ``USE`` …) ends its batch:
+what follows is planned once it has run (MySQL's ``sql_mode`` decides whether INSERTs merge).
 
 Order is kept: units follow the queue, so an UPDATE between two INSERTs stays between them.
 Each unit knows the statement indices it carries, so the ledger stays exact through merging.
@@ -47,8 +49,18 @@ __all__ = [
     "Unit",
     "adjusted_max_bytes",
     "plan_batch",
+    "strict_sql_mode",
     "values_units",
 ]
+
+
+def strict_sql_mode(sql_mode: str) -> bool:
+    """Whether MySQL's ``sql_mode`` makes a multi-row INSERT fail where one of its rows
+    alone would (a strict mode). In any other mode MySQL stores a bad value of a multi-row
+    INSERT's later rows as the column's implicit default with a warning, so INSERTs are not
+    merged there."""
+    modes = {mode.strip().upper() for mode in sql_mode.split(",")}
+    return bool(modes & {"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"})
 
 
 def adjusted_max_bytes(
@@ -183,6 +195,8 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
             hi = bisect.bisect_right(cumulative, before + room, lo, n)
             if hi == lo and not batch.count:
                 hi = lo + 1  # a statement always fits an empty batch (none is over budget)
+            if run.shape.session:
+                hi = min(hi, lo + 1)
         else:
             hi = lo
             while hi < n:
@@ -195,6 +209,8 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
                     break
                 room -= size
                 hi += 1
+                if run.shape_at(hi - 1).session:
+                    break
         if hi == lo:
             return batch
         # Hard limits, per statement sent: find the first statement that breaks one.
@@ -213,7 +229,12 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
         batch.units.extend(_units(run, lo, hi, limits, options))
         batch.count += hi - lo
         batch.size += sum(sizes[lo:hi])
-        if hi < n or bad is not None or (max_count is not None and batch.count >= max_count):
+        if (
+            hi < n
+            or bad is not None
+            or (max_count is not None and batch.count >= max_count)
+            or run.shape_at(hi - 1).session
+        ):
             return batch
     return batch
 
@@ -290,7 +311,8 @@ def values_units(
     """Statements ``lo … hi-1`` of ``run`` (same-shape INSERTs) as multi-row INSERT units
     under the limits (a lone row as a single statement)."""
     shape = run.shape
-    per_row = shape.count
+    # Values each row binds: a name used twice in a row is bound once in numeric style.
+    per_row = len(run.bound[lo])
     prefix, suffix, _, _ = template.rendered(style)
     fixed = len(prefix) + len(suffix)
     # Rows per statement: under the parameter limits, and a cap for literal rows.
@@ -342,7 +364,7 @@ def values_units(
 def _values_unit(run: Run, lo: int, hi: int, template: InsertTemplate, style: ParamStyle) -> Unit:
     count = hi - lo
     if run.shapes is None:
-        sql = merged_sql(template, style, count, run.shape.count)
+        sql = merged_sql(template, style, count, len(run.bound[lo]))
         if run.shape.count:
             params: Any = list(itertools.chain.from_iterable(run.bound[lo:hi]))
         else:

@@ -28,7 +28,7 @@ batch's statements become ``unknown``; so does an autocommit unit interrupted mi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from twinsql import errors
@@ -38,6 +38,7 @@ from twinsql.batch.ledger import Ledger, LedgerCounts, Outcome, StatementState
 from twinsql.batch.plan import Batch, Limits, PlanOptions, Unit, plan_batch, values_units
 from twinsql.batch.queue import Queued, StatementQueue
 from twinsql.batch.resilience import is_statement_error
+from twinsql.batch.session import SessionLog
 from twinsql.drivers.base import CopyUnsupported
 
 __all__ = ["AsyncBatchRunner", "Stop", "UnknownOutcome"]
@@ -92,6 +93,8 @@ class AsyncBatchRunner:
         progress: Callable[[LedgerCounts], None] | None,
         copy_refused: set[str],
         keep_below: int = 0,
+        session_log: SessionLog | None = None,
+        seen: MutableMapping[object, int] | None = None,
     ) -> None:
         self.ledger = ledger
         self.queue = queue
@@ -112,10 +115,16 @@ class AsyncBatchRunner:
         self._copy_refused = copy_refused
         self._limits: Limits | None = None
         self._plan: PlanOptions | None = None
+        # The batcher's applied session statements, and the version of them each
+        # connection has (see batch.session).
+        self._log = session_log if session_log is not None else SessionLog()
+        self._seen: MutableMapping[object, int] = seen if seen is not None else {}
+        self._session_changed = False  # a session statement ran: re-read, re-plan
 
     # -- the loop -----------------------------------------------------------------------
 
     async def run_session(self, session: AsyncBatchSession) -> None:
+        await self._replay(session)
         self._limits, self._plan = self._options(session)
         if self.mode == "whole":
             await self._whole(session)
@@ -136,6 +145,35 @@ class AsyncBatchRunner:
             except _Failed as failed:
                 raise self._stop(failed) from None
             self._on_commit()
+            await self._replan(session)
+
+    async def _replay(self, session: AsyncBatchSession) -> None:
+        """Run the applied session statements on a connection that has not seen them all,
+        before anything else."""
+        version = self._log.version
+        if not version or self._seen.get(session.key) == version:
+            return
+        for shape, bound, params in self._log.entries():
+            await session.replay(shape, bound, params)
+        self._seen[session.key] = version
+        await session.refresh()
+
+    async def _replan(self, session: AsyncBatchSession) -> None:
+        """After a session statement ran: read the session again (MySQL's sql_mode) and
+        plan what follows with what it says."""
+        if self._session_changed:
+            self._session_changed = False
+            await session.refresh()
+            self._limits, self._plan = self._options(session)
+
+    def _record(self, session: AsyncBatchSession, entries: list[tuple[Any, Any, Any]]) -> None:
+        """Session statements that are now applied: kept for replay on other connections
+        (this one has them all: it was brought up to date when the session began)."""
+        if not entries:
+            return
+        for shape, bound, params in entries:
+            self._log.record(shape, bound, params)
+        self._seen[session.key] = self._log.version
 
     async def dry_run(self) -> None:
         """Plan every queued statement and collect what would be sent; nothing runs and
@@ -205,7 +243,8 @@ class AsyncBatchRunner:
                     shape, _, params = unit.statement(unit.lo)
                     raise _Failed(unit.first, errors.ArgumentError(
                         "this statement runs only outside a transaction (it commits "
-                        "implicitly on MySQL; a SQLite PRAGMA), so it cannot run inside "
+                        "implicitly on MySQL, the server refuses it in a transaction block, "
+                        "or it is a SQLite PRAGMA), so it cannot run inside "
                         "transaction='whole'; run it separately",
                         sql=shape.sql, params=params,
                     ))  # fmt: skip
@@ -213,6 +252,7 @@ class AsyncBatchRunner:
                 for unit in batch.units:
                     await self._unit(session, unit, outcome, transactional=True)
                 ran += batch.count
+                await self._replan(session)
         except _Failed as failed:
             await session.rollback_all()
             raise self._stop(failed) from None
@@ -236,6 +276,7 @@ class AsyncBatchRunner:
             self._unknown(outcome, count, _unknown_error(exc, "COMMIT"))
             raise
         outcome.settle(self.ledger)
+        self._record(session, outcome.session)
         self.queue.pop_front(count)
         if self.results is not None and outcome.results:
             self.results.update(outcome.results)
@@ -290,7 +331,7 @@ class AsyncBatchRunner:
             await self._replace(session, unit, outcome, transactional)
             return
         except errors.Error as exc:
-            if not is_statement_error(exc):
+            if not is_statement_error(exc) or session.broken:
                 unknown = None if transactional else self._autocommit_failure(unit, exc)
                 if unknown is not None:
                     raise unknown from exc
@@ -314,9 +355,16 @@ class AsyncBatchRunner:
             raise
         if guarded:
             await session.commit()  # RELEASE SAVEPOINT
+        changed = unit.count == 1 and unit.run.shape_at(unit.lo).session
+        if changed:
+            self._session_changed = True
         if transactional:
             outcome.ran(unit.first, unit.first + unit.count, result)
+            if changed:
+                outcome.session.append(unit.statement(unit.lo))
         else:
+            if changed:
+                self._record(session, [unit.statement(unit.lo)])
             self._settle_now(unit, outcome, result=result)
 
     async def _atomic(self, session: AsyncBatchSession, unit: Unit) -> None:
