@@ -6,12 +6,14 @@ statement's are that statement's, and every statement of a list is accounted for
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import pytest
 
 import twinsql
-from tests._async.helpers import fresh_table
+from tests import support
+from tests._async.helpers import fresh_table, session_id
 from twinsql import AsyncListQueryCollector, AsyncSQLBatcher
 
 
@@ -196,3 +198,56 @@ async def test_every_statement_of_a_list_is_accounted_for(db: twinsql.AsyncDatab
     generated = AsyncSQLBatcher(db, max_bytes=probe.current_size * 100)
     report = await generated.process_statements((gen_sql, (i % 600,)) for i in range(1000))
     assert report.submitted < 1000 and report.indices("rejected")
+
+
+NO_WAIT = twinsql.RetryPolicy(max_attempts=3, base_delay=0.0, jitter=False)
+
+
+async def test_session_statements_are_replayed_on_the_connection_a_retry_takes(
+    db: twinsql.AsyncDatabase, admin: twinsql.AsyncDatabase, backend: str
+) -> None:
+    """The batcher's connection is killed mid-batch, after the script's SET search_path /
+    USE committed: the retry runs them again on its new connection before anything else,
+    so the table lands where the script put it."""
+    if backend == "sqlite":
+        pytest.skip("SQLite has no server session to kill")
+    place = f"bs_replay_{uuid.uuid4().hex[:10]}"
+    mysql = db.dialect.name == "mysql"
+    await admin.execute_non_query(f"CREATE {'DATABASE' if mysql else 'SCHEMA'} {place}")
+    killed: list[int] = []
+
+    class Killer(AsyncListQueryCollector):
+        async def collect(self, query: str, metadata: dict[str, Any] | None = None) -> None:
+            await super().collect(query, metadata)
+            assert metadata is not None
+            first, last = metadata["indices"]
+            if first <= 10 <= last and not killed:
+                victim = await session_id(db)  # the batcher's own pinned connection
+                assert victim is not None
+                killed.append(victim)
+                await admin.execute(support.kill_sql(db.dialect.name), (victim,))
+
+    try:
+        sql = "INSERT INTO bs_replay (id, n) VALUES (?, ?)"
+        statements: list[Any] = [
+            f"USE {place}" if mysql else f"SET search_path = {place}",
+            "CREATE TABLE bs_replay (id BIGINT PRIMARY KEY, n BIGINT)",
+            *[(sql, (i, i)) for i in range(30)],
+        ]
+        batcher = AsyncSQLBatcher(db, collector=Killer(), retry=NO_WAIT, max_bytes=400)
+        report = await batcher.process_statements(statements)
+        assert killed and report.retries >= 1
+        assert report.ok, report.summary()
+        rows = await admin.execute(f"SELECT id FROM {place}.bs_replay ORDER BY id")
+        assert [int(r["id"]) for r in rows] == list(range(30))
+        # nothing landed in the connection's default schema / database
+        default = "DATABASE()" if mysql else "'public'"
+        strays = await admin.execute_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'bs_replay' "
+            f"AND table_schema = {default}"
+        )
+        assert int(strays) == 0
+    finally:
+        await admin.execute_non_query(
+            f"DROP DATABASE {place}" if mysql else f"DROP SCHEMA {place} CASCADE"
+        )
