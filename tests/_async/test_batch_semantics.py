@@ -251,3 +251,35 @@ async def test_session_statements_are_replayed_on_the_connection_a_retry_takes(
         await admin.execute_non_query(
             f"DROP DATABASE {place}" if mysql else f"DROP SCHEMA {place} CASCADE"
         )
+
+
+async def test_writes_to_a_table_that_cannot_roll_back_are_settled_one_by_one(
+    db: twinsql.AsyncDatabase, backend: str
+) -> None:
+    """MyISAM keeps what a failed batch wrote: its statements run alone, unmerged, and the
+    ledger says exactly which rows are in the table."""
+    if backend != "mysql":
+        pytest.skip("MyISAM is MySQL's")
+    sql = "INSERT INTO {} (id, n) VALUES (?, ?)"
+    for isolate in (False, True):
+        myisam = await fresh_table(db, "bs_myisam", {"id": "BIGINT PRIMARY KEY", "n": "BIGINT"})
+        await db.execute_non_query(f"ALTER TABLE {myisam} ENGINE=MyISAM")
+        innodb = await fresh_table(db, "bs_innodb", {"id": "BIGINT PRIMARY KEY", "n": "BIGINT"})
+        statements: list[Any] = [(sql.format(myisam), (i, i)) for i in range(6)]
+        statements[4] = (sql.format(myisam), (1, 4))  # a duplicate key
+        statements += [(sql.format(innodb), (i, i)) for i in range(3)]
+        collector = AsyncListQueryCollector()
+        batcher = AsyncSQLBatcher(db, isolate_errors=isolate, collector=collector)
+        report = await batcher.process_statements(statements)
+        assert report.indices("rejected") == [4], report.summary()
+        stored = [row[0] for row in await rows_of(db, myisam, "id")]
+        applied = [statements[i][1][0] for i in report.indices("applied") if i < 6]
+        assert stored == sorted(applied)
+        assert stored == ([0, 1, 2, 3, 5] if isolate else [0, 1, 2, 3])
+        kinds = [
+            (r["metadata"]["kind"], r["metadata"]["indices"]) for r in await collector.get_all()
+        ]
+        assert all(kind == "single" for kind, (first, _) in kinds if first < 6)
+        if isolate:
+            assert [row[0] for row in await rows_of(db, innodb, "id")] == [0, 1, 2]
+            assert kinds[-1] == ("values", (6, 8))  # the InnoDB rows still merge

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -309,3 +310,29 @@ def test_a_session_statement_ends_its_batch() -> None:
         PlanOptions(style="numeric"),
     )
     assert [b.count for b in repeated] == [1, 1, 1]
+
+
+def test_writes_to_a_table_that_cannot_roll_back_run_alone_and_unmerged() -> None:
+    mine = "INSERT INTO m (a, b) VALUES (?, ?)"
+    statements = [(INSERT, (1, "a")), (mine, (1, "a")), (mine, (2, "b")), (INSERT, (2, "b")),
+                  "UPDATE `db`.`m` SET b = 'x'", "DELETE FROM t"]  # fmt: skip
+    options = PlanOptions(style="format", nontransactional=frozenset({"m", "db.m"}))
+    batches = drain(queue_of(statements, "format", "mysql"), Limits(10**6, 1000), options)
+    assert [(b.count, b.autocommit) for b in batches] == [
+        (1, False), (1, True), (1, True), (1, False), (1, True), (1, False)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "target"),
+    [
+        ("INSERT INTO t VALUES (1)", "t"),
+        ("INSERT IGNORE INTO `db`.`my t` (a) VALUES (1)", "db.my t"),
+        ("REPLACE t VALUES (1)", "t"),
+        ("UPDATE LOW_PRIORITY t SET a = 1", "t"),
+        ("DELETE QUICK FROM db.t WHERE a = 1", "db.t"),
+        ("SELECT 1", None),
+    ],
+)
+def test_the_table_a_mysql_write_names(sql: str, target: str | None) -> None:
+    assert analyze(sql, "format", "mysql").target == target

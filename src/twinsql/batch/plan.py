@@ -19,7 +19,9 @@ statement *sent* stays under the driver's parameter limit and ``max_statement_by
 adapter's ``max_query_size``, MySQL's ``max_allowed_packet``). A statement that alone
 breaks a hard limit is refused before anything is sent (``Batch.reject``); one larger than
 the batch budget alone is a batch of its own. A statement that must run outside a
-transaction (``Shape.outside_transaction``) is a batch of its own too (``Batch.autocommit``).
+transaction (``Shape.outside_transaction``), or writes a MySQL table that cannot roll back
+(``PlanOptions.nontransactional``: a failed batch could not be undone, so nothing may be merged
+or batched with it), is a batch of its own too (``Batch.autocommit``).
 A statement that changes the session (``Shape.session``: ``SET``, ``USE`` …) ends its batch:
 what follows is planned once it has run (MySQL's ``sql_mode`` decides whether INSERTs merge).
 
@@ -111,6 +113,15 @@ class PlanOptions:
     # (a column type without a binary COPY format): planned as multi-row VALUES instead.
     copy_refused: Set[str] = frozenset()
     singles_only: bool = False  # one statement per round trip (results per statement)
+    # MySQL tables whose engine cannot roll back (MyISAM …), as ``Shape.target`` names
+    # them: a write to one runs alone in autocommit, so its outcome is settled at once.
+    nontransactional: Set[str] = frozenset()
+
+    def alone(self, shape: Shape) -> bool:
+        """Whether ``shape`` must be a batch of its own, outside any transaction."""
+        return shape.outside_transaction or (
+            shape.target is not None and shape.target in self.nontransactional
+        )
 
 
 @dataclass(eq=False)
@@ -181,7 +192,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
     max_count = None if options.batch_mode else 1
     for run, lo in queue.segments(skip):
         shape = run.shape_at(lo)
-        if shape.outside_transaction:
+        if options.alone(shape):
             if batch.count:
                 return batch
             return _alone(run, lo, limits, batch)
@@ -205,7 +216,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
                 size = sizes[hi]
                 if size > room and (batch.count or hi > lo):
                     break
-                if run.shapes is not None and run.shapes[hi].outside_transaction:
+                if run.shapes is not None and options.alone(run.shapes[hi]):
                     break
                 room -= size
                 hi += 1

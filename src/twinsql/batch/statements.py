@@ -121,6 +121,9 @@ class Shape:
     # It changes the session (SET, USE, PRAGMA, set_config(…)): replayed on every new
     # connection of the batcher once applied, and the last statement of its batch.
     session: bool = False
+    # MySQL: the table an INSERT, REPLACE, UPDATE or DELETE writes, as written (unquoted;
+    # "db.t" when qualified), so that the planner can tell a non-transactional one.
+    target: str | None = None
     copy_in: CopyTarget | None = None  # a COPY … FROM STDIN: its rows come as CopyData
     # What the statement adds to a batch before its values: its text, or for an INSERT that
     # can share a multi-row statement its row (", (?, ?)"), which is all it adds there.
@@ -220,6 +223,7 @@ def _analyze(
         verb=first,
         outside_transaction=implicit or _no_transaction(sql, items, lexer, first),
         session=_changes_session(sql, items, lexer, first),
+        target=_target(sql, items, first) if lexer == "mysql" and first in _WRITES else None,
         copy_in=_copy_in(sql, items) if first == "COPY" and lexer == "postgresql" else None,
     )
 
@@ -261,6 +265,36 @@ _PG_NO_TRANSACTION_VERBS = frozenset({"VACUUM", "CREATE", "DROP", "REINDEX", "AL
 _NOT_SESSION = frozenset({"GLOBAL", "PERSIST", "PERSIST_ONLY", "LOCAL"})
 _SERVER_VARIABLE_RE = re.compile(r"@@(?:global|persist|persist_only)\.", re.I)
 _SET_CONFIG_RE = re.compile(r"\s*SELECT\s+(?:pg_catalog\s*\.\s*)?set_config\s*\(", re.I)
+
+
+_WRITES = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE"})
+# Words between the verb and the table name (INTO and FROM included).
+_BEFORE_TABLE = frozenset({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "QUICK",
+                           "INTO", "FROM"})  # fmt: skip
+
+
+def _target(sql: str, items: list[Token] | None, first: str) -> str | None:
+    """The first table a MySQL write names (``db.t`` when qualified), unquoted."""
+    parts: list[str] = []
+    seen_verb = False
+    want_name = True  # a name may come next (at the start, or after a dot)
+    for kind, start, end in items or ():
+        text = sql[start:end]
+        if kind == COMMENT:
+            continue
+        if not seen_verb:
+            seen_verb = kind == WORD
+            continue
+        if not parts and kind == WORD and text.upper() in _BEFORE_TABLE:
+            continue
+        if want_name and (kind == WORD or (kind == QUOTED and text.startswith("`"))):
+            parts.append(text[1:-1].replace("``", "`") if kind == QUOTED else text)
+            want_name = False
+        elif kind == DOT and parts and not want_name:
+            want_name = True
+        else:
+            break
+    return ".".join(parts[-2:]) if parts else None
 
 
 def _changes_session(sql: str, items: list[Token] | None, lexer: Lexer, first: str) -> bool:

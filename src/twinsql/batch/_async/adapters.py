@@ -71,6 +71,14 @@ _STYLES: dict[str, ParamStyle] = {"qmark": "qmark", "format": "format", "pyforma
                                    "numeric": "numeric"}  # fmt: skip
 
 
+# The current database's tables whose engine cannot roll back (MyISAM, MEMORY, Aria …).
+_NONTRANSACTIONAL_SQL = (
+    "SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS n FROM information_schema.TABLES t "
+    "JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+    "WHERE t.TABLE_SCHEMA = DATABASE() AND e.TRANSACTIONS = 'NO'"
+)
+
+
 class AsyncBatchSession:
     """One connection for one flush attempt: transaction levels and unit execution."""
 
@@ -79,6 +87,8 @@ class AsyncBatchSession:
     can_copy: bool = False
     # Whether same-shape INSERTs may be merged on this session (MySQL: a strict sql_mode).
     merge_safe: bool = True
+    # MySQL: the current database's tables whose engine has no transactions ("t", "db.t").
+    nontransactional: frozenset[str] = frozenset()
 
     @property
     def broken(self) -> bool:
@@ -292,6 +302,10 @@ class AsyncDatabaseSession(AsyncBatchSession):
         if self.conn.dialect.name == "mysql":
             self.merge_safe = strict_sql_mode(
                 str(await self.conn.execute_scalar("SELECT @@SESSION.sql_mode"))
+            )
+            rows = await self.conn.execute(_NONTRANSACTIONAL_SQL)
+            self.nontransactional = frozenset(
+                name for row in rows for name in (row["n"], f"{row['s']}.{row['n']}")
             )
 
     async def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:

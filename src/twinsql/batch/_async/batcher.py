@@ -454,6 +454,7 @@ class AsyncSQLBatcher:
             copy=can_copy and self.copy_min_rows is not None,
             copy_min_rows=self.copy_min_rows or 0,
             copy_refused=self._copy_refused,
+            nontransactional=frozenset() if session is None else session.nontransactional,
         )  # fmt: skip
         return limits, plan
 

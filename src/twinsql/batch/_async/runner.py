@@ -244,7 +244,8 @@ class AsyncBatchRunner:
                     raise _Failed(unit.first, errors.ArgumentError(
                         "this statement runs only outside a transaction (it commits "
                         "implicitly on MySQL, the server refuses it in a transaction block, "
-                        "or it is a SQLite PRAGMA), so it cannot run inside "
+                        "it writes a table that cannot roll back, or it is a SQLite PRAGMA), "
+                        "so it cannot run inside "
                         "transaction='whole'; run it separately",
                         sql=shape.sql, params=params,
                     ))  # fmt: skip
@@ -355,8 +356,10 @@ class AsyncBatchRunner:
             raise
         if guarded:
             await session.commit()  # RELEASE SAVEPOINT
-        changed = unit.count == 1 and unit.run.shape_at(unit.lo).session
-        if changed:
+        shape = unit.run.shape_at(unit.lo)
+        changed = unit.count == 1 and shape.session
+        if changed or shape.implicit_commit:
+            # MySQL DDL may have made a table that cannot roll back: read the session again.
             self._session_changed = True
         if transactional:
             outcome.ran(unit.first, unit.first + unit.count, result)
