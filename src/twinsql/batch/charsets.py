@@ -10,12 +10,14 @@ boundaries found in the text as first read are the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from twinsql.sql.lexer import COMMENT, QUOTED, WORD, scan_items
 
 __all__ = ["UTF8_CHARSETS", "charset_decoder", "set_names"]
 
+_SET_NAMES_RE = re.compile(r"\bSET\s+NAMES\b", re.IGNORECASE)
 UTF8_CHARSETS = frozenset({"utf8", "utf8mb3", "utf8mb4", "default"})
 # MySQL's name -> Python's codec, for the single-byte character sets.
 _SINGLE_BYTE = {
@@ -36,6 +38,8 @@ _LATIN1 = {
 
 def set_names(sql: str) -> str | None:
     """The character set of ``SET NAMES cs [COLLATE c]`` (comments aside), else None."""
+    if _SET_NAMES_RE.search(sql, 0, 200) is None:
+        return None  # the common case, without tokenizing a long statement
     items = scan_items(sql, "mysql")
     if items is None:
         return None
