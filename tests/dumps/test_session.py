@@ -27,7 +27,9 @@ def test_postgresql_retry_after_a_killed_connection_keeps_the_search_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The script kills its own connection once (a sequence counts the calls) in the batch
-    that creates its table: the retry, on a new connection, must create it in ``app``."""
+    that creates its table, after the batch of its SET committed (a statement larger than
+    the budget stands between them): the retry, on a new connection, must create the table
+    in ``app``, not in ``public``."""
     with pg_database() as database:
         with pg_connect(database) as conn:
             conn.execute("CREATE SCHEMA app")
@@ -35,6 +37,7 @@ def test_postgresql_retry_after_a_killed_connection_keeps_the_search_path(
         path = tmp_path / "search_path.sql"
         path.write_text(
             "SET search_path = app;\n"
+            f"SELECT '{'x' * 600}';\n"
             "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"
             "INSERT INTO t VALUES (1);\n"
             "SELECT CASE WHEN nextval('public.kills') = 1 "
@@ -42,9 +45,9 @@ def test_postgresql_retry_after_a_killed_connection_keeps_the_search_path(
             "INSERT INTO t VALUES (2);\n",
             encoding="utf-8",
         )
-        assert load(pg_url(database), path) == 0, capsys.readouterr().out
+        assert load(pg_url(database), path, "--max-bytes", "500") == 0, capsys.readouterr().out
         out = capsys.readouterr().out
-        assert "applied 5  rejected 0  pending 0  unknown 0" in out
+        assert "applied 6  rejected 0  pending 0  unknown 0" in out
         assert "1 retries" in out
         with pg_connect(database) as conn:
             assert conn.execute("SELECT id FROM app.t ORDER BY id").fetchall() == [(1,), (2,)]
