@@ -13,8 +13,9 @@ import pytest
 
 import twinsql
 from tests import support
-from tests._async.helpers import fresh_table, session_id
+from tests._async.helpers import fresh_table, run_concurrently, session_id
 from twinsql import AsyncListQueryCollector, AsyncSQLBatcher
+from twinsql._compat import async_sleep
 
 
 async def rows_of(db: twinsql.AsyncDatabase, table: str, columns: str) -> list[tuple[Any, ...]]:
@@ -283,3 +284,61 @@ async def test_writes_to_a_table_that_cannot_roll_back_are_settled_one_by_one(
         if isolate:
             assert [row[0] for row in await rows_of(db, innodb, "id")] == [0, 1, 2]
             assert kinds[-1] == ("values", (6, 8))  # the InnoDB rows still merge
+
+
+async def test_session_statements_are_replayed_on_another_pooled_connection(
+    db: twinsql.AsyncDatabase, admin: twinsql.AsyncDatabase, backend: str
+) -> None:
+    """The first flush runs the session statement on the pool's one connection; while a
+    task holds that connection, the second flush gets a new one: the statement runs there
+    first."""
+    dialect = db.dialect.name
+    place = f"bs_pool_{uuid.uuid4().hex[:10]}"
+    if dialect == "sqlite":
+        parent = await fresh_table(db, "bs_parent", {"id": "INTEGER PRIMARY KEY"})
+        child = {"id": "INTEGER PRIMARY KEY", "parent": f"INTEGER REFERENCES {parent} (id)"}
+        await fresh_table(db, "bs_child", child)
+        session_sql, target = "PRAGMA foreign_keys = OFF", "bs_child (id, parent)"
+    else:
+        kind = "DATABASE" if dialect == "mysql" else "SCHEMA"
+        await admin.execute_non_query(f"CREATE {kind} {place}")
+        await admin.execute_non_query(
+            f"CREATE TABLE {place}.bs_pooled (id INTEGER, parent INTEGER)"
+        )
+        session_sql = f"USE {place}" if dialect == "mysql" else f"SET search_path = {place}"
+        target = "bs_pooled (id, parent)"
+    try:
+        batcher = AsyncSQLBatcher(db)
+        assert (await batcher.process_statements([session_sql])).ok
+        assert db.pool_stats().size == 1  # the connection the first flush used
+        finished: list[twinsql.BatchReport | None] = []
+
+        async def hold() -> None:
+            """Keep the pool's one connection (another task or thread) until the flush
+            is over."""
+            async with db.connection():
+                while not finished:
+                    await async_sleep(0.005)
+
+        async def flush() -> None:
+            while db.pool_stats().checked_out < 1:
+                await async_sleep(0.005)
+            try:
+                finished.append(await batcher.process_statements(
+                    [(f"INSERT INTO {target} VALUES (?, ?)", (1, 99))]  # 99: no such parent
+                ))  # fmt: skip
+            finally:
+                if not finished:
+                    finished.append(None)  # let the holder go
+
+        outcomes = await run_concurrently([hold, flush])
+        assert outcomes == [None, None] and db.pool_stats().opened == 2
+        report = finished[0]
+        assert report is not None and report.ok, report and report.summary()
+        table = "bs_child" if dialect == "sqlite" else f"{place}.bs_pooled"
+        assert await rows_of(db, table, "id, parent") == [(1, 99)]
+    finally:
+        if dialect == "mysql":
+            await admin.execute_non_query(f"DROP DATABASE {place}")
+        elif dialect == "postgresql":
+            await admin.execute_non_query(f"DROP SCHEMA {place} CASCADE")

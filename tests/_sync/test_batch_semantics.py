@@ -13,8 +13,9 @@ import pytest
 
 import twinsql
 from tests import support
-from tests._sync.helpers import fresh_table, session_id
+from tests._sync.helpers import fresh_table, run_concurrently, session_id
 from twinsql import ListQueryCollector, SQLBatcher
+from twinsql._compat import sleep
 
 
 def rows_of(db: twinsql.Database, table: str, columns: str) -> list[tuple[Any, ...]]:
@@ -283,3 +284,61 @@ def test_writes_to_a_table_that_cannot_roll_back_are_settled_one_by_one(
         if isolate:
             assert [row[0] for row in rows_of(db, innodb, "id")] == [0, 1, 2]
             assert kinds[-1] == ("values", (6, 8))  # the InnoDB rows still merge
+
+
+def test_session_statements_are_replayed_on_another_pooled_connection(
+    db: twinsql.Database, admin: twinsql.Database, backend: str
+) -> None:
+    """The first flush runs the session statement on the pool's one connection; while a
+    task holds that connection, the second flush gets a new one: the statement runs there
+    first."""
+    dialect = db.dialect.name
+    place = f"bs_pool_{uuid.uuid4().hex[:10]}"
+    if dialect == "sqlite":
+        parent = fresh_table(db, "bs_parent", {"id": "INTEGER PRIMARY KEY"})
+        child = {"id": "INTEGER PRIMARY KEY", "parent": f"INTEGER REFERENCES {parent} (id)"}
+        fresh_table(db, "bs_child", child)
+        session_sql, target = "PRAGMA foreign_keys = OFF", "bs_child (id, parent)"
+    else:
+        kind = "DATABASE" if dialect == "mysql" else "SCHEMA"
+        admin.execute_non_query(f"CREATE {kind} {place}")
+        admin.execute_non_query(
+            f"CREATE TABLE {place}.bs_pooled (id INTEGER, parent INTEGER)"
+        )
+        session_sql = f"USE {place}" if dialect == "mysql" else f"SET search_path = {place}"
+        target = "bs_pooled (id, parent)"
+    try:
+        batcher = SQLBatcher(db)
+        assert (batcher.process_statements([session_sql])).ok
+        assert db.pool_stats().size == 1  # the connection the first flush used
+        finished: list[twinsql.BatchReport | None] = []
+
+        def hold() -> None:
+            """Keep the pool's one connection (another task or thread) until the flush
+            is over."""
+            with db.connection():
+                while not finished:
+                    sleep(0.005)
+
+        def flush() -> None:
+            while db.pool_stats().checked_out < 1:
+                sleep(0.005)
+            try:
+                finished.append(batcher.process_statements(
+                    [(f"INSERT INTO {target} VALUES (?, ?)", (1, 99))]  # 99: no such parent
+                ))  # fmt: skip
+            finally:
+                if not finished:
+                    finished.append(None)  # let the holder go
+
+        outcomes = run_concurrently([hold, flush])
+        assert outcomes == [None, None] and db.pool_stats().opened == 2
+        report = finished[0]
+        assert report is not None and report.ok, report and report.summary()
+        table = "bs_child" if dialect == "sqlite" else f"{place}.bs_pooled"
+        assert rows_of(db, table, "id, parent") == [(1, 99)]
+    finally:
+        if dialect == "mysql":
+            admin.execute_non_query(f"DROP DATABASE {place}")
+        elif dialect == "postgresql":
+            admin.execute_non_query(f"DROP SCHEMA {place} CASCADE")

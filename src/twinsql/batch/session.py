@@ -34,6 +34,13 @@ class SessionLog:
         return len(self._entries)
 
     def record(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
+        """Keep an applied session statement. Of a text of several statements only its
+        session statements are kept (replaying the rest would run it twice)."""
+        if shape.parts is not None:
+            for part, values in zip(shape.parts, bound):
+                if part.session:
+                    self.record(part, values, values)
+            return
         key = (shape.sql, repr(params))
         self._entries.pop(key, None)
         self._entries[key] = (shape, bound, params)
