@@ -342,3 +342,17 @@ async def test_session_statements_are_replayed_on_another_pooled_connection(
             await admin.execute_non_query(f"DROP DATABASE {place}")
         elif dialect == "postgresql":
             await admin.execute_non_query(f"DROP SCHEMA {place} CASCADE")
+
+
+async def test_set_names_of_another_character_set_is_refused_on_mysql(
+    db: twinsql.AsyncDatabase, backend: str
+) -> None:
+    """The driver encodes and decodes as utf8mb4: a SET NAMES latin1 sent to the server
+    would garble every non-ASCII value, so the batcher refuses it before sending."""
+    if backend != "mysql":
+        pytest.skip("SET NAMES is MySQL's")
+    batcher = AsyncSQLBatcher(db)
+    with pytest.raises(twinsql.ArgumentError, match="SET NAMES latin1"):
+        await batcher.add_statement("SET NAMES latin1")
+    assert await batcher.add_statement("/*!40101 SET NAMES utf8mb4 */") is False
+    assert await batcher.flush() == 1

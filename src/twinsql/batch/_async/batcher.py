@@ -23,6 +23,10 @@ Failures, and what the batcher does about them:
   fail fast with ``CircuitOpenError`` while it is open. Nothing is dropped: the statements
   stay queued (pending) for the next ``flush``.
 
+A retry, or the next flush, may run on another connection: the session statements applied
+so far (``SET``, ``USE``, ``PRAGMA`` …) run there first (``batch.session``), so the script's
+session state holds wherever its statements run.
+
 The context manager flushes on a normal exit and then raises ``BatchIncomplete`` unless
 every statement was applied; on an exception (or a cancellation) it sends nothing and logs
 how many statements were left pending (``batcher.report`` lists them). After a run stopped
