@@ -29,6 +29,7 @@ from typing import IO, Any, TextIO
 
 from twinsql import errors
 from twinsql.batch._sync.batcher import SQLBatcher
+from twinsql.batch.charsets import UTF8_CHARSETS, charset_decoder, set_names
 from twinsql.batch.intake import Refused
 from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
 from twinsql.batch.resilience import RetryPolicy
@@ -147,10 +148,11 @@ class _Progress:
 class _BadText(Exception):
     """The file is not valid in its encoding, from ``line`` on."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, encoding: str | None = None) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
+        self.encoding = encoding  # when not the file's (a script's SET NAMES)
 
 
 def _chunks(
@@ -213,7 +215,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         binary.close()
         print(f"twinsql load: {exc}", file=err)
         return 2
-    script = _Script(reader, url.database or "", args.transaction)
+    script = _Script(reader, url.database or "", args.transaction, args.encoding)
     started = time.monotonic()
     try:
         report = batcher.process_statements(
@@ -223,7 +225,8 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     except _BadText as exc:
         progress.close()
-        print(f"twinsql load: {args.file} is not valid {args.encoding} at line {exc.line} "
+        where = f"at line {exc.line}" if exc.encoding is None else f"after line {exc.line}"
+        print(f"twinsql load: {args.file} is not valid {exc.encoding or args.encoding} {where} "
               f"({exc.reason}); nothing from there on was read", file=err)  # fmt: skip
         report = batcher.report
         _summary(report, script, out, time.monotonic() - started, url.redacted())
@@ -252,16 +255,25 @@ class _Script:
     * psql meta-commands that pg_dump writes are honoured: ``\\restrict``/``\\unrestrict``
       (they guard psql against meta-commands in the data, which nothing here runs) and a
       ``\\connect`` to the database being loaded. Any other is refused, naming its line.
+    * MySQL's ``SET NAMES cs`` says in which character set the script's text is written:
+      the text after it is read in ``cs`` (the file's bytes, re-read), and the statement is
+      not sent: the connection keeps the driver's utf8mb4, so the values arrive as the
+      script meant them. ``SET NAMES`` of utf8 (or DEFAULT) reads on as the file's encoding
+      and is sent; a character set twinsql cannot read this way is refused, naming its line.
     """
 
-    def __init__(self, reader: ScriptReader, database: str, transaction: str) -> None:
+    def __init__(
+        self, reader: ScriptReader, database: str, transaction: str, encoding: str = "utf-8"
+    ) -> None:
         self.reader = reader
         self.database = database
         self.transaction = transaction
+        self.encoding = encoding
         self.lines = array("L")  # the line each submitted statement starts on, by index
         self.mapped = 0  # the script's BEGIN / COMMIT, replaced by the batcher's
         self.meta = 0  # meta-commands honoured
         self.copied = 0  # COPY rows submitted
+        self.charsets: list[tuple[int, str]] = []  # (line, character set) of SET NAMES read
 
     def statements(self, chunks: Iterator[str]) -> Iterator[Any]:
         lines = self.lines
@@ -283,6 +295,15 @@ class _Script:
             if control_verb(item.sql, lexer) in ("begin", "commit"):
                 self.mapped += 1
                 continue
+            charset = set_names(item.sql) if lexer == "mysql" else None
+            if charset is not None:
+                refusal = self._set_names(charset, item.line)
+                if refusal is not None:
+                    lines.append(item.line)
+                    yield Refused(item.sql, errors.ArgumentError(refusal))
+                    continue
+                if self.reader.recode is not None:
+                    continue  # read here, not sent
             lines.append(item.line)
             yield item.sql
 
@@ -298,7 +319,35 @@ class _Script:
             notes.append(f"psql meta-commands honoured: {self.meta}")
         if self.copied:
             notes.append(f"COPY rows read: {self.copied}")
+        for line, charset in self.charsets:
+            notes.append(f"SET NAMES {charset} (line {line}): the text after it was read as "
+                         f"{charset}")  # fmt: skip
         return notes
+
+    def _set_names(self, charset: str, line: int) -> str | None:
+        """Read the script on in ``charset``; why it cannot be, or None."""
+        if charset.lower() in UTF8_CHARSETS:
+            self.reader.recode = None
+            return None
+        decode = charset_decoder(charset)
+        if decode is None:
+            return (
+                f"SET NAMES {charset}: twinsql load reads a script in utf8, utf8mb4 or a "
+                "single-byte character set (latin1, latin2, cp1250 …); convert the file to "
+                "UTF-8"
+            )
+        encoding = self.encoding
+
+        def recode(sql: str) -> str:
+            try:
+                return decode(sql.encode(encoding, "surrogateescape"))
+            except UnicodeDecodeError as exc:
+                # Where exactly is not known here; the SET NAMES line bounds it.
+                raise _BadText(line, f"SET NAMES {charset}: {exc.reason}", charset) from None
+
+        self.reader.recode = recode
+        self.charsets.append((line, charset))
+        return None
 
     def _meta(self, text: str) -> str | None:
         """Why a meta-command is refused; None when it is honoured."""

@@ -97,6 +97,9 @@ class ScriptReader:
         self.mariadb = mariadb
         self.copy_chunk_bytes = max(1, copy_chunk_bytes)
         self.delimiter = ";"
+        # Set by the caller while the script's text is to be read in another character set
+        # (a MySQL script's SET NAMES): applied to each statement before it is yielded.
+        self.recode: Callable[[str], str] | None = None
         self._buf = ""
         self._pos = 0  # the buffer is read up to here
         self._line = 1  # the line at _pos
@@ -165,6 +168,8 @@ class ScriptReader:
                 return None  # the statement has not ended yet
             if code < stop:
                 sql = self._gate(text[begin:stop].strip())
+                if self.recode is not None:
+                    sql = self.recode(sql)
                 if self.lexer == "mysql" and _UNDECODED_RE.search(sql):
                     sql = _binary_literals(sql)
                 if sql and self.lexer == "postgresql" and reads_stdin(sql, self.lexer):
