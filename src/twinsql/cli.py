@@ -333,7 +333,17 @@ def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
 
 def _server_version(database: Database) -> dict[str, Any]:
     """For MySQL and MariaDB: the server's version as the reader's executable-comment gate
-    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB."""
+    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB. For
+    PostgreSQL: the session's ``standard_conforming_strings``, which psql reads the script
+    by."""
+    if database.url.backend == "postgresql":
+        try:
+            value = database.execute_scalar("SHOW standard_conforming_strings")
+        except errors.Error:
+            # Unreachable now: the load reports that itself; the setting is then taken
+            # as on, every server's default since PostgreSQL 9.1.
+            return {}
+        return {"standard_strings": str(value).lower() == "on"}
     if database.url.backend != "mysql":
         return {}
     version = str(database.execute_scalar("SELECT VERSION()"))
