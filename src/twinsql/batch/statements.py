@@ -25,6 +25,7 @@ batcher learns while it runs (a COPY its server refused, say) is kept by that ba
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -194,7 +195,7 @@ def _analyze(
     first = _first_word(sql, items) if items is not None else ""
     template = None
     if first in ("INSERT", "REPLACE") and not as_written:
-        template = parse_insert(sql, lexer)
+        template = parse_insert(sql, lexer, items)
     key: object = sql
     if template is not None and compiled.count == 0:
         key = template.key
@@ -221,8 +222,16 @@ def control_verb(sql: str, lexer: Lexer) -> str | None:
     """What a transaction-control statement does — ``"begin"``, ``"commit"``,
     ``"rollback"`` or ``"savepoint"`` (also RELEASE) — or None for any other statement.
     The one rule of what the batcher refuses as transaction control by its first word."""
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None:  # the usual case, a word first: no need to scan the statement
+        return _CONTROL_VERBS.get(leading.group().upper())
     items = scan_items(sql, lexer)
     return _CONTROL_VERBS.get(_first_word(sql, items)) if items is not None else None
+
+
+# A word at the very start, ended by a blank, a ";" or the end: nothing before it is a
+# comment or a quote, and nothing after it makes it part of a longer word.
+_LEADING_WORD_RE = re.compile(r"[A-Za-z]+(?=[\s;]|\Z)")
 
 
 def reads_stdin(sql: str, lexer: Lexer) -> bool:
@@ -230,6 +239,9 @@ def reads_stdin(sql: str, lexer: Lexer) -> bool:
     script, up to a ``\\.`` line)."""
     if lexer != "postgresql":
         return False
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None and leading.group().upper() != "COPY":
+        return False  # the usual case, decided without scanning the statement
     items = scan_items(sql, lexer)
     return _first_word(sql, items or []) == "COPY" and _stdin_at(sql, items) >= 0
 

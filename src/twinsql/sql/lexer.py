@@ -213,9 +213,9 @@ _LEXEME_RE = re.compile(rf"{_NOT_IN_WORD}{_WORD}|(\()|(\))|(=)|(\.)")
 _LEXEME_KINDS = (WORD, LPAREN, RPAREN, EQUALS, DOT)  # by group number; no group: a word
 # A word, a bracket, a comma or a dot; any other run of non-blank characters (a number, an
 # operator) is an OTHER item, so that "(? + 1)" is never mistaken for a bare placeholder.
-_ITEM_RE = re.compile(rf"{_WORD}|[(),.]|[^\s(),.]+")
-_ITEM_KINDS = {"(": LPAREN, ")": RPAREN, ",": COMMA, ".": DOT}
-_WORD_RE = re.compile(_WORD)
+# Each alternative its own group, so that the kind is the group number (``m.lastindex``).
+_ITEM_RE = re.compile(rf"({_WORD})|(\()|(\))|(,)|(\.)|([^\s(),.]+)")
+_ITEM_KINDS = (OTHER, WORD, LPAREN, RPAREN, COMMA, DOT, OTHER)
 
 
 def check_lexer(lexer: str) -> str:
@@ -312,15 +312,14 @@ def scan_items(sql: str, lexer: str) -> list[Token] | None:
     if unterminated:
         return None
     items: list[Token] = []
+    extend, append, finditer, kinds = items.extend, items.append, _ITEM_RE.finditer, _ITEM_KINDS
     pos = 0
-    for kind, start, end in [*tokens, (-1, len(sql), len(sql))]:
-        for m in _ITEM_RE.finditer(sql, pos, start):
-            text = m.group()
-            kind_found = _ITEM_KINDS.get(text)
-            if kind_found is None:
-                kind_found = WORD if _WORD_RE.fullmatch(text) else OTHER
-            items.append((kind_found, m.start(), m.end()))
-        if kind != -1:
-            items.append((kind, start, end))
-        pos = end
+    for token in tokens:
+        start = token[1]
+        if pos < start:
+            extend([(kinds[m.lastindex or 0], m.start(), m.end())
+                    for m in finditer(sql, pos, start)])  # fmt: skip
+        append(token)
+        pos = token[2]
+    extend([(kinds[m.lastindex or 0], m.start(), m.end()) for m in finditer(sql, pos)])
     return items
