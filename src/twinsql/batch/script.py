@@ -384,7 +384,8 @@ def _escape_strings(sql: str) -> str:
 
 
 # A character before a quote that makes it a prefixed literal (B'…', X'…', N'…', U&'…').
-_PREFIXED_RE = re.compile(r"[\w$&\x80-\U0010ffff]")
+# An identifier character or "&", written as the ASCII characters it is not (fast to compile).
+_PREFIXED_RE = re.compile(r"[^\x00-\x23\x25\x27-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]")
 
 
 def _end_of_data(buf: str, pos: int) -> int:
