@@ -307,6 +307,13 @@ def section(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def section_of(page: str) -> str:
+    """The twinsql load section of a ``RESULTS.md`` text, markers included ("" if none)."""
+    if BEGIN not in page or END not in page:
+        return ""
+    return BEGIN + page.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+
+
 def write_section(text: str) -> None:
     page = BENCH / "RESULTS.md"
     current = page.read_text() if page.exists() else ""

@@ -198,7 +198,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         # One connection for the whole load: the script's session settings (SET, PRAGMA,
         # LOCK TABLES) stay on the connection its later statements run on.
-        database = connect(_keep_journal_mode(url), pool_size=1, max_overflow=0)
+        database = connect(_sqlite_load_options(url), pool_size=1, max_overflow=0)
         batcher = SQLBatcher(
             database, max_bytes=args.max_bytes, merge_inserts=not args.no_merge,
             dry_run=args.dry_run, transaction=args.transaction,
@@ -314,6 +314,18 @@ class _Script:
             f"the psql meta-command {command} is not supported by twinsql load (only "
             "\\restrict, \\unrestrict and \\connect to the database being loaded are)"
         )
+
+
+def _sqlite_load_options(url: DatabaseURL) -> DatabaseURL:
+    """A load's SQLite connection: no statement cache (a dump's statements are distinct,
+    and sqlite3 would keep its last 128 merged megabyte INSERTs, compiled), and the file's
+    journal mode left as it was (``_keep_journal_mode``); options the URL gives win."""
+    if url.backend != "sqlite":
+        return url
+    url = _keep_journal_mode(url)
+    if "statement_cache_size" in url.options:
+        return url
+    return dataclasses.replace(url, options={**url.options, "statement_cache_size": "0"})
 
 
 def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
