@@ -42,6 +42,8 @@ from twinsql.sql.lexer import (
     WORD,
     Lexer,
     Token,
+    check_lexer,
+    scan,
     scan_items,
 )
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
@@ -168,7 +170,9 @@ def _analyze(
     transactional_ddl: bool,
     verbatim: bool = False,
 ) -> Shape:
-    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple)
+    # One scan serves the compiler and the item walk below.
+    scanned = scan(sql, check_lexer(lexer))
+    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple, scanned=scanned)
     as_written = verbatim and compiled.count > 0
     if as_written:
         # No parameters given: every "?" belongs to the server. Sent as written, unmerged.
@@ -191,7 +195,7 @@ def _analyze(
                 parts=parts,
                 base=sum(part.text_size for part in parts),
             )
-    items = scan_items(sql, lexer)
+    items = scan_items(sql, lexer, scanned)
     first = _first_word(sql, items) if items is not None else ""
     template = None
     if first in ("INSERT", "REPLACE") and not as_written:

@@ -308,11 +308,14 @@ def is_blank(sql: str, tokens: list[Token], index: int, begin: int, end: int) ->
     return not sql[pos:end].strip()
 
 
-def scan_items(sql: str, lexer: str) -> list[Token] | None:
+def scan_items(
+    sql: str, lexer: str, scanned: tuple[list[Token], bool] | None = None
+) -> list[Token] | None:
     """Every token of ``sql`` and every item of the gaps between them (``WORD``, ``LPAREN``,
     ``RPAREN``, ``COMMA``, ``DOT``, ``OTHER``), in text order; None when a quote or comment
-    is unterminated.  ``lexer`` must be valid (see ``check_lexer``)."""
-    tokens, unterminated = scan(sql, lexer)
+    is unterminated.  ``lexer`` must be valid (see ``check_lexer``); ``scanned``: ``scan(sql,
+    lexer)`` when the caller has it."""
+    tokens, unterminated = scan(sql, lexer) if scanned is None else scanned
     if unterminated:
         return None
     items: list[Token] = []
