@@ -47,6 +47,13 @@ PREFIX = f"twinsql_loadbench_{os.getpid()}"
 BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 SMALL_SCALE = 1  # about 0.6 MB of dump
 TABLES = ("customers", "products", "orders", "order_lines")
+# The dumps made per backend: label → the tool's extra options.
+SHAPES: dict[str, dict[str, list[str]]] = {
+    "sqlite": {"sqlite3 .dump": []},
+    "postgresql": {"pg_dump (COPY)": [], "pg_dump --inserts": ["--inserts"]},
+    "mysql": {"mariadb-dump": []},
+}
+NATIVE = {"sqlite": "sqlite3 <", "postgresql": "psql -f", "mysql": "mariadb <"}
 
 
 def _schema(backend: str) -> str:
@@ -170,10 +177,10 @@ class Target:
         with path.open("rb") as handle:
             self.native(name, handle)
 
-    def native_argv(self, name: str) -> list[str]:
+    def native_argv(self, name: str, single: bool = False) -> list[str]:
         if self.backend == "postgresql":
             return ["psql", "-X", "-q", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"],
-                    "-d", name, "-o", os.devnull]  # fmt: skip
+                    "-d", name, "-o", os.devnull, *(["-1"] if single else [])]  # fmt: skip
         if self.backend == "mysql":
             return ["mariadb", "-h", MY["host"], "-P", MY["port"], "-u", MY["user"], name]
         return ["sqlite3", f"{self.work / name}.db"]
@@ -182,23 +189,21 @@ class Target:
         subprocess.run(self.native_argv(name), stdin=stdin, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
 
-    def dumps(self, name: str, label: str) -> Iterator[tuple[str, Path]]:
+    def shapes(self) -> list[str]:
+        return list(SHAPES[self.backend])
+
+    def dump(self, name: str, shape: str, label: str) -> Path:
         if self.backend == "postgresql":
-            base = ["pg_dump", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"],
-                    "--no-owner", name]  # fmt: skip
-            shapes = [("pg_dump (COPY)", []), ("pg_dump --inserts", ["--inserts"])]
+            argv = ["pg_dump", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"],
+                    "--no-owner", *SHAPES[self.backend][shape], name]  # fmt: skip
         elif self.backend == "mysql":
-            base = ["mariadb-dump", "-h", MY["host"], "-P", MY["port"], "-u", MY["user"], name]
-            shapes = [("mariadb-dump", [])]
+            argv = ["mariadb-dump", "-h", MY["host"], "-P", MY["port"], "-u", MY["user"], name]
         else:
-            base = ["sqlite3", f"{self.work / name}.db", ".dump"]
-            shapes = [("sqlite3 .dump", [])]
-        for shape, extra in shapes:
-            path = self.work / f"{label}-{len(extra)}.sql"
-            with path.open("wb") as handle:
-                subprocess.run([*base[:-1], *extra, base[-1]] if self.backend != "sqlite"
-                               else base, stdout=handle, check=True)  # fmt: skip
-            yield shape, path
+            argv = ["sqlite3", f"{self.work / name}.db", ".dump"]
+        path = self.work / f"{label}-{len(SHAPES[self.backend][shape])}.sql"
+        with path.open("wb") as handle:
+            subprocess.run(argv, stdout=handle, check=True)
+        return path
 
     def counts(self, name: str) -> dict[str, int]:
         sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
@@ -240,7 +245,9 @@ def measure(argv: list[str], stdin_path: Path | None) -> dict[str, float]:
     return {"wall": wall, "cpu": user + system, "rss_mb": rss / 1024}
 
 
-def run_pair(target: Target, dump: Path, expected: dict[str, int], reps: int) -> dict[str, Any]:
+def run_pair(
+    target: Target, dump: Path, expected: dict[str, int], reps: int, single: bool = False
+) -> dict[str, Any]:
     runs: dict[str, list[dict[str, float]]] = {"native": [], "twinsql": []}
     for rep in range(reps):
         order = ("native", "twinsql") if rep % 2 == 0 else ("twinsql", "native")
@@ -248,7 +255,7 @@ def run_pair(target: Target, dump: Path, expected: dict[str, int], reps: int) ->
             name = target.new()
             try:
                 if who == "native":
-                    figures = measure(target.native_argv(name), dump)
+                    figures = measure(target.native_argv(name, single), dump)
                 else:
                     figures = measure([sys.executable, "-m", "twinsql", "load", target.url(name),
                                        str(dump), "--no-progress"], None)  # fmt: skip
@@ -286,8 +293,8 @@ def section(results: dict[str, Any]) -> str:
         f"the start, {results['loadavg_end']:.2f} at the end); twinsql at commit "
         f"{info['git_commit']}.",
         "",
-        "| backend | dump | size | native: wall / CPU / peak RSS | twinsql: wall / CPU / "
-        "peak RSS | wall ratio | reps |",
+        "| backend | dump | size | native client: wall / CPU / peak RSS | twinsql: wall / "
+        "CPU / peak RSS | wall ratio | reps |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
@@ -299,7 +306,8 @@ def section(results: dict[str, Any]) -> str:
                     f"{max(r['rss_mb'] for r in runs):.0f} MB")  # fmt: skip
 
         lines.append(f"| {TITLES[row['backend']]} | {row['shape']} ({row['size']}) | "
-                     f"{row['bytes'] / 1e6:.1f} MB | {cell(native)} | {cell(ours)} | "
+                     f"{row['bytes'] / 1e6:.1f} MB | `{row.get('native', '')}` {cell(native)} | "
+                     f"{cell(ours)} | "
                      f"**{ratio:.2f}×** | {len(ours)} |")  # fmt: skip
     lines += ["", "Targets: ≤ 1.5× the native client's wall time on the small dumps (process "
               "start included), ≤ 0.8× on large INSERT dumps; peak RSS ≤ 100 MB for a 200 MB "
@@ -335,6 +343,42 @@ def workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def one_dump(target: Target, size: str, shape: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Make the dump of ``shape`` in ``size`` (a large one: the small database scaled up to
+    about ``--large-mb`` MB of that dump), load it both ways, and return its row."""
+    source = target.new()
+    try:
+        scale = SMALL_SCALE
+        target.fill(source, scale)
+        if size == "large":
+            probe = target.dump(source, shape, "probe")
+            scale = max(1, round(args.large_mb * 1e6 / probe.stat().st_size))
+            probe.unlink()
+            target.drop(source)
+            source = target.new()
+            target.fill(source, scale)
+        expected = target.counts(source)
+        dump = target.dump(source, shape, size)
+    finally:
+        target.drop(source)
+    try:
+        reps = args.reps if size == "small" else args.large_reps
+        # psql runs each statement of a script in a transaction of its own: 200 MB of
+        # single-row INSERTs would take hours, so the large one runs as one (psql -1).
+        single = size == "large" and shape == "pg_dump --inserts"
+        runs = run_pair(target, dump, expected, reps, single)
+        row = {"backend": target.backend, "size": size, "shape": shape, "runs": runs,
+               "bytes": dump.stat().st_size, "scale": scale,
+               "native": "psql -1" if single else NATIVE[target.backend]}  # fmt: skip
+    finally:
+        dump.unlink(missing_ok=True)
+    ratio = median(runs["twinsql"], "wall") / median(runs["native"], "wall")
+    print(f"{target.backend} {size} {shape}: {row['bytes'] / 1e6:.1f} MB, wall ratio "
+          f"{ratio:.2f}, twinsql peak {max(r['rss_mb'] for r in runs['twinsql']):.0f} MB, "
+          f"native {max(r['rss_mb'] for r in runs['native']):.0f} MB", flush=True)  # fmt: skip
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="sqlite,postgresql,mysql")
@@ -351,32 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         for backend in args.backends.split(","):
             target = Target(backend, work)
             for size in args.sizes.split(","):
-                source = target.new()
-                try:
-                    scale = SMALL_SCALE
-                    target.fill(source, scale)
-                    if size == "large":  # scale the small database up to the wanted size
-                        probe = next(iter(target.dumps(source, "probe")))[1].stat().st_size
-                        target.drop(source)
-                        source = target.new()
-                        scale = max(1, round(args.large_mb * 1e6 / probe))
-                        target.fill(source, scale)
-                    expected = target.counts(source)
-                    for shape, dump in list(target.dumps(source, size)):
-                        reps = args.reps if size == "small" else args.large_reps
-                        runs = run_pair(target, dump, expected, reps)
-                        row = {"backend": backend, "size": size, "shape": shape, "runs": runs,
-                               "bytes": dump.stat().st_size, "scale": scale}  # fmt: skip
-                        results["rows"].append(row)
-                        ratio = median(runs["twinsql"], "wall") / median(runs["native"], "wall")
-                        print(f"{backend} {size} {shape}: {row['bytes'] / 1e6:.1f} MB, "
-                              f"wall ratio {ratio:.2f}, twinsql peak "
-                              f"{max(r['rss_mb'] for r in runs['twinsql']):.0f} MB, native "
-                              f"{max(r['rss_mb'] for r in runs['native']):.0f} MB",
-                              flush=True)  # fmt: skip
-                        dump.unlink()
-                finally:
-                    target.drop(source)
+                for shape in target.shapes():
+                    results["rows"].append(one_dump(target, size, shape, args))
     results["finished"] = time.strftime(stamp, time.gmtime())
     results["loadavg_end"] = os.getloadavg()[0]
     text = section(results)
