@@ -200,7 +200,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         # One connection for the whole load: the script's session settings (SET, PRAGMA,
         # LOCK TABLES) stay on the connection its later statements run on.
-        database = connect(_keep_journal_mode(url), pool_size=1, max_overflow=0)
+        database = connect(_sqlite_load_options(url), pool_size=1, max_overflow=0)
         batcher = SQLBatcher(
             database, max_bytes=args.max_bytes, merge_inserts=not args.no_merge,
             dry_run=args.dry_run, transaction=args.transaction,
@@ -365,6 +365,18 @@ class _Script:
         )
 
 
+def _sqlite_load_options(url: DatabaseURL) -> DatabaseURL:
+    """A load's SQLite connection: no statement cache (a dump's statements are distinct,
+    and sqlite3 would keep its last 128 merged megabyte INSERTs, compiled), and the file's
+    journal mode left as it was (``_keep_journal_mode``); options the URL gives win."""
+    if url.backend != "sqlite":
+        return url
+    url = _keep_journal_mode(url)
+    if "statement_cache_size" in url.options:
+        return url
+    return dataclasses.replace(url, options={**url.options, "statement_cache_size": "0"})
+
+
 def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
     """A load leaves a SQLite file's journal mode as it was (a new file: SQLite's own
     default), rather than switching it to twinsql's WAL."""
@@ -382,7 +394,17 @@ def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
 
 def _server_version(database: Database) -> dict[str, Any]:
     """For MySQL and MariaDB: the server's version as the reader's executable-comment gate
-    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB."""
+    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB. For
+    PostgreSQL: the session's ``standard_conforming_strings``, which psql reads the script
+    by."""
+    if database.url.backend == "postgresql":
+        try:
+            value = database.execute_scalar("SHOW standard_conforming_strings")
+        except errors.Error:
+            # Unreachable now: the load reports that itself; the setting is then taken
+            # as on, every server's default since PostgreSQL 9.1.
+            return {}
+        return {"standard_strings": str(value).lower() == "on"}
     if database.url.backend != "mysql":
         return {}
     version = str(database.execute_scalar("SELECT VERSION()"))

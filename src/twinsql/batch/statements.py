@@ -43,6 +43,8 @@ from twinsql.sql.lexer import (
     WORD,
     Lexer,
     Token,
+    check_lexer,
+    scan,
     scan_items,
 )
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
@@ -175,7 +177,9 @@ def _analyze(
     transactional_ddl: bool,
     verbatim: bool = False,
 ) -> Shape:
-    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple)
+    # One scan serves the compiler and the item walk below.
+    scanned = scan(sql, check_lexer(lexer))
+    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple, scanned=scanned)
     as_written = verbatim and compiled.count > 0
     if as_written:
         # No parameters given: every "?" belongs to the server. Sent as written, unmerged.
@@ -199,11 +203,11 @@ def _analyze(
                 parts=parts,
                 base=sum(part.text_size for part in parts),
             )
-    items = scan_items(sql, lexer)
+    items = scan_items(sql, lexer, scanned)
     first = _first_word(sql, items) if items is not None else ""
     template = None
     if first in ("INSERT", "REPLACE") and not as_written:
-        template = parse_insert(sql, lexer)
+        template = parse_insert(sql, lexer, items)
     key: object = sql
     if template is not None and compiled.count == 0:
         key = template.key
@@ -321,8 +325,16 @@ def control_verb(sql: str, lexer: Lexer) -> str | None:
     """What a transaction-control statement does — ``"begin"``, ``"commit"``,
     ``"rollback"`` or ``"savepoint"`` (also RELEASE) — or None for any other statement.
     The one rule of what the batcher refuses as transaction control by its first word."""
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None:  # the usual case, a word first: no need to scan the statement
+        return _CONTROL_VERBS.get(leading.group().upper())
     items = scan_items(sql, lexer)
     return _CONTROL_VERBS.get(_first_word(sql, items)) if items is not None else None
+
+
+# A word at the very start, ended by a blank, a ";" or the end: nothing before it is a
+# comment or a quote, and nothing after it makes it part of a longer word.
+_LEADING_WORD_RE = re.compile(r"[A-Za-z]+(?=[\s;]|\Z)")
 
 
 def reads_stdin(sql: str, lexer: Lexer) -> bool:
@@ -330,6 +342,9 @@ def reads_stdin(sql: str, lexer: Lexer) -> bool:
     script, up to a ``\\.`` line)."""
     if lexer != "postgresql":
         return False
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None and leading.group().upper() != "COPY":
+        return False  # the usual case, decided without scanning the statement
     items = scan_items(sql, lexer)
     return _first_word(sql, items or []) == "COPY" and _stdin_at(sql, items) >= 0
 

@@ -189,10 +189,14 @@ def _identifier(sql: str, item: Token) -> str | None:
     return None
 
 
-def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
+def parse_insert(
+    sql: str, lexer: Lexer, items: list[Token] | None = None
+) -> InsertTemplate | None:
     """The ``InsertTemplate`` of a single-row INSERT, or None when ``sql`` is anything else
-    (or an INSERT whose rows cannot be merged without changing what it does)."""
-    items = scan_items(sql, lexer)
+    (or an INSERT whose rows cannot be merged without changing what it does). ``items``:
+    ``scan_items(sql, lexer)`` when the caller has it already."""
+    if items is None:
+        items = scan_items(sql, lexer)
     if items is None:
         return None
     items = [item for item in items if item[0] != COMMENT]
@@ -284,6 +288,8 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
         return None
     row_end = items[j][2]
     j += 1
+    if j < n and items[j][0] == COMMA:
+        return None  # a second row: the statement is a multi-row INSERT already
     # What may follow the row: nothing, a conflict clause without placeholders, a ";".
     suffix_start = row_end
     suffix_end = len(sql)
