@@ -88,12 +88,12 @@ from twinsql.orm._async.schema import create_all_async, drop_all_async
 from twinsql.orm._sync.schema import create_all, drop_all
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
-from twinsql.orm.model import Model
+from twinsql.orm.model import Columns, ColumnSet, Model
 from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.expr import Col, raw
+from twinsql.sql.expr import Col, Condition, raw
 from twinsql.sql.functions import Avg, Count, DenseRank, Func, Max, Min, Rank, RowNumber, Sum
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -121,8 +121,11 @@ __all__ = [
     "CircuitOpenError",
     "CircuitState",
     "Col",
+    "ColumnSet",
+    "Columns",
     "CommitOutcomeUnknown",
     "ConcurrentUseError",
+    "Condition",
     "ConfigurationError",
     "Connection",
     "ConnectionLost",

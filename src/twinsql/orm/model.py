@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol, TypeVar, overload
 
 import pydantic
 from pydantic import ConfigDict
@@ -46,17 +46,43 @@ from twinsql.sql.expr import Col
 from twinsql.sql.table import TableInfo
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from pydantic._internal._model_construction import ModelMetaclass
+    from typing_extensions import Self, dataclass_transform
 
-__all__ = ["Columns", "Model"]
+    from twinsql.orm.fields import Field
+
+    # For type checkers only: pydantic's metaclass with ``twinsql.Field`` added to its field
+    # specifiers, so that a field declared with it and no default is required in the
+    # constructor. At run time the metaclass is pydantic's own.
+    @dataclass_transform(
+        kw_only_default=True,
+        field_specifiers=(pydantic.Field, pydantic.PrivateAttr, Field),
+    )
+    class _ModelMetaclass(ModelMetaclass): ...
+else:
+    _ModelMetaclass = type(pydantic.BaseModel)
+
+__all__ = ["ColumnSet", "Columns", "ColumnsAccess", "Model"]
 
 M = TypeVar("M", bound="Model")
 _set = object.__setattr__
 
 
-class Columns:
-    """``User.c.age``: typed column expressions for building conditions. An unknown name
-    raises at once, before any query is built."""
+class ColumnSet:
+    """Base of a model's declared column namespace: a nested class ``Columns`` that lists
+    the fields as ``Col[...]`` annotations, so that ``User.c.age`` is a ``Col[int]`` to type
+    checkers and ``User.c.agee`` is flagged before anything runs::
+
+        class User(Model):
+            age: int = 0
+
+            class Columns(ColumnSet):
+                age: Col[int]
+
+    Python's type system cannot derive one attribute per field from the model's own
+    annotations, so the namespace is written out (``twinsql reflect`` writes it). Each
+    annotated name must be a field of the model, checked when the class is created. At run
+    time every field is reachable, declared or not; an unknown name raises at once."""
 
     __slots__ = ("_info", "_table")
 
@@ -64,16 +90,73 @@ class Columns:
         self._info = info
         self._table = table or info.table
 
-    def __getattr__(self, name: str) -> Col:
+    def column(self, name: str) -> Col:
         if name.startswith("__"):
             raise AttributeError(name)
         return Col(self._info.check_field(name), table=self._table)
 
+    if not TYPE_CHECKING:  # hidden from checkers: a declared namespace lists its names
+
+        def __getattr__(self, name: str) -> Col:
+            return self.column(name)
+
     def __getitem__(self, name: str) -> Col:
-        return self.__getattr__(name)
+        return self.column(name)
 
     def __dir__(self) -> Iterable[str]:
         return self._info.fields
+
+
+class Columns(ColumnSet):
+    """``User.c.age``: column expressions for building conditions (``Col[Any]`` to type
+    checkers unless the model declares its ``Columns``, see ``ColumnSet``). An unknown
+    name raises at once, before any query is built."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Col:
+        return self.column(name)
+
+
+_C = TypeVar("_C", bound=ColumnSet)
+_C_co = TypeVar("_C_co", bound=ColumnSet, covariant=True)
+
+
+class _DeclaresColumns(Protocol[_C_co]):
+    @property
+    def Columns(self) -> type[_C_co]: ...  # the nested class a model declares
+
+
+class ColumnsAccess:
+    """The static type of ``Model.c``: the model's declared ``Columns`` namespace when it
+    has one, else ``Columns`` (any field name, ``Col[Any]``). Never instantiated: each model
+    class holds its namespace object as ``c``."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[_DeclaresColumns[_C]]) -> _C: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> Columns: ...
+    def __get__(self, instance: object, owner: type[Any]) -> Any:
+        raise NotImplementedError
+
+
+def _declared_columns(cls: type[Any], info: ModelInfo) -> ColumnSet:
+    declared = getattr(cls, "Columns", None)
+    if declared is None:
+        return Columns(info)
+    if not (isinstance(declared, type) and issubclass(declared, ColumnSet)):
+        raise errors.ArgumentError(
+            f"{cls.__name__}.Columns must be a class deriving from twinsql.ColumnSet "
+            "(the declared column namespace)"
+        )
+    for klass in declared.__mro__:
+        for name in inspect.get_annotations(klass):
+            if name not in info.field_set:
+                raise errors.ArgumentError(
+                    f"{cls.__name__}.Columns declares {name!r}, which is not a field of "
+                    f"{cls.__name__}; fields: {', '.join(info.fields)}"
+                )
+    return declared(info)
 
 
 class _AbstractInfo:
@@ -114,7 +197,7 @@ def _reserved_names(cls: type[Model]) -> frozenset[str]:
     return frozenset(names)
 
 
-class Model(pydantic.BaseModel):
+class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     """Base class of twinsql models. Subclass it with pydantic fields; set
     ``__table_name__`` (default: the class name in snake case, the last word in the plural:
     ``OrderItem`` → ``order_items``, see ``twinsql.orm.naming``)."""
@@ -132,7 +215,10 @@ class Model(pydantic.BaseModel):
     __version_field__: ClassVar[str | None] = None
     __created_field__: ClassVar[str | None] = None
     __updated_field__: ClassVar[str | None] = None
-    c: ClassVar[Columns]
+    if TYPE_CHECKING:
+        c: ClassVar[ColumnsAccess]
+    else:
+        c: ClassVar[ColumnSet]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -162,7 +248,7 @@ class Model(pydantic.BaseModel):
             reserved=_reserved_names(cls),
         )
         cls.__twinsql__ = info
-        cls.c = Columns(info)
+        setattr(cls, "c", _declared_columns(cls, info))  # noqa: B010  (typed as ColumnsAccess)
         for relation in relations.values():
             relation.attach(cls)
 

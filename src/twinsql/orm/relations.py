@@ -39,9 +39,19 @@ from twinsql.orm.relation_spec import Kind, RelationSpec
 from twinsql.orm.state import loaded_relations
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from twinsql.orm.model import Model
 
-__all__ = ["BelongsTo", "HasMany", "HasOne", "ManyToMany", "Relation", "check_paths"]
+__all__ = [
+    "BelongsTo",
+    "HasMany",
+    "HasOne",
+    "ManyToMany",
+    "Relation",
+    "TargetHoldsKey",
+    "check_paths",
+]
 
 T = TypeVar("T")
 # The target in the text of an annotation left unevaluated (``from __future__ import
@@ -191,6 +201,14 @@ class BelongsTo(Relation[T]):
 
     kind: Kind = "belongs_to"
 
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded target (None when the key is NULL).
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> T | None: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
         fk = owner.check_field(self._foreign_key or f"{self.name}_id")
@@ -198,10 +216,8 @@ class BelongsTo(Relation[T]):
         return RelationSpec("belongs_to", self.name, owner, info, fk, key)
 
 
-class HasOne(Relation[T]):
-    """The target holds the owner's key, one target per owner."""
-
-    kind: Kind = "has_one"
+class TargetHoldsKey(Relation[T]):
+    """Base of ``HasOne`` and ``HasMany``: the target holds the owner's key."""
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
@@ -210,10 +226,32 @@ class HasOne(Relation[T]):
         return RelationSpec(self.kind, self.name, owner, info, fk, key)
 
 
-class HasMany(HasOne[T]):
+class HasOne(TargetHoldsKey[T]):
+    """The target holds the owner's key, one target per owner."""
+
+    kind: Kind = "has_one"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded target, or None when there is none.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> T | None: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
+
+class HasMany(TargetHoldsKey[T]):
     """The target holds the owner's key, any number of targets per owner."""
 
     kind: Kind = "has_many"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded targets.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> list[T]: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
 
 
 class ManyToMany(Relation[T]):
@@ -221,6 +259,14 @@ class ManyToMany(Relation[T]):
     model's keys default to ``<owner>_id`` and ``<target>_id``."""
 
     kind: Kind = "many_to_many"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded targets.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> list[T]: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
 
     def __init__(
         self,
