@@ -60,3 +60,12 @@ async def orm_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def keys_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
+    """A database with the composite-key models' tables freshly created, bound to them."""
+    from tests._async.key_seed import open_keys_db
+
+    async for database in open_keys_db(url):
+        yield database

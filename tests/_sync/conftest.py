@@ -60,3 +60,12 @@ def orm_db(url: str) -> Iterator[twinsql.Database]:
         yield database
     finally:
         database.close()
+
+
+@pytest.fixture
+def keys_db(url: str) -> Iterator[twinsql.Database]:
+    """A database with the composite-key models' tables freshly created, bound to them."""
+    from tests._sync.key_seed import open_keys_db
+
+    for database in open_keys_db(url):
+        yield database

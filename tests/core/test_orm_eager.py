@@ -74,24 +74,25 @@ def spec(model: type[twinsql.Model], name: str) -> RelationSpec:
 def test_relation_specs_resolve_keys_on_the_right_side() -> None:
     users, orders = LdUser.__twinsql__, LdOrder.__twinsql__
     assert spec(LdUser, "orders") == RelationSpec(
-        "has_many", "orders", users, orders, "ld_user_id", "id"
+        "has_many", "orders", users, orders, ("ld_user_id",), ("id",)
     )
     assert spec(LdUser, "profile") == RelationSpec(
-        "has_one", "profile", users, LdProfile.__twinsql__, "ld_user_id", "id"
+        "has_one", "profile", users, LdProfile.__twinsql__, ("ld_user_id",), ("id",)
     )
     assert spec(LdOrder, "user") == RelationSpec(
-        "belongs_to", "user", orders, users, "ld_user_id", "id"
+        "belongs_to", "user", orders, users, ("ld_user_id",), ("id",)
     )
     assert spec(LdPost, "tags") == RelationSpec(
         "many_to_many",
         "tags",
         LdPost.__twinsql__,
         LdTag.__twinsql__,
-        "ld_post_id",
-        "id",
+        ("ld_post_id",),
+        ("id",),
         LdPostTag.__twinsql__,
-        "ld_post_id",
-        "ld_tag_id",
+        ("ld_post_id",),
+        ("ld_tag_id",),
+        ("id",),
     )
     assert spec(LdUser, "orders").many and spec(LdPost, "tags").many
     assert not spec(LdUser, "profile").many and not spec(LdOrder, "user").many
@@ -204,9 +205,9 @@ def test_a_many_to_many_refinement_refuses_paging() -> None:
 
 def test_lookup_names_the_field_and_the_keys_of_a_level() -> None:
     users = records(LdUser, (1, "a"), (2, "b"), (1, "a again"))
-    assert eager.lookup(spec(LdUser, "orders"), users) == ("ld_user_id", [1, 2])
+    assert eager.lookup(spec(LdUser, "orders"), users) == (("ld_user_id",), [1, 2])
     orders = records(LdOrder, (10, 2), (11, None), (12, 2), (13, 1))
-    assert eager.lookup(spec(LdOrder, "user"), orders) == ("id", [2, 1])
+    assert eager.lookup(spec(LdOrder, "user"), orders) == (("id",), [2, 1])
 
 
 # -- attaching -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pydantic
 import pytest
 
 import twinsql
-from twinsql.errors import ArgumentError, InvalidIdentifierError
+from twinsql.errors import ArgumentError, InterfaceError, InvalidIdentifierError
 from twinsql.orm.fields import ColumnOptions, SQLExpression, column_options, sql_expression
 from twinsql.orm.meta import build_model_info
 from twinsql.orm.naming import default_table_name
@@ -194,20 +194,28 @@ def test_a_model_without_a_key_is_refused() -> None:
     with pytest.raises(ArgumentError) as info:
         build("Loose", model_fields(name=str))
     assert str(info.value) == (
-        "Loose has no primary key: add a field `id` or mark one with Field(primary_key=True)"
+        "Loose has no primary key: add a field `id` or mark one with Field(primary_key=True) "
+        "(on several fields for a composite key)"
     )
 
 
-def test_composite_keys_are_refused() -> None:
+def test_several_key_fields_make_a_composite_key_in_declaration_order() -> None:
     fields = {
-        "a": twinsql.Field(primary_key=True),
         "b": twinsql.Field(primary_key=True),
+        "note": twinsql.Field(default=None),
+        "a": twinsql.Field(primary_key=True),
     }
-    for info in fields.values():
-        info.annotation = int
-    with pytest.raises(ArgumentError) as error:
-        build("Pair", fields)
-    assert str(error.value) == ("Pair marks a, b as primary keys; composite keys are not supported")
+    for name, info in fields.items():
+        info.annotation = int if name != "note" else str | None
+    info = build("Pair", fields)
+    assert info.primary_keys == ("b", "a")  # type: ignore[attr-defined]
+    assert info.table.primary_keys == ("b", "a")  # type: ignore[attr-defined]
+    assert info.composite  # type: ignore[attr-defined]
+    # Never generated: both are given on insert, like any column.
+    assert info.generated == ()  # type: ignore[attr-defined]
+    with pytest.raises(InterfaceError) as error:
+        info.primary_key  # type: ignore[attr-defined]  # noqa: B018
+    assert str(error.value) == "Pair has a composite primary key (b, a); use primary_keys"
 
 
 def test_a_model_without_fields_is_refused() -> None:

@@ -217,13 +217,13 @@ def test_keyset_batches_follow_the_primary_key() -> None:
         f'SELECT {USER_COLUMNS} FROM "orm_users" WHERE "status" = ? ORDER BY "id" LIMIT ?',
         ["a", 100],
     )
-    assert q.select_sql(q.keyset_after(start, 42), SQLITE) == (
+    assert q.select_sql(q.keyset_after(start, (42,)), SQLITE) == (
         f'SELECT {USER_COLUMNS} FROM "orm_users" WHERE "status" = ? AND "id" > ? '
         'ORDER BY "id" LIMIT ?',
         ["a", 42, 100],
     )
     bare = q.keyset_start(User.query().state, 2)
-    assert q.select_sql(q.keyset_after(bare, 7), SQLITE) == (
+    assert q.select_sql(q.keyset_after(bare, (7,)), SQLITE) == (
         f'SELECT {USER_COLUMNS} FROM "orm_users" WHERE "id" > ? ORDER BY "id" LIMIT ?',
         [7, 2],
     )

@@ -51,6 +51,7 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
     },
     # Model and query methods, and the record, loading, terminal and schema functions behind them.
     "orm": {
+        "async_add_links": "add_links",
         "async_aggregate": "aggregate",
         "async_all": "all",
         "async_average": "average",
@@ -76,9 +77,11 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "async_one_or_none": "one_or_none",
         "async_paginate": "paginate",
         "async_refresh": "refresh",
+        "async_remove_links": "remove_links",
         "async_restore": "restore",
         "async_rows": "rows",
         "async_save": "save",
+        "async_set_links": "set_links",
         "async_sum": "sum",
         "async_transaction": "transaction",
         "async_update": "update",

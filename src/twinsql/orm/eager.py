@@ -3,7 +3,8 @@
 ``with_("orders", "orders.items")`` (or ``record.load(...)``) becomes a tree of relations to
 load, one level at a time. For each relation at each level, the parents' keys are collected
 (each once, None skipped) and the related rows are selected by ``WHERE key IN (…)`` — the
-key list cut into IN lists that stay under the backend's parameter limit — so users with
+key list cut into IN lists that stay under the backend's parameter limit — or, for a key of
+several fields, by ``WHERE (a, b) IN ((?, ?), …)`` (row values, on every backend), so users with
 their orders is exactly two statements, whatever the number of users. A refinement's
 ``limit``/``offset`` applies to each parent's related rows (``sql.per_group``: numbered per
 parent key), never to the batch as a whole. A many-to-many level
@@ -21,11 +22,12 @@ from typing import Any
 from twinsql.errors import ArgumentError
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.query_state import EagerLoad, QueryState, statement
-from twinsql.orm.relation_spec import RelationSpec
+from twinsql.orm.relation_spec import RelationSpec, key_getter
 from twinsql.orm.state import state_of
 from twinsql.sql.compiler import compile_select
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.expr import Col
+from twinsql.sql.expr import Col, Condition
+from twinsql.sql.nodes import RowIn
 from twinsql.sql.per_group import per_group
 from twinsql.sql.select import Select
 
@@ -36,6 +38,7 @@ __all__ = [
     "build_load_tree",
     "chunks",
     "in_list_size",
+    "key_in",
     "lookup",
     "select_in",
     "tree_for_names",
@@ -102,52 +105,66 @@ def unique_keys(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(v for v in values if v is not None))
 
 
+def key_in(info: ModelInfo, fields: tuple[str, ...], keys: Sequence[Any]) -> Condition:
+    """``field IN (?, …)`` for one field; ``(a, b) IN ((?, ?), …)`` for several, ``keys``
+    then being tuples in field order."""
+    if len(fields) == 1:
+        return Col(fields[0], table=info.table).in_(list(keys))
+    return RowIn([Col(f, table=info.table) for f in fields], keys)
+
+
 def select_in(
     info: ModelInfo,
-    field: str,
+    fields: str | tuple[str, ...],
     keys: Sequence[Any],
     size: int,
     dialect: Dialect,
     refine: Any = None,
 ) -> list[tuple[str, list[Any]]]:
-    """The SELECTs of ``info``'s records whose ``field`` is in ``keys``: one per IN list of
-    at most ``size`` keys (none for no keys), each narrowed by ``refine`` (a function from
-    query state to query state), whose limit and offset apply per ``field`` value.
-    Soft-deleted records stay hidden."""
+    """The SELECTs of ``info``'s records whose ``fields`` hold one of ``keys`` (values for
+    one field, tuples for several): one per IN list of at most ``size`` parameters (none
+    for no keys), each narrowed by ``refine`` (a function from query state to query state),
+    whose limit and offset apply per key. Soft-deleted records stay hidden."""
+    fields = (fields,) if isinstance(fields, str) else fields
     out = []
-    for chunk in chunks(keys, size):
-        condition = Col(field, table=info.table).in_(list(chunk))
+    for chunk in chunks(keys, max(1, size // len(fields))):
+        condition = key_in(info, fields, chunk)
         state = QueryState(info, Select(info.table, where=condition))
         if refine is not None:
             state = refine(state)
         select = statement(state)
         if not isinstance(select, Select):
             raise ArgumentError("a with_() refinement cannot add a union")
-        out.append(compile_select(per_group(select, field), dialect))
+        group = fields[0] if len(fields) == 1 else fields
+        out.append(compile_select(per_group(select, group), dialect))
     return out
 
 
-def lookup(spec: RelationSpec, records: Sequence[Any]) -> tuple[str, list[Any]]:
-    """For a ``belongs_to``, ``has_one`` or ``has_many`` level: the target field to select
-    by, and the parents' keys to select."""
+def lookup(spec: RelationSpec, records: Sequence[Any]) -> tuple[tuple[str, ...], list[Any]]:
+    """For a ``belongs_to``, ``has_one`` or ``has_many`` level: the target fields to select
+    by, and the parents' keys to select (values, or tuples for a key of several fields)."""
     if spec.kind == "belongs_to":
-        return spec.key, unique_keys(getattr(r, spec.foreign_key) for r in records)
-    return spec.foreign_key, unique_keys(getattr(r, spec.key) for r in records)
+        return spec.keys, unique_keys(map(key_getter(spec.foreign_keys), records))
+    return spec.foreign_keys, unique_keys(map(key_getter(spec.keys), records))
 
 
 def attach(spec: RelationSpec, records: Sequence[Any], targets: Sequence[Any]) -> None:
     """Attach the fetched ``targets`` of a ``belongs_to``, ``has_one`` or ``has_many``
     level to their parents (every parent gets a value: None or [] when nothing matched)."""
     if spec.kind == "belongs_to":
-        by_key = {getattr(t, spec.key): t for t in targets}
+        target_key = key_getter(spec.keys)
+        by_key = {target_key(t): t for t in targets}
+        parent_key = key_getter(spec.foreign_keys)
         for record in records:
-            state_of(record).relations[spec.name] = by_key.get(getattr(record, spec.foreign_key))
+            state_of(record).relations[spec.name] = by_key.get(parent_key(record))
         return
     grouped: dict[Any, list[Any]] = {}
+    target_key = key_getter(spec.foreign_keys)
     for target in targets:
-        grouped.setdefault(getattr(target, spec.foreign_key), []).append(target)
+        grouped.setdefault(target_key(target), []).append(target)
+    parent_key = key_getter(spec.keys)
     for record in records:
-        found = grouped.get(getattr(record, spec.key), [])
+        found = grouped.get(parent_key(record), [])
         value: Any = found if spec.many else (found[0] if found else None)
         state_of(record).relations[spec.name] = value
 
@@ -158,16 +175,20 @@ def attach_through(
     """Attach the fetched ``targets`` of a many-to-many level to their parents, following
     the join rows ``links`` (a link to a target not fetched — filtered out by a refinement
     or soft-deleted — is skipped)."""
-    assert spec.through_owner_key is not None and spec.through_target_key is not None
-    target_pk = spec.target.primary_key
-    by_key = {getattr(t, target_pk): t for t in targets}
+    target_key = key_getter(spec.target_keys)
+    by_key = {target_key(t): t for t in targets}
+    link_target, link_owner = (
+        key_getter(spec.through_target_keys),
+        key_getter(spec.through_owner_keys),
+    )
     grouped: dict[Any, list[Any]] = {}
     for link in links:
-        target = by_key.get(getattr(link, spec.through_target_key))
+        target = by_key.get(link_target(link))
         if target is not None:
-            grouped.setdefault(getattr(link, spec.through_owner_key), []).append(target)
+            grouped.setdefault(link_owner(link), []).append(target)
+    parent_key = key_getter(spec.keys)
     for record in records:
-        state_of(record).relations[spec.name] = grouped.get(getattr(record, spec.key), [])
+        state_of(record).relations[spec.name] = grouped.get(parent_key(record), [])
 
 
 def unpaged(refine: Any, relation: str) -> Any:

@@ -28,9 +28,12 @@ from pydantic import ConfigDict
 from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase, AsyncDatabaseTransaction
 from twinsql.connection._sync.database import Database, DatabaseTransaction
+from twinsql.orm._async import links as async_links
 from twinsql.orm._async import record as async_record
+from twinsql.orm._sync import links as sync_links
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
+from twinsql.orm.persist import NO_KEY
 from twinsql.orm.query import Query
 from twinsql.orm.state import (
     MISSING,
@@ -370,20 +373,29 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
         return Query(cls)
 
     @classmethod
-    def find(cls, pk: Any, *, using: Database | None = None) -> Self | None:
-        return sync_record.find(cls, pk, using=using)
+    def find(cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any) -> Self | None:
+        """The record with this primary key, or None: ``find(1)``; for a composite key
+        ``find((1, 2))`` or ``find(playlist_id=1, track_id=2)``."""
+        return sync_record.find(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self | None:
-        return await async_record.async_find(cls, pk, using=using)
+    async def async_find(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self | None:
+        return await async_record.async_find(cls, pk, using=using, key=key)
 
     @classmethod
-    def find_or_fail(cls, pk: Any, *, using: Database | None = None) -> Self:
-        return sync_record.find_or_fail(cls, pk, using=using)
+    def find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: Database | None = None, **key: Any
+    ) -> Self:
+        """``find``, raising ``RecordNotFound`` instead of returning None."""
+        return sync_record.find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
-    async def async_find_or_fail(cls, pk: Any, *, using: AsyncDatabase | None = None) -> Self:
-        return await async_record.async_find_or_fail(cls, pk, using=using)
+    async def async_find_or_fail(
+        cls, pk: Any = NO_KEY, /, *, using: AsyncDatabase | None = None, **key: Any
+    ) -> Self:
+        return await async_record.async_find_or_fail(cls, pk, using=using, key=key)
 
     @classmethod
     def find_one(cls, *conditions: Any, using: Database | None = None, **equal: Any) -> Self | None:
@@ -466,3 +478,63 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     async def async_load(self, *names: str, using: AsyncDatabase | None = None) -> Self:
         await async_record.async_load(self, names, using=using)
         return self
+
+    # -- many-to-many links: explicit writes of join rows -------------------------------------
+
+    def add_links(
+        self,
+        relation: str,
+        *targets: Any,
+        values: Mapping[str, Any] | None = None,
+        using: Database | None = None,
+    ) -> int:
+        """Link saved ``targets`` through the ManyToMany ``relation``: one join row each
+        (``values`` fills the join model's other fields). Returns the rows inserted; the
+        relation, if loaded on this record, gains them."""
+        return sync_links.add_links(self, relation, targets, values=values, using=using)
+
+    async def async_add_links(
+        self,
+        relation: str,
+        *targets: Any,
+        values: Mapping[str, Any] | None = None,
+        using: AsyncDatabase | None = None,
+    ) -> int:
+        return await async_links.async_add_links(
+            self, relation, targets, values=values, using=using
+        )
+
+    def remove_links(self, relation: str, *targets: Any, using: Database | None = None) -> int:
+        """Delete the join rows linking this record to ``targets`` (exactly those rows);
+        returns the rows deleted. The relation, if loaded, loses them."""
+        return sync_links.remove_links(self, relation, targets, using=using)
+
+    async def async_remove_links(
+        self, relation: str, *targets: Any, using: AsyncDatabase | None = None
+    ) -> int:
+        return await async_links.async_remove_links(self, relation, targets, using=using)
+
+    def set_links(
+        self,
+        relation: str,
+        targets: Iterable[Any],
+        *,
+        values: Mapping[str, Any] | None = None,
+        using: Database | None = None,
+    ) -> tuple[int, int]:
+        """Make ``targets`` exactly this record's links: reads the current links (one
+        SELECT), deletes the others and inserts the missing ones, in one transaction; links
+        that stay keep their row. Returns (rows inserted, rows deleted)."""
+        return sync_links.set_links(self, relation, targets, values=values, using=using)
+
+    async def async_set_links(
+        self,
+        relation: str,
+        targets: Iterable[Any],
+        *,
+        values: Mapping[str, Any] | None = None,
+        using: AsyncDatabase | None = None,
+    ) -> tuple[int, int]:
+        return await async_links.async_set_links(
+            self, relation, targets, values=values, using=using
+        )

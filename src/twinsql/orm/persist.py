@@ -9,6 +9,11 @@ DELETE. An UPDATE that matched no row means the row is gone (or, on a versioned 
 changed) since the record was read: ``StaleObjectError``, never a silent success. Every
 backend counts the rows an UPDATE *matched* (MySQL through its found-rows flag), so an UPDATE
 that leaves the values as they were still counts its row.
+
+Every statement on one record names its row by all key fields: ``WHERE a = ? AND b = ?`` for
+a composite key, so a link row keyed by two columns updates and deletes exactly itself.
+A saved record's key fields are not changed by ``save()`` (the UPDATE would name the row by
+its new key, which is another row or none): that is refused before any I/O.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from twinsql.sql.expr import Col, Condition
 from twinsql.sql.select import Select
 
 __all__ = [
+    "NO_KEY",
     "InsertPlan",
     "UpdatePlan",
     "check_deletable",
@@ -36,6 +42,7 @@ __all__ = [
     "finish_delete",
     "finish_insert",
     "finish_update",
+    "key_from_arguments",
     "pk_condition",
     "plan_delete",
     "plan_insert",
@@ -53,10 +60,48 @@ def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def pk_condition(info: ModelInfo, value: Any) -> Condition:
-    """``<primary key> = value``."""
-    condition: Condition = Col(info.primary_key, table=info.table) == value
+def pk_condition(info: ModelInfo, values: Sequence[Any]) -> Condition:
+    """``<key> = ?`` for each key field (ANDed for a composite key), ``values`` in key
+    order."""
+    condition: Condition | None = None
+    for name, value in zip(info.primary_keys, values, strict=True):
+        equal = Col(name, table=info.table) == value
+        condition = equal if condition is None else condition & equal
+    assert condition is not None  # a model has at least one key field
     return condition
+
+
+# The ``pk`` of a find called with the key fields by name only.
+NO_KEY: Any = object()
+
+
+def key_from_arguments(info: ModelInfo, pk: Any, named: dict[str, Any]) -> tuple[Any, ...]:
+    """The key values ``find`` was given, in key order: ``find(1)``, ``find((1, 2))`` or
+    ``find(a=1, b=2)`` for a composite key. Anything else is refused before any I/O."""
+    model = info.model.__name__
+    keys = info.primary_keys
+    shape = "(" + ", ".join(keys) + ")"
+    if named:
+        if pk is not NO_KEY:
+            raise errors.ArgumentError(
+                f"{model}: give the key either positionally or by field name, not both"
+            )
+        if set(named) != set(keys):
+            raise errors.ArgumentError(
+                f"{model} is found by its key fields {', '.join(keys)}; got "
+                f"{', '.join(sorted(named))}"
+            )
+        return tuple(named[k] for k in keys)
+    if pk is NO_KEY:
+        raise errors.ArgumentError(f"{model}: find needs the primary key {shape}")
+    if len(keys) == 1:
+        return (pk,)
+    if not isinstance(pk, (tuple, list)) or len(pk) != len(keys):
+        raise errors.ArgumentError(
+            f"{model} has a composite primary key {shape}: pass a tuple of {len(keys)} "
+            f"values or the fields by name, not {pk!r}"
+        )
+    return tuple(pk)
 
 
 def find_sql(info: ModelInfo, dialect: Dialect, *, include_deleted: bool = False) -> str:
@@ -66,7 +111,8 @@ def find_sql(info: ModelInfo, dialect: Dialect, *, include_deleted: bool = False
     key = (dialect.name, "find" if not hide else "find:live")
     sql = info.sql_cache.get(key)
     if sql is None:
-        where = pk_condition(info, 0)  # the value only fills the placeholder
+        # The values only fill the placeholders.
+        where = pk_condition(info, (0,) * len(info.primary_keys))
         if hide:
             assert info.soft_delete_field is not None
             where = where & Col(info.soft_delete_field, table=info.table).is_null()
@@ -113,9 +159,11 @@ def plan_insert(
     }
     fields = tuple(values)
     generated = tuple(f for f in info.generated if f not in values)
+    if info.composite:
+        check_key_set(info, record)
     # RETURNING only when it brings back more than the key: where a new integer key comes
     # back as lastrowid it is free, and SQLite's RETURNING costs a third more per insert.
-    key_only = generated == (info.primary_key,) and dialect.key_from_lastrowid
+    key_only = generated == info.primary_keys and dialect.key_from_lastrowid
     use_returning = bool(generated) and dialect.capabilities.returning_insert and not key_only
     key = (dialect.name, "insert:" + ",".join(fields) + (":r" if use_returning else ""))
     sql = info.sql_cache.get(key)
@@ -141,8 +189,8 @@ def finish_insert(
     if plan.use_returning and row is not None:
         for position, name in enumerate(plan.generated):
             record.__dict__[name] = read_value(info, name, row[position], dialect)
-    elif info.primary_key in plan.generated and lastrowid is not None:
-        record.__dict__[info.primary_key] = lastrowid
+    elif not info.composite and info.primary_keys[0] in plan.generated and lastrowid is not None:
+        record.__dict__[info.primary_keys[0]] = lastrowid
     object.__setattr__(record, "__pydantic_fields_set__", set(info.fields))
 
 
@@ -150,7 +198,17 @@ def rereads_after_insert(info: ModelInfo, plan: InsertPlan) -> bool:
     """Whether the record must be read back after its INSERT: the database generated values
     besides the key (server defaults) and the backend cannot return them (no RETURNING), so
     every backend hands back the same complete record."""
-    return not plan.use_returning and any(f != info.primary_key for f in plan.generated)
+    return not plan.use_returning and any(f not in info.primary_keys for f in plan.generated)
+
+
+def check_key_set(info: ModelInfo, record: Any) -> None:
+    """A composite key is never generated: each of its fields must hold a value."""
+    unset = [k for k in info.primary_keys if record.__dict__.get(k) is None]
+    if unset:
+        raise errors.ArgumentError(
+            f"{info.model.__name__} is keyed by {', '.join(info.primary_keys)}: set "
+            f"{', '.join(unset)} before saving"
+        )
 
 
 def read_value(info: ModelInfo, name: str, value: Any, dialect: str) -> Any:
@@ -182,6 +240,14 @@ def plan_update(
     the version incremented), or None when nothing changed."""
     state = state_of(record)
     dirty = [f for f in info.fields if f in state.dirty]
+    changed_keys = [k for k in info.primary_keys if k in state.dirty]
+    if changed_keys:
+        raise errors.ArgumentError(
+            f"{type(record).__name__}: the key field {', '.join(changed_keys)} of a saved "
+            "record was changed; save() names the row by its key, so it cannot move it. "
+            "Update the key with a query (Model.query().where(...).update(...)), or delete "
+            "the record and insert a new one"
+        )
     if info.updated_field is not None and (dirty or info.version_field):
         record.__dict__[info.updated_field] = now
         if info.updated_field not in dirty:
@@ -189,21 +255,25 @@ def plan_update(
     if not dirty:
         return None
     assignments = info.to_db({f: record.__dict__[f] for f in dirty})
-    where = pk_condition(info, getattr(record, info.primary_key))
+    key = info.key_values(record)
+    where = pk_condition(info, key)
     version_field = info.version_field
     current: Any = None
     if version_field is not None:
         current = getattr(record, version_field)
         where = where & (Col(version_field, table=info.table) == current)
         assignments[version_field] = current + 1
-    key = (dialect.name, "update:" + ",".join(assignments) + (":v" if version_field else ""))
-    sql = info.sql_cache.get(key)
+    cache_key = (
+        dialect.name,
+        "update:" + ",".join(assignments) + (":v" if version_field else ""),
+    )
+    sql = info.sql_cache.get(cache_key)
     if sql is None:
         sql, params = compile_update(info.table, assignments, where, dialect)
-        info.sql_cache[key] = sql
+        info.sql_cache[cache_key] = sql
     else:
         # Same shape, same text: the values in SET order, then the key (and the version).
-        params = [*assignments.values(), getattr(record, info.primary_key)]
+        params = [*assignments.values(), *key]
         if version_field is not None:
             params.append(current)
     return UpdatePlan(sql, params, current)
@@ -214,7 +284,7 @@ def finish_update(info: ModelInfo, record: Any, plan: UpdatePlan, count: int) ->
     versioned record changed, since it was read); otherwise the version moves on and the
     record is clean."""
     if count == 0:
-        name = f"{type(record).__name__} {getattr(record, info.primary_key)!r}"
+        name = f"{type(record).__name__} {info.key_of(record)!r}"
         if info.version_field is not None:
             raise errors.StaleObjectError(
                 f"{name} was changed or deleted by someone else since it was read "
@@ -249,7 +319,7 @@ def soft_delete_field(info: ModelInfo) -> str:
 
 def plan_delete(info: ModelInfo, record: Any, dialect: Dialect) -> SQL:
     """The DELETE of one record by key (and by the version it was read at, when versioned)."""
-    where = pk_condition(info, getattr(record, info.primary_key))
+    where = pk_condition(info, info.key_values(record))
     if info.version_field is not None:
         where = where & (
             Col(info.version_field, table=info.table) == getattr(record, info.version_field)
@@ -262,7 +332,7 @@ def finish_delete(info: ModelInfo, record: Any, count: int) -> None:
     record is no longer persisted."""
     if info.version_field is not None and count == 0:
         raise errors.StaleObjectError(
-            f"{type(record).__name__} {getattr(record, info.primary_key)!r} was changed or "
+            f"{type(record).__name__} {info.key_of(record)!r} was changed or "
             "deleted by someone else since it was read"
         )
     state_of(record).persisted = False

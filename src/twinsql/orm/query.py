@@ -200,7 +200,7 @@ class Query(Generic[T, R]):
         column under its field name, so its columns are the field names, whatever the
         model's table calls them."""
         table = self._state.info.table
-        return TableInfo(name, table.fields, primary_key=table.primary_key)
+        return TableInfo(name, table.fields, primary_keys=table.primary_keys)
 
     def _columns_of(self, table: TableInfo) -> Any:
         from twinsql.orm.model import Columns
@@ -486,7 +486,7 @@ class ConflictClause(Generic[T]):
     def do_update(self, *fields: str) -> Query[T]:
         info = self._query.state.info
         names = tuple(info.check_field(f) for f in fields) or tuple(
-            f for f in info.fields if f not in self._target and f != info.primary_key
+            f for f in info.fields if f not in self._target and f not in info.primary_keys
         )
         clause = OnConflict(self._target, "update", names)
         return self._query._with(self._query.state.evolve(on_conflict=clause))

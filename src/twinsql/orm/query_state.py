@@ -12,7 +12,7 @@ sync twin) send it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
 
@@ -229,14 +229,28 @@ def keyset_start(state: QueryState, batch_size: int) -> QueryState:
     """The first batch of ``iterate()``: ``batch_size`` records in primary-key order."""
     if not _is_int(batch_size) or batch_size < 1:
         raise ArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    key = Col(state.info.primary_key, table=state.info.table)
-    return state.with_select(order_by=(key.asc(),), limit=batch_size)
+    info = state.info
+    order = tuple(Col(k, table=info.table).asc() for k in info.primary_keys)
+    return state.with_select(order_by=order, limit=batch_size)
 
 
-def keyset_after(start: QueryState, last: Any) -> QueryState:
-    """The batch after the one that ended at primary key ``last`` (keyset pagination:
-    stable and cheap however far it goes)."""
-    key = Col(start.info.primary_key, table=start.info.table)
+def keyset_after(start: QueryState, last: Sequence[Any]) -> QueryState:
+    """The batch after the one that ended at the key values ``last`` (keyset pagination:
+    stable and cheap however far it goes). For a composite key (a, b) the rows after it
+    are ``a > ? OR (a = ? AND b > ?)``: the key order, spelled so that every backend uses
+    the key's index."""
+    info = start.info
+    cols = [Col(k, table=info.table) for k in info.primary_keys]
+    values = tuple(last)
+    after: Condition | None = None
+    for depth, col in enumerate(cols):
+        step: Condition | None = None
+        for prior, value in zip(cols[:depth], values[:depth], strict=True):
+            equal = prior == value
+            step = equal if step is None else step & equal
+        greater = col > values[depth]
+        step = greater if step is None else step & greater
+        after = step if after is None else after | step
+    assert after is not None
     where = start.select.where
-    after = key > last
     return start.with_select(where=after if where is None else where & after)

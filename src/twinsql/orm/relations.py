@@ -91,8 +91,8 @@ class Relation(Generic[T]):
         self,
         target: type[T] | str | None = None,
         *,
-        foreign_key: str | None = None,
-        key: str | None = None,
+        foreign_key: str | Sequence[str] | None = None,
+        key: str | Sequence[str] | None = None,
     ) -> None:
         self._target = target
         self._foreign_key = foreign_key
@@ -196,8 +196,43 @@ def _all_models(base: type[Any]) -> list[type[Any]]:
     return out
 
 
+def _fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A key given as one field name or several."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _paired(
+    relation: str,
+    foreign: tuple[str, ...],
+    foreign_info: ModelInfo,
+    keys: tuple[str, ...],
+    key_info: ModelInfo,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Check that each foreign key field pairs with one referenced field."""
+    for name in foreign:
+        foreign_info.check_field(name)
+    for name in keys:
+        key_info.check_field(name)
+    if len(foreign) != len(keys):
+        raise errors.ArgumentError(
+            f"relation {relation}: the foreign key ({', '.join(foreign)}) has "
+            f"{len(foreign)} field(s) but the key it refers to ({', '.join(keys)}) has "
+            f"{len(keys)}; pass foreign_key=(...) with one field per key field"
+        )
+    return foreign, keys
+
+
+def _default_foreign(prefix: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """``<prefix>_id`` for a one-field key; ``<prefix>_<field>`` per field of a composite
+    one."""
+    return (f"{prefix}_id",) if len(keys) == 1 else tuple(f"{prefix}_{k}" for k in keys)
+
+
 class BelongsTo(Relation[T]):
-    """The owner holds the target's key: ``Order.user`` via ``Order.user_id``."""
+    """The owner holds the target's key: ``Order.user`` via ``Order.user_id``; a composite
+    target key via several fields: ``BelongsTo(foreign_key=("order_id", "line_no"))``."""
 
     kind: Kind = "belongs_to"
 
@@ -211,9 +246,10 @@ class BelongsTo(Relation[T]):
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
-        fk = owner.check_field(self._foreign_key or f"{self.name}_id")
-        key = info.check_field(self._key or info.primary_key)
-        return RelationSpec("belongs_to", self.name, owner, info, fk, key)
+        keys = _fields(self._key) or info.primary_keys
+        foreign = _fields(self._foreign_key) or _default_foreign(self.name, keys)
+        foreign, keys = _paired(f"{owner.model.__name__}.{self.name}", foreign, owner, keys, info)
+        return RelationSpec("belongs_to", self.name, owner, info, foreign, keys)
 
 
 class TargetHoldsKey(Relation[T]):
@@ -221,9 +257,11 @@ class TargetHoldsKey(Relation[T]):
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
-        fk = info.check_field(self._foreign_key or f"{snake_case(owner.model.__name__)}_id")
-        key = owner.check_field(self._key or owner.primary_key)
-        return RelationSpec(self.kind, self.name, owner, info, fk, key)
+        keys = _fields(self._key) or owner.primary_keys
+        prefix = snake_case(owner.model.__name__)
+        foreign = _fields(self._foreign_key) or _default_foreign(prefix, keys)
+        foreign, keys = _paired(f"{owner.model.__name__}.{self.name}", foreign, info, keys, owner)
+        return RelationSpec(self.kind, self.name, owner, info, foreign, keys)
 
 
 class HasOne(TargetHoldsKey[T]):
@@ -256,7 +294,8 @@ class HasMany(TargetHoldsKey[T]):
 
 class ManyToMany(Relation[T]):
     """Linked through a join model: ``ManyToMany("Tag", through="PostTag")``; the join
-    model's keys default to ``<owner>_id`` and ``<target>_id``."""
+    model's keys default to ``<owner>_id`` and ``<target>_id``. The join model is usually
+    keyed by both (a composite key), so each link is one row of its own."""
 
     kind: Kind = "many_to_many"
 
@@ -273,8 +312,8 @@ class ManyToMany(Relation[T]):
         target: type[T] | str | None = None,
         *,
         through: type[Any] | str,
-        owner_key: str | None = None,
-        target_key: str | None = None,
+        owner_key: str | Sequence[str] | None = None,
+        target_key: str | Sequence[str] | None = None,
     ) -> None:
         super().__init__(target)
         self._through = through
@@ -285,20 +324,34 @@ class ManyToMany(Relation[T]):
         assert self.owner is not None
         through = _resolve_model(self._through, self.owner).__twinsql__
         info = target.__twinsql__
-        owner_key = through.check_field(self._owner_key or f"{snake_case(owner.model.__name__)}_id")
-        target_key = through.check_field(
-            self._target_key or f"{snake_case(info.model.__name__)}_id"
+        relation = f"{owner.model.__name__}.{self.name}"
+        owner_keys, keys = _paired(
+            relation,
+            _fields(self._owner_key)
+            or _default_foreign(snake_case(owner.model.__name__), owner.primary_keys),
+            through,
+            owner.primary_keys,
+            owner,
+        )
+        target_keys, target_pk = _paired(
+            relation,
+            _fields(self._target_key)
+            or _default_foreign(snake_case(info.model.__name__), info.primary_keys),
+            through,
+            info.primary_keys,
+            info,
         )
         return RelationSpec(
             "many_to_many",
             self.name,
             owner,
             info,
-            owner_key,
-            owner.primary_key,
+            owner_keys,
+            keys,
             through,
-            owner_key,
-            target_key,
+            owner_keys,
+            target_keys,
+            target_pk,
         )
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from twinsql.sql.select import Compound, Select
 
 __all__ = ["Aliased", "And", "Arith", "Between", "Compare", "Exists", "InList", "Like", "Not",
-           "Null", "Or", "OrderItem", "Subquery", "exists"]  # fmt: skip
+           "Null", "Or", "OrderItem", "RowIn", "Subquery", "exists"]  # fmt: skip
 
 _set = object.__setattr__
 
@@ -198,6 +198,39 @@ class InList(Condition):
             return left + op + "?, " * (len(self.values) - 1) + "?)"
         inner = ", ".join(ctx.sub(coerce(v), P_ADD) for v in self.values)
         return left + op + inner + ")"
+
+
+class RowIn(Condition):
+    """``(a, b) IN ((?, ?), (?, ?), …)``: rows of values matched column by column (a
+    composite key). Row values in an IN list exist on every supported backend (PostgreSQL,
+    MySQL 8 / MariaDB, SQLite since 3.15); an empty list is always false."""
+
+    __slots__ = ("exprs", "rows")
+    exprs: tuple[Expr, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    _prec = P_CMP
+
+    def __init__(self, exprs: Iterable[Expr], rows: Iterable[Iterable[Any]]) -> None:
+        columns = tuple(exprs)
+        if len(columns) < 2:
+            raise ArgumentError("a row IN compares two or more columns; use in_() for one")
+        values = tuple(tuple(row) for row in rows)
+        for row in values:
+            if len(row) != len(columns):
+                raise ArgumentError(
+                    f"a row of {len(row)} values matched against {len(columns)} columns"
+                )
+        _set(self, "exprs", columns)
+        _set(self, "rows", values)
+
+    def _render(self, ctx: Context) -> str:
+        if not self.rows:
+            return "1 = 0"  # never the invalid "IN ()"
+        left = "(" + ", ".join(ctx.sub(e, P_ADD) for e in self.exprs) + ")"
+        one = "(" + "?, " * (len(self.exprs) - 1) + "?)"
+        for row in self.rows:
+            ctx.params.extend(row)
+        return left + " IN (" + ", ".join([one] * len(self.rows)) + ")"
 
 
 class Between(Condition):

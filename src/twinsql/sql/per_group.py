@@ -29,9 +29,10 @@ RANKED_CTE = "_tw_ranked"
 RANK_COLUMN = "_tw_rn"
 
 
-def per_group(select: Select, group: str) -> Select:
+def per_group(select: Select, group: str | tuple[str, ...]) -> Select:
     """``select`` with its LIMIT/OFFSET applied to each group of rows that share the field
-    ``group`` (``select`` itself when it has neither). The select must list its table's
+    ``group`` (or every field of a tuple: a composite key) — ``select`` itself when it has
+    neither. The select must list its table's
     fields (no joins, grouping, DISTINCT or explicit select list): it is a relation's
     rows."""
     if select.limit is None and select.offset is None:
@@ -42,8 +43,11 @@ def per_group(select: Select, group: str) -> Select:
             "joins, grouping, distinct and select() are not allowed with it"
         )
     table = select.table
-    order = select.order_by or (OrderItem(Col(table.primary_key, table=table)),)
-    rank = RowNumber().over(partition_by=Col(group, table=table), order_by=order)
+    order = select.order_by or tuple(OrderItem(Col(k, table=table)) for k in table.primary_keys)
+    groups = (group,) if isinstance(group, str) else group
+    rank = RowNumber().over(
+        partition_by=[Col(g, table=table) for g in groups], order_by=list(order)
+    )
     inner = select.replace(
         columns=(*(Col(f, table=table) for f in table.fields), rank.label(RANK_COLUMN)),
         order_by=(),

@@ -91,6 +91,9 @@ class TableInfo:
     fields: tuple[str, ...]
     columns: Mapping[str, str] = field(default_factory=FrozenColumns)
     primary_key: str = "id"
+    # Every key field, in declaration order; a composite key has several. Left empty, it is
+    # ``(primary_key,)``; given, ``primary_key`` becomes its first field.
+    primary_keys: tuple[str, ...] = ()
     # Per-dialect SQL strings, filled on first use; not part of the value.
     _sql: dict[str, _TableSQL] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -124,8 +127,12 @@ class TableInfo:
                 raise InvalidIdentifierError(
                     f"the column of {self.name}.{name} must be a non-empty str, not {shown(column)}"
                 )
-        if self.primary_key not in fields:
-            raise unknown_field(self.name, self.primary_key, fields)
+        keys = tuple(self.primary_keys) or (self.primary_key,)
+        for key in keys:
+            if key not in fields:
+                raise unknown_field(self.name, key, fields)
+        object.__setattr__(self, "primary_keys", keys)
+        object.__setattr__(self, "primary_key", keys[0])
         object.__setattr__(self, "fields", fields)
         columns = FrozenColumns((name, given.get(name, name)) for name in fields)
         object.__setattr__(self, "columns", columns)

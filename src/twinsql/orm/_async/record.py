@@ -75,19 +75,34 @@ def async_database_of(model: type[Any], using: AsyncDatabase | None) -> AsyncDat
     return db  # type: ignore[no-any-return]
 
 
-async def async_find(model: type[M], pk: Any, *, using: AsyncDatabase | None = None) -> M | None:
-    """The record with primary key ``pk``, or None. One statement, SQL cached."""
+async def async_find(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: AsyncDatabase | None = None,
+    key: dict[str, Any] | None = None,
+) -> M | None:
+    """The record with primary key ``pk`` (a tuple for a composite key, or the key fields by
+    name in ``key``), or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
+    values = persist.key_from_arguments(info, pk, key or {})
     db = async_database_of(model, using)
-    result = await db.execute_result(persist.find_sql(info, db.dialect), (pk,))
+    result = await db.execute_result(persist.find_sql(info, db.dialect), values)
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
 
 
-async def async_find_or_fail(model: type[M], pk: Any, *, using: AsyncDatabase | None = None) -> M:
-    record = await async_find(model, pk, using=using)
+async def async_find_or_fail(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: AsyncDatabase | None = None,
+    key: dict[str, Any] | None = None,
+) -> M:
+    record = await async_find(model, pk, using=using, key=key)
     if record is None:
-        raise errors.RecordNotFound(f"no {model.__name__} with primary key {pk!r}")
+        shown = repr(pk) if not key else ", ".join(f"{k}={v!r}" for k, v in key.items())
+        raise errors.RecordNotFound(f"no {model.__name__} with primary key {shown}")
     return record
 
 
@@ -116,7 +131,7 @@ async def _insert(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     persist.finish_insert(info, record, plan, row, result.lastrowid, db.dialect.name)
     if persist.rereads_after_insert(info, plan):
         sql = persist.find_sql(info, db.dialect, include_deleted=True)
-        again = await db.execute_result(sql, (getattr(record, info.primary_key),))
+        again = await db.execute_result(sql, info.key_values(record))
         if again.rows:
             refresh_from_row(info, record, again.rows[0], db.dialect.name)
 
@@ -159,11 +174,9 @@ async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> N
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     sql = persist.find_sql(info, db.dialect, include_deleted=True)
-    result = await db.execute_result(sql, (getattr(record, info.primary_key),))
+    result = await db.execute_result(sql, info.key_values(record))
     if not result.rows:
-        raise errors.RecordNotFound(
-            f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
-        )
+        raise errors.RecordNotFound(f"{model.__name__} {info.key_of(record)!r} no longer exists")
     refresh_from_row(info, record, result.rows[0], db.dialect.name)
     mark_saved(record)
 

@@ -173,7 +173,7 @@ async def async_iterate(
             yield record
         if len(batch) < batch_size:
             return
-        current = q.keyset_after(start, getattr(batch[-1], state.info.primary_key))
+        current = q.keyset_after(start, state.info.key_values(batch[-1]))
 
 
 async def async_insert_rows(

@@ -17,7 +17,7 @@ from twinsql.orm import eager
 from twinsql.orm.eager import LoadNode, in_list_size
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.query_state import QueryState
-from twinsql.orm.relation_spec import RelationSpec
+from twinsql.orm.relation_spec import RelationSpec, key_getter
 from twinsql.orm.state import hydrate
 
 __all__ = ["load_eager", "load_relations"]
@@ -47,12 +47,12 @@ def _load_level(
 
 
 def _select_in(
-    info: ModelInfo, field: str, keys: list[Any], refine: Any, db: Database
+    info: ModelInfo, fields: tuple[str, ...], keys: list[Any], refine: Any, db: Database
 ) -> list[Any]:
-    """Records of ``info`` whose ``field`` is in ``keys``, narrowed by ``refine``."""
+    """Records of ``info`` whose ``fields`` hold one of ``keys``, narrowed by ``refine``."""
     size = in_list_size(db.dialect.default_max_params)
     out: list[Any] = []
-    for sql, params in eager.select_in(info, field, keys, size, db.dialect, refine):
+    for sql, params in eager.select_in(info, fields, keys, size, db.dialect, refine):
         result = db.execute_result(sql, params)
         out.extend(hydrate(info, result.rows, db.dialect.name))
     return out
@@ -63,8 +63,8 @@ def _load_one(
 ) -> list[Any]:
     if spec.kind == "many_to_many":
         return _load_many_to_many(spec, records, node, db)
-    field, keys = eager.lookup(spec, records)
-    targets = _select_in(spec.target, field, keys, node.refine, db)
+    fields, keys = eager.lookup(spec, records)
+    targets = _select_in(spec.target, fields, keys, node.refine, db)
     eager.attach(spec, records, targets)
     return targets
 
@@ -73,12 +73,11 @@ def _load_many_to_many(
     spec: RelationSpec, records: list[Any], node: LoadNode, db: Database
 ) -> list[Any]:
     through = spec.through
-    assert through is not None and spec.through_owner_key and spec.through_target_key
-    owner_keys = eager.unique_keys(getattr(r, spec.key) for r in records)
-    links = _select_in(through, spec.through_owner_key, owner_keys, None, db)
-    target_keys = eager.unique_keys(getattr(link, spec.through_target_key) for link in links)
-    target_pk = spec.target.primary_key
+    assert through is not None
+    owner_keys = eager.unique_keys(map(key_getter(spec.keys), records))
+    links = _select_in(through, spec.through_owner_keys, owner_keys, None, db)
+    target_keys = eager.unique_keys(map(key_getter(spec.through_target_keys), links))
     refine = eager.unpaged(node.refine, spec.name)
-    targets = _select_in(spec.target, target_pk, target_keys, refine, db)
+    targets = _select_in(spec.target, spec.target_keys, target_keys, refine, db)
     eager.attach_through(spec, records, links, targets)
     return targets

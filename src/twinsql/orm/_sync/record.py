@@ -75,19 +75,34 @@ def database_of(model: type[Any], using: Database | None) -> Database:
     return db  # type: ignore[no-any-return]
 
 
-def find(model: type[M], pk: Any, *, using: Database | None = None) -> M | None:
-    """The record with primary key ``pk``, or None. One statement, SQL cached."""
+def find(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: Database | None = None,
+    key: dict[str, Any] | None = None,
+) -> M | None:
+    """The record with primary key ``pk`` (a tuple for a composite key, or the key fields by
+    name in ``key``), or None. One statement, SQL cached."""
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
+    values = persist.key_from_arguments(info, pk, key or {})
     db = database_of(model, using)
-    result = db.execute_result(persist.find_sql(info, db.dialect), (pk,))
+    result = db.execute_result(persist.find_sql(info, db.dialect), values)
     records = hydrate(info, result.rows, db.dialect.name)
     return records[0] if records else None
 
 
-def find_or_fail(model: type[M], pk: Any, *, using: Database | None = None) -> M:
-    record = find(model, pk, using=using)
+def find_or_fail(
+    model: type[M],
+    pk: Any = persist.NO_KEY,
+    *,
+    using: Database | None = None,
+    key: dict[str, Any] | None = None,
+) -> M:
+    record = find(model, pk, using=using, key=key)
     if record is None:
-        raise errors.RecordNotFound(f"no {model.__name__} with primary key {pk!r}")
+        shown = repr(pk) if not key else ", ".join(f"{k}={v!r}" for k, v in key.items())
+        raise errors.RecordNotFound(f"no {model.__name__} with primary key {shown}")
     return record
 
 
@@ -116,7 +131,7 @@ def _insert(info: ModelInfo, record: Any, db: Database) -> None:
     persist.finish_insert(info, record, plan, row, result.lastrowid, db.dialect.name)
     if persist.rereads_after_insert(info, plan):
         sql = persist.find_sql(info, db.dialect, include_deleted=True)
-        again = db.execute_result(sql, (getattr(record, info.primary_key),))
+        again = db.execute_result(sql, info.key_values(record))
         if again.rows:
             refresh_from_row(info, record, again.rows[0], db.dialect.name)
 
@@ -159,11 +174,9 @@ def refresh(record: Any, *, using: Database | None = None) -> None:
     info: ModelInfo = model.__twinsql__
     db = database_of(model, using)
     sql = persist.find_sql(info, db.dialect, include_deleted=True)
-    result = db.execute_result(sql, (getattr(record, info.primary_key),))
+    result = db.execute_result(sql, info.key_values(record))
     if not result.rows:
-        raise errors.RecordNotFound(
-            f"{model.__name__} {getattr(record, info.primary_key)!r} no longer exists"
-        )
+        raise errors.RecordNotFound(f"{model.__name__} {info.key_of(record)!r} no longer exists")
     refresh_from_row(info, record, result.rows[0], db.dialect.name)
     mark_saved(record)
 

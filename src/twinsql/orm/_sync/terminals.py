@@ -173,7 +173,7 @@ def iterate(
             yield record
         if len(batch) < batch_size:
             return
-        current = q.keyset_after(start, getattr(batch[-1], state.info.primary_key))
+        current = q.keyset_after(start, state.info.key_values(batch[-1]))
 
 
 def insert_rows(
