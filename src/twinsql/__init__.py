@@ -84,7 +84,9 @@ from twinsql.errors import (
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.orm._async.reflection import reflect_async
 from twinsql.orm._async.schema import create_all_async, drop_all_async
+from twinsql.orm._sync.reflection import reflect
 from twinsql.orm._sync.schema import create_all, drop_all
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
@@ -205,6 +207,8 @@ __all__ = [
     "parse_url",
     "plan_insert_batches",
     "raw",
+    "reflect",
+    "reflect_async",
     "run_in_transaction",
     "run_in_transaction_async",
     "sql_expression",
