@@ -1,8 +1,9 @@
 """A schema written with raw DDL on each backend, as an existing database has it, for the
 reflection tests of both modes (hand-written, not generated): PascalCase table and column
 names, an identity/serial/auto-increment key on each backend, a self-reference, a link table
-keyed by two columns, decimals, dates, a timestamp, a bool, a literal and an expression
-server default, unique and plain indexes, and JSON where the backend has it."""
+keyed by two columns and a foreign key of two columns onto it, decimals, dates, a timestamp,
+a bool, a literal and an expression server default, unique and plain indexes, and JSON where
+the backend has it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ TABLES = [
     "RfTrack",
     "RfPlaylist",
     "RfPlaylistTrack",
+    "RfLinkNote",
     "rf_settings",
 ]
 
@@ -43,6 +45,9 @@ _SQLITE = [
     '"PlaylistId" INTEGER NOT NULL REFERENCES "RfPlaylist" ("PlaylistId"), '
     '"TrackId" INTEGER NOT NULL REFERENCES "RfTrack" ("TrackId"), '
     'PRIMARY KEY ("PlaylistId", "TrackId"))',
+    'CREATE TABLE "RfLinkNote" ("NoteId" INTEGER PRIMARY KEY, "PlaylistId" INTEGER NOT NULL, '
+    '"TrackId" INTEGER NOT NULL, "Text" TEXT NOT NULL, FOREIGN KEY ("PlaylistId", "TrackId") '
+    'REFERENCES "RfPlaylistTrack" ("PlaylistId", "TrackId"))',
     "CREATE TABLE rf_settings (id INTEGER PRIMARY KEY, label VARCHAR(40) NOT NULL "
     "DEFAULT 'none', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
 ]
@@ -66,6 +71,9 @@ _POSTGRESQL = [
     '"PlaylistId" INTEGER NOT NULL REFERENCES "RfPlaylist" ("PlaylistId"), '
     '"TrackId" INTEGER NOT NULL REFERENCES "RfTrack" ("TrackId"), '
     'PRIMARY KEY ("PlaylistId", "TrackId"))',
+    'CREATE TABLE "RfLinkNote" ("NoteId" SERIAL PRIMARY KEY, "PlaylistId" INTEGER NOT NULL, '
+    '"TrackId" INTEGER NOT NULL, "Text" TEXT NOT NULL, FOREIGN KEY ("PlaylistId", "TrackId") '
+    'REFERENCES "RfPlaylistTrack" ("PlaylistId", "TrackId"))',
     "CREATE TABLE rf_settings (id BIGSERIAL PRIMARY KEY, label VARCHAR(40) NOT NULL "
     "DEFAULT 'none', created_at TIMESTAMP DEFAULT now(), data JSONB)",
 ]
@@ -92,6 +100,10 @@ _MYSQL = [
     "PRIMARY KEY (`PlaylistId`, `TrackId`), "
     "FOREIGN KEY (`PlaylistId`) REFERENCES `RfPlaylist` (`PlaylistId`), "
     "FOREIGN KEY (`TrackId`) REFERENCES `RfTrack` (`TrackId`))",
+    "CREATE TABLE `RfLinkNote` (`NoteId` INT AUTO_INCREMENT PRIMARY KEY, "
+    "`PlaylistId` INT NOT NULL, `TrackId` INT NOT NULL, `Text` TEXT NOT NULL, "
+    "FOREIGN KEY (`PlaylistId`, `TrackId`) "
+    "REFERENCES `RfPlaylistTrack` (`PlaylistId`, `TrackId`))",
     "CREATE TABLE rf_settings (id BIGINT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(40) "
     "NOT NULL DEFAULT 'none', created_at DATETIME DEFAULT CURRENT_TIMESTAMP, data JSON)",
 ]
@@ -100,6 +112,7 @@ DDL = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL, "mysql": _MYSQL}
 # Children first.
 DROP_ORDER = [
     "rf_settings",
+    "RfLinkNote",
     "RfPlaylistTrack",
     "RfPlaylist",
     "RfTrack",
@@ -143,6 +156,11 @@ SEED = [
     ),
     ("RfPlaylist", ("PlaylistId", "Name"), [(1, "Music"), (2, "Movies"), (3, "Empty")]),
     ("RfPlaylistTrack", ("PlaylistId", "TrackId"), [(1, 1), (1, 2), (1, 3), (2, 3), (2, 4)]),
+    (
+        "RfLinkNote",
+        ("NoteId", "PlaylistId", "TrackId", "Text"),
+        [(1, 1, 1, "opener"), (2, 1, 1, "loud"), (3, 2, 3, "score")],
+    ),
 ]
 
 

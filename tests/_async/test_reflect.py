@@ -48,7 +48,7 @@ async def reflected(
     source = await twinsql.reflect_async(db, tables=TABLES)
     models = load_models(source, tmp_path)
     for name in ("RfArtist", "RfAlbum", "RfEmployee", "RfTrack", "RfPlaylist",
-                 "RfPlaylistTrack", "RfSetting"):  # fmt: skip
+                 "RfPlaylistTrack", "RfLinkNote", "RfSetting"):  # fmt: skip
         getattr(models, name).bind(db)
     try:
         yield models, source
@@ -128,6 +128,28 @@ async def test_reads_match_raw_sql(
     assert track.album.title == "Let There Be Rock"
     assert await m.RfPlaylistTrack.async_find((1, 2)) is not None
     assert await m.RfPlaylistTrack.async_find((3, 1)) is None
+
+    # A foreign key of two columns, both ways.
+    notes = await db.execute(
+        'SELECT "PlaylistId", "TrackId", "Text" FROM "RfLinkNote"'.replace(
+            '"', "`" if db.dialect.name == "mysql" else '"'
+        )
+    )
+    linked = await m.RfPlaylistTrack.query().order_by("playlist_id", "track_id").with_(
+        "rf_link_notes"
+    ).async_all()
+    by_link = {
+        (k.playlist_id, k.track_id): sorted(n.text for n in k.rf_link_notes) for k in linked
+    }
+    raw_by_link: dict[tuple[int, int], list[str]] = {
+        (r["PlaylistId"], r["TrackId"]): [] for r in links
+    }
+    for n in notes:
+        raw_by_link[(n["PlaylistId"], n["TrackId"])].append(n["Text"])
+    assert by_link == {key: sorted(texts) for key, texts in raw_by_link.items()}
+    assert by_link[(1, 1)] == ["loud", "opener"]
+    note = await m.RfLinkNote.query().where(text="score").with_("rf_playlist_track").async_one()
+    assert (note.rf_playlist_track.playlist_id, note.rf_playlist_track.track_id) == (2, 3)
 
 
 async def test_writes_match_raw_sql(

@@ -185,6 +185,14 @@ def _is_link(table: CatalogTable, mapped: dict[str, _Model]) -> bool:
     return not rest or own_key
 
 
+def _declaration(name: str, annotation: str, call: str, args: Sequence[str]) -> str:
+    """``name: annotation = call(args)``, its arguments on a line of their own when long."""
+    line = f"    {name}: {annotation} = {call}({', '.join(args)})"
+    if len(line) <= 100:
+        return line
+    return f"    {name}: {annotation} = {call}(\n        {', '.join(args)}\n    )"
+
+
 def _keys(names: Sequence[str]) -> str:
     return repr(names[0]) if len(names) == 1 else repr(tuple(names))
 
@@ -261,7 +269,7 @@ def _belongs(
         args.append(f"key={_keys(keys)}")
     writer.imports.add("BelongsTo")
     model.relations.append(
-        f"    {name}: ClassVar[BelongsTo[{target.name}]] = BelongsTo({', '.join(args)})"
+        _declaration(name, f"ClassVar[BelongsTo[{target.name}]]", "BelongsTo", args)
     )
     # The reverse side, on the target.
     unique = set(fk.columns) == set(model.table.primary_key) or fk.columns in model.table.unique
@@ -275,7 +283,7 @@ def _belongs(
         args.append(f"key={_keys(keys)}")
     writer.imports.add(kind)
     target.relations.append(
-        f"    {reverse_name}: ClassVar[{kind}[{model.name}]] = {kind}({', '.join(args)})"
+        _declaration(reverse_name, f"ClassVar[{kind}[{model.name}]]", kind, args)
     )
 
 
@@ -291,10 +299,9 @@ def _many(
     writer.imports.add("ManyToMany")
     owner_key = _keys(link.field_of(owner_fk.columns))
     target_key = _keys(link.field_of(target_fk.columns))
+    args = [f"through={link.name!r}", f"owner_key={owner_key}", f"target_key={target_key}"]
     owner.relations.append(
-        f"    {name}: ClassVar[ManyToMany[{target.name}]] = ManyToMany(\n"
-        f"        through={link.name!r}, owner_key={owner_key}, target_key={target_key}\n"
-        "    )"
+        _declaration(name, f"ClassVar[ManyToMany[{target.name}]]", "ManyToMany", args)
     )
 
 
