@@ -236,6 +236,11 @@ def test_link_tables_become_many_to_many_both_ways() -> None:
         ),
     ]
     source = render_models(tables, reserved=RESERVED)
+    # The catalogs list foreign keys in orders of their own: the source does not follow them.
+    link = tables[2]
+    swapped = CatalogTable(link.name, link.columns, link.primary_key,
+                           foreign_keys=link.foreign_keys[::-1])  # fmt: skip
+    assert render_models([*tables[:2], swapped], reserved=RESERVED) == source
     assert (
         "    tags: ClassVar[ManyToMany[Tag]] = ManyToMany(\n"
         "        through='PostTag', owner_key='post_id', target_key='tag_id'\n    )"

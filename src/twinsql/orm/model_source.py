@@ -241,7 +241,9 @@ def _relations(mapped: dict[str, _Model], writer: _Writer) -> None:
         by_target: dict[str, int] = {}
         for fk in table.foreign_keys:
             by_target[fk.target] = by_target.get(fk.target, 0) + 1
-        for fk in table.foreign_keys:
+        # In column order: the catalogs list foreign keys in orders of their own.
+        position = {column.name: i for i, column in enumerate(table.columns)}
+        for fk in sorted(table.foreign_keys, key=lambda fk: position[fk.columns[0]]):
             target = mapped.get(fk.target)
             if target is None:
                 continue
