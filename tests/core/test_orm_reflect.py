@@ -129,6 +129,20 @@ def test_mysql_catalog_rows() -> None:
     assert queries("mysql", "8.0.36").keys() == {"columns", "indexes", "keys"}
 
 
+def test_a_type_without_a_python_counterpart_is_read_as_it_comes() -> None:
+    row = {"table_name": "t", "column_name": "tags", "data_type": "ARRAY",
+           "is_nullable": "YES", "column_default": None, "is_identity": "NO"}  # fmt: skip
+    key = {"table_name": "t", "name": "t_pkey", "kind": "p", "column_name": "id",
+           "target": None, "target_column": None}  # fmt: skip
+    id_row = {**row, "column_name": "id", "data_type": "integer", "is_nullable": "NO"}
+    (table,) = assemble("postgresql", {"columns": [id_row, row], "indexes": [], "keys": [key]})
+    assert [(c.kind, c.guessed) for c in table.columns] == [("int", False), ("str", True)]
+    source = render_models([table])
+    assert "    tags: str | None = None  # ARRAY: no Python type of its own, read as it comes" in (
+        source
+    )
+
+
 def test_sqlite_rows_fill_the_referenced_key() -> None:
     results = {
         "columns": [

@@ -21,6 +21,7 @@ __all__ = [
     "CatalogForeignKey",
     "CatalogTable",
     "ServerDefault",
+    "known_type",
     "mysql_kind",
     "parse_default",
     "postgresql_kind",
@@ -47,8 +48,10 @@ class CatalogColumn:
     max_length: int | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
-    # The type as the catalog names it, for a comment when the kind is a guess.
+    # The type as the catalog names it, and whether the kind is a guess (a type with no
+    # Python counterpart here: an array, a geometry, a user-defined type).
     sql_type: str = ""
+    guessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def _size(sql_type: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
-def sqlite_kind(declared: str) -> tuple[str, dict[str, int | None]]:
+def sqlite_kind(declared: str) -> tuple[str, dict[str, Any]]:
     """The kind of a SQLite column from its declared type (SQLite keeps the text as written;
     the rules follow its type affinity, with the names twinsql's DDL writes first)."""
     text = declared.upper()
@@ -130,8 +133,9 @@ _PG_KINDS = {
 }
 
 
-def postgresql_kind(row: Mapping[str, Any]) -> tuple[str, dict[str, int | None]]:
-    """The kind of a PostgreSQL column from its ``information_schema.columns`` row."""
+def postgresql_kind(row: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The kind of a PostgreSQL column from its ``information_schema.columns`` row (``str``
+    for a type it does not know: see ``known_type``)."""
     kind = _PG_KINDS.get(str(row["data_type"]), "str")
     if kind == "str":
         return kind, {"max_length": row.get("character_maximum_length")}
@@ -169,8 +173,17 @@ _MYSQL_KINDS = {
     "datetime": "datetime",
     "timestamp": "datetime",
     "time": "time",
+    "year": "int",
     "json": "json",
 }
+
+
+def known_type(dialect: str, data_type: str) -> bool:
+    """Whether the catalog's type name has a kind of its own (else the column is read as
+    ``str``, and the model says so)."""
+    if dialect == "postgresql":
+        return data_type in _PG_KINDS
+    return data_type.lower() in _MYSQL_KINDS
 
 
 def mysql_kind(row: Mapping[str, Any], json_columns: frozenset[str]) -> tuple[str, dict[str, Any]]:

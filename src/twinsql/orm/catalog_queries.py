@@ -19,6 +19,7 @@ from twinsql.orm.catalog import (
     CatalogForeignKey,
     CatalogTable,
     group_columns,
+    known_type,
     mysql_kind,
     parse_default,
     postgresql_kind,
@@ -263,6 +264,7 @@ def _postgresql(results: Mapping[str, Rows]) -> list[CatalogTable]:
                     default=None if auto else parse_default(default, kind),
                     auto_increment=auto,
                     sql_type=str(row["data_type"]),
+                    guessed=not known_type("postgresql", str(row["data_type"])),
                     **size,
                 )
             )
@@ -306,6 +308,7 @@ def _mysql(results: Mapping[str, Rows], server_version: str) -> list[CatalogTabl
                     ),
                     auto_increment="auto_increment" in extra,
                     sql_type=str(row["column_type"]),
+                    guessed=kind == "str" and not known_type("mysql", str(row["data_type"])),
                     **size,
                 )
             )

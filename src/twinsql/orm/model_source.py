@@ -149,6 +149,8 @@ class _Writer:
             args.append(f"server_default=sql_expression({default.value!r})")
         elif default is not None:
             comment = f"  # server default: {default.value}"
+        if column.guessed:
+            comment += f"  # {column.sql_type}: no Python type of its own, read as it comes"
         if in_key:
             args.append("primary_key=True")
         elif (column.name,) in table.unique:
