@@ -91,8 +91,10 @@ from twinsql.orm._sync.schema import create_all, drop_all
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
 from twinsql.orm.model import Columns, ColumnSet, Model
+from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page
+from twinsql.orm.registry import Registry
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, Condition, raw
@@ -161,6 +163,7 @@ __all__ = [
     "Min",
     "Model",
     "MultipleStatementsError",
+    "Naming",
     "NotNullViolation",
     "OperationalError",
     "OptimisticLockMixin",
@@ -177,6 +180,7 @@ __all__ = [
     "QueryCollector",
     "Rank",
     "RecordNotFound",
+    "Registry",
     "RelationNotLoaded",
     "RetryPolicy",
     "RowNumber",

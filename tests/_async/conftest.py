@@ -69,3 +69,19 @@ async def keys_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
 
     async for database in open_keys_db(url):
         yield database
+
+
+@pytest.fixture
+async def sample_db(url: str) -> AsyncIterator[twinsql.AsyncDatabase]:
+    """A database with the tables of ``tests.naming_models`` (PascalCase names), bound."""
+    from tests.naming_models import SAMPLE_MODELS, Sample
+
+    database = twinsql.connect_async(url, pool_size=2, max_overflow=2, pool_timeout=10)
+    try:
+        await twinsql.drop_all_async(database, SAMPLE_MODELS)
+        await twinsql.create_all_async(database, SAMPLE_MODELS)
+        Sample.bind(database)
+        yield database
+    finally:
+        await twinsql.drop_all_async(database, SAMPLE_MODELS)
+        await database.close()

@@ -69,3 +69,19 @@ def keys_db(url: str) -> Iterator[twinsql.Database]:
 
     for database in open_keys_db(url):
         yield database
+
+
+@pytest.fixture
+def sample_db(url: str) -> Iterator[twinsql.Database]:
+    """A database with the tables of ``tests.naming_models`` (PascalCase names), bound."""
+    from tests.naming_models import SAMPLE_MODELS, Sample
+
+    database = twinsql.connect(url, pool_size=2, max_overflow=2, pool_timeout=10)
+    try:
+        twinsql.drop_all(database, SAMPLE_MODELS)
+        twinsql.create_all(database, SAMPLE_MODELS)
+        Sample.bind(database)
+        yield database
+    finally:
+        twinsql.drop_all(database, SAMPLE_MODELS)
+        database.close()

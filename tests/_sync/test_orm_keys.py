@@ -188,6 +188,35 @@ def test_many_to_many_through_a_composite_key_link_table(
     assert {p.id: sorted(link.track.title for link in p.links) for p in loaded} == expected  # type: ignore[union-attr]
 
 
+def test_many_composite_keys_load_in_few_statements(
+    url: str, keys_db: twinsql.Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    count = 1200
+    InvoiceLine.insert_many(
+        [{"invoice_no": f"I-{i // 10}", "line_no": i % 10, "sku": f"s{i}"} for i in range(count)]
+    )
+    LineNote.insert_many(
+        [
+            {"invoice_no": f"I-{i // 10}", "line_no": i % 10, "text": f"n{i}"}
+            for i in range(0, count, 3)
+        ]
+    )
+    raw = keys_db.execute(
+        "SELECT l.sku, n.text FROM key_invoice_lines l "
+        "JOIN key_line_notes n ON n.invoice_no = l.invoice_no AND n.line_no = l.line_no"
+    )
+    with twinsql.connect(url, echo=True) as db:
+        with caplog.at_level(logging.INFO, logger="twinsql.sql"):
+            lines = InvoiceLine.query().with_("notes").all(using=db)
+    # Where keys are matched by ORs (SQLite), at most 500 keys per statement: 1 + 3.
+    per_statement = 500 if not db.dialect.capabilities.row_value_in else count
+    assert len(statements(caplog)) == 1 + -(-count // per_statement)
+    assert sorted((ln.sku, n.text) for ln in lines for n in ln.notes) == sorted(
+        (r["sku"], r["text"]) for r in raw
+    )
+    assert len(raw) == count // 3
+
+
 def test_a_limit_per_parent_over_a_composite_key(keys_db: twinsql.Database) -> None:
     seed(keys_db)
     lines = (

@@ -9,9 +9,11 @@ from typing import ClassVar
 import pytest
 
 import twinsql
-from twinsql.errors import ArgumentError
+from tests.key_models import PlaylistTrack
+from twinsql.errors import ArgumentError, InterfaceError
 from twinsql.orm import eager, persist
 from twinsql.orm import query_state as q
+from twinsql.orm.bulk import upsert_statements
 from twinsql.orm.ddl import create_statements
 from twinsql.orm.state import hydrate
 from twinsql.sql.compiler import compile_select
@@ -120,7 +122,9 @@ def test_insert_sends_every_key_field_and_generates_none() -> None:
 @pytest.mark.parametrize(
     ("dialect", "expected"),
     [
-        (SQLITE, 'SELECT "a" FROM "t" WHERE ("a", "b") IN ((?, ?), (?, ?))'),
+        # SQLite's planner searches the key's index for ORs, not for a row-value IN.
+        (SQLITE, 'SELECT "a" FROM "t" WHERE (("a" = ? AND "b" = ?) OR ("a" = ? AND "b" = ?))'),
+        (POSTGRESQL, 'SELECT "a" FROM "t" WHERE ("a", "b") IN ((?, ?), (?, ?))'),
         (MYSQL, "SELECT `a` FROM `t` WHERE (`a`, `b`) IN ((?, ?), (?, ?))"),
     ],
 )
@@ -131,6 +135,27 @@ def test_row_in_renders_one_row_value_per_key(dialect: object, expected: str) ->
     assert compile_select(select, dialect) == (expected, [1, "x", 2, "y"])  # type: ignore[arg-type]
     empty = Select(table, columns=(Col("a", table=table),), where=RowIn(condition.exprs, []))
     assert compile_select(empty, SQLITE)[0].endswith("WHERE 1 = 0")
+
+
+def test_ored_rows_nest_in_balanced_halves() -> None:
+    table = TableInfo("t", ("a", "b"), primary_keys=("a", "b"))
+    rows = [(i, -i) for i in range(5)]
+    where = RowIn([Col("a", table=table), Col("b", table=table)], rows)
+    select = Select(table, columns=(Col("a", table=table),), where=where)
+    sql, params = compile_select(select, SQLITE)
+    term = '("a" = ? AND "b" = ?)'
+    assert sql.endswith(f"WHERE (({term} OR {term}) OR ({term} OR ({term} OR {term})))")
+    assert params == [v for row in rows for v in row]
+    # Inside NOT or beside OR it stays one operand.
+    negated = compile_select(Select(table, where=~RowIn(where.exprs, rows[:1])), SQLITE)[0]
+    assert negated.endswith(f"WHERE NOT ({term})")
+
+
+def test_keys_per_statement_caps_ored_rows() -> None:
+    assert eager.keys_per_statement(32000, 2, SQLITE) == 500
+    assert eager.keys_per_statement(32000, 2, POSTGRESQL) == 16000
+    assert eager.keys_per_statement(32000, 1, SQLITE) == 32000
+    assert eager.keys_per_statement(3, 2, MYSQL) == 1
 
 
 def test_row_in_refuses_rows_of_the_wrong_width() -> None:
@@ -149,12 +174,12 @@ def test_eager_loads_over_two_columns() -> None:
     assert eager.select_in(KNote.__twinsql__, fields, keys, 3, SQLITE) == [
         (
             'SELECT "id", "invoice", "line", "text" FROM "k_notes" '
-            'WHERE ("invoice", "line") IN ((?, ?))',
+            'WHERE ("invoice" = ? AND "line" = ?)',
             ["A", 1],
         ),
         (
             'SELECT "id", "invoice", "line", "text" FROM "k_notes" '
-            'WHERE ("invoice", "line") IN ((?, ?))',
+            'WHERE ("invoice" = ? AND "line" = ?)',
             ["A", 2],
         ),
     ]
@@ -217,3 +242,51 @@ def test_the_ddl_declares_the_key_as_a_table_constraint() -> None:
     assert note.endswith(
         "FOREIGN KEY (`invoice`, `line`) REFERENCES `k_lines` (`invoice`, `line`)\n)"
     )
+
+
+def test_a_has_many_from_a_composite_key_defaults_to_one_field_per_key_field() -> None:
+    class KBox(twinsql.Model):
+        __table_name__ = "k_boxes"
+        country: str = twinsql.Field(primary_key=True, max_length=2)
+        code: int = twinsql.Field(primary_key=True)
+
+        parcels: ClassVar[twinsql.HasMany[KParcel]] = twinsql.HasMany()
+
+    class KParcel(twinsql.Model):
+        __table_name__ = "k_parcels"
+        id: int | None = None
+        k_box_country: str = twinsql.Field(max_length=2)
+        k_box_code: int
+
+        box: ClassVar[twinsql.BelongsTo[KBox]] = twinsql.BelongsTo(
+            foreign_key=("k_box_country", "k_box_code")
+        )
+
+    parcels = KBox.__twinsql__.relations["parcels"].spec()
+    assert parcels.target.model is KParcel
+    assert (parcels.foreign_keys, parcels.keys) == (
+        ("k_box_country", "k_box_code"),
+        ("country", "code"),
+    )
+    box = KParcel.__twinsql__.relations["box"].spec()
+    assert (box.foreign_keys, box.keys) == (("k_box_country", "k_box_code"), ("country", "code"))
+    with pytest.raises(InterfaceError) as error:
+        box.foreign_key  # noqa: B018
+    assert str(error.value) == "relation box is keyed by several fields (k_box_country, k_box_code)"
+
+
+def test_an_upsert_on_a_composite_key_updates_the_other_fields_by_default() -> None:
+    query = PlaylistTrack.query().on_conflict("playlist_id", "track_id").do_update()
+    info = PlaylistTrack.__twinsql__
+    fields = ("playlist_id", "track_id", "position")
+    ((pg, params),) = upsert_statements(
+        info, fields, [(1, 2, 3)], POSTGRESQL, 100, query.state.on_conflict
+    )
+    assert pg == (
+        'INSERT INTO "key_playlist_tracks" ("playlist_id", "track_id", "position") VALUES '
+        '(?, ?, ?) ON CONFLICT ("playlist_id", "track_id") DO UPDATE SET '
+        '"position" = EXCLUDED."position"'
+    )
+    assert params == [1, 2, 3]
+    ((my, _),) = upsert_statements(info, fields, [(1, 2, 3)], MYSQL, 100, query.state.on_conflict)
+    assert my.endswith("ON DUPLICATE KEY UPDATE `position` = VALUES(`position`)")

@@ -9,7 +9,7 @@ after-hooks run once the transaction committed. The I/O source sends the stateme
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from twinsql.orm.meta import ModelInfo
@@ -60,10 +60,11 @@ def bulk_values(
     return records, fields, [tuple(row[f] for f in fields) for row in value_rows]
 
 
-def bulk_saved(records: list[Any]) -> None:
-    """After a bulk insert committed: the records are persisted; their hooks run."""
+def bulk_saved(records: list[Any], origin: Hashable | None = None) -> None:
+    """After a bulk insert committed: the records are persisted (in the database
+    ``origin``); their hooks run."""
     for record in records:
-        mark_saved(record)
+        mark_saved(record, origin)
         record.after_create()
         record.after_save()
 

@@ -27,7 +27,7 @@ from twinsql.orm.state import state_of
 from twinsql.sql.compiler import compile_select
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, Condition
-from twinsql.sql.nodes import RowIn
+from twinsql.sql.nodes import OR_ROWS_MAX, RowIn
 from twinsql.sql.per_group import per_group
 from twinsql.sql.select import Select
 
@@ -39,6 +39,7 @@ __all__ = [
     "chunks",
     "in_list_size",
     "key_in",
+    "keys_per_statement",
     "lookup",
     "select_in",
     "tree_for_names",
@@ -105,6 +106,15 @@ def unique_keys(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(v for v in values if v is not None))
 
 
+def keys_per_statement(size: int, width: int, dialect: Dialect) -> int:
+    """How many keys of ``width`` fields one statement matches, ``size`` parameters in all;
+    keys of several fields spelled as ORs (``RowIn``) hold at most ``OR_ROWS_MAX``."""
+    count = max(1, size // width)
+    if width > 1 and not dialect.capabilities.row_value_in:
+        count = min(count, OR_ROWS_MAX)
+    return count
+
+
 def key_in(info: ModelInfo, fields: tuple[str, ...], keys: Sequence[Any]) -> Condition:
     """``field IN (?, …)`` for one field; ``(a, b) IN ((?, ?), …)`` for several, ``keys``
     then being tuples in field order."""
@@ -127,7 +137,7 @@ def select_in(
     whose limit and offset apply per key. Soft-deleted records stay hidden."""
     fields = (fields,) if isinstance(fields, str) else fields
     out = []
-    for chunk in chunks(keys, max(1, size // len(fields))):
+    for chunk in chunks(keys, keys_per_statement(size, len(fields), dialect)):
         condition = key_in(info, fields, chunk)
         state = QueryState(info, Select(info.table, where=condition))
         if refine is not None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from twinsql.errors import ArgumentError, InterfaceError
-from twinsql.orm.eager import chunks, key_in
+from twinsql.orm.eager import chunks, key_in, keys_per_statement
 from twinsql.orm.relation_spec import RelationSpec, key_getter
 from twinsql.orm.state import is_persisted, loaded_relations, state_of
 from twinsql.sql.dialects import Dialect
@@ -141,7 +141,7 @@ def delete_statements(
     through = spec.through
     assert through is not None
     fields = spec.through_target_keys
-    per_statement = max(1, (size - len(owner)) // len(fields))
+    per_statement = keys_per_statement(size - len(owner), len(fields), dialect)
     return [
         compile_delete(
             through.table, owner_condition(spec, owner) & key_in(through, fields, chunk), dialect

@@ -33,10 +33,14 @@ from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import links as sync_links
 from twinsql.orm._sync import record as sync_record
 from twinsql.orm.meta import ModelInfo, build_model_info
+from twinsql.orm.naming import Naming
+from twinsql.orm.output import create_schema, dump_relations, read_schema
 from twinsql.orm.persist import NO_KEY
 from twinsql.orm.query import Query
+from twinsql.orm.registry import Registry
 from twinsql.orm.state import (
     MISSING,
+    RecordState,
     copy_state,
     is_change,
     is_persisted,
@@ -200,6 +204,16 @@ def _reserved_names(cls: type[Model]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _naming_of(cls: type[Model]) -> Naming | None:
+    naming = cls.__naming__
+    if naming is not None and not isinstance(naming, Naming):
+        raise errors.ArgumentError(
+            f"{cls.__name__}.__naming__ must be a twinsql.Naming(column=..., table=...), "
+            f"not {type(naming).__name__}"
+        )
+    return naming
+
+
 class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     """Base class of twinsql models. Subclass it with pydantic fields; set
     ``__table_name__`` (default: the class name in snake case, the last word in the plural:
@@ -210,6 +224,12 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     __slots__ = ("_tw_state",)
 
     __table_name__: ClassVar[str | None] = None
+    # How field and class names become column and table names; inherited, so a shared
+    # abstract base sets it once for its models.
+    __naming__: ClassVar[Naming | None] = None
+    # The registry in which relations of the models below find targets named by class name;
+    # None: the owner's module, then the process (see orm.registry).
+    __registry__: ClassVar[Registry | None] = None
     __twinsql__: ClassVar[ModelInfo]
     __twinsql_db__: ClassVar[Database | None] = None
     __twinsql_async_db__: ClassVar[AsyncDatabase | None] = None
@@ -249,7 +269,16 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
                 "updated_field": cls.__updated_field__,
             },
             reserved=_reserved_names(cls),
+            naming=_naming_of(cls),
         )
+        registry = cls.__registry__
+        if registry is not None:
+            if not isinstance(registry, Registry):
+                raise errors.ArgumentError(
+                    f"{cls.__name__}.__registry__ must be a twinsql.Registry(), not "
+                    f"{type(registry).__name__}"
+                )
+            registry.add(cls)
         cls.__twinsql__ = info
         setattr(cls, "c", _declared_columns(cls, info))  # noqa: B010  (typed as ColumnsAccess)
         for relation in relations.values():
@@ -312,6 +341,38 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         restore_state(self, state.get("_tw_state"))
+
+    # -- output (no I/O) --------------------------------------------------------------------
+
+    # No return annotation on purpose: pydantic would take it as the serialized shape, and
+    # the JSON schema of a model (an API's response schema) must stay the one of its fields.
+    @pydantic.model_serializer(mode="wrap")
+    def _tw_serialize(  # type: ignore[no-untyped-def]
+        self, handler: pydantic.SerializerFunctionWrapHandler, info: pydantic.SerializationInfo
+    ):
+        """Fields, then the relations loaded on this record, nested (``orm.output``)."""
+        data = handler(self)
+        # Inline test first: most records dumped have no relation loaded.
+        state = getattr(self, "_tw_state", None)
+        if type(state) is RecordState and state.relations:
+            return dump_relations(self, data, info)
+        return data
+
+    @classmethod
+    def create_schema(cls, *, exclude: Iterable[str] = ()) -> type[pydantic.BaseModel]:
+        """A pydantic model for create requests: the fields a client may set, without those
+        the server fills in (generated key, server defaults, timestamps, version); unknown
+        keys are refused. ``exclude``: more fields to leave out."""
+        return create_schema(cls, exclude)
+
+    @classmethod
+    def read_schema(
+        cls, *, include: Iterable[str] = (), exclude: Iterable[str] = ()
+    ) -> type[pydantic.BaseModel]:
+        """A pydantic model for responses: every field (but ``exclude``) and the relations
+        in ``include`` (``"tracks"``, ``"tracks.album"``), read from a record's attributes.
+        Including a relation that was not loaded raises ``RelationNotLoaded``."""
+        return read_schema(cls, include, exclude)
 
     # -- state (no I/O) ---------------------------------------------------------------------
 
@@ -445,13 +506,18 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     ) -> int:
         return await async_record.async_insert_many(cls, rows, using=using)
 
-    def save(self, *, using: Database | None = None) -> Self:
-        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip)."""
-        sync_record.save(self, using=using)
+    def save(self, *, using: Database | None = None, force_insert: bool = False) -> Self:
+        """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip).
+        A loaded record is updated only in the database it was read from (or last saved
+        to); ``force_insert=True`` inserts it whatever its state, key included: a copy into
+        ``using``."""
+        sync_record.save(self, using=using, force_insert=force_insert)
         return self
 
-    async def async_save(self, *, using: AsyncDatabase | None = None) -> Self:
-        await async_record.async_save(self, using=using)
+    async def async_save(
+        self, *, using: AsyncDatabase | None = None, force_insert: bool = False
+    ) -> Self:
+        await async_record.async_save(self, using=using, force_insert=force_insert)
         return self
 
     def delete(self, *, using: Database | None = None) -> None:

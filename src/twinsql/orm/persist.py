@@ -14,18 +14,28 @@ Every statement on one record names its row by all key fields: ``WHERE a = ? AND
 a composite key, so a link row keyed by two columns updates and deletes exactly itself.
 A saved record's key fields are not changed by ``save()`` (the UPDATE would name the row by
 its new key, which is another row or none): that is refused before any I/O.
+
+A record remembers its origin, the database it was read from or last saved to
+(``state.origin_of``). ``save()`` and ``delete()`` of a persisted record on a different
+database are refused with an error naming the fix, since they would write a row the record
+was never read from (or, for a clean record, silently send nothing). Copying is explicit:
+``save(force_insert=True)`` inserts the record with every field it holds, key included,
+wherever it came from, and ``insert_many`` does the same for many.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import os
+import weakref
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from twinsql import errors
+from twinsql.connection.url import DatabaseURL
 from twinsql.orm.meta import ModelInfo
-from twinsql.orm.state import is_persisted, state_of
+from twinsql.orm.state import is_persisted, origin_of, state_of
 from twinsql.sql.compiler import compile_select
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.dml import compile_delete, compile_insert, compile_update
@@ -37,12 +47,14 @@ __all__ = [
     "InsertPlan",
     "UpdatePlan",
     "check_deletable",
+    "check_origin",
     "fill_on_insert",
     "find_sql",
     "finish_delete",
     "finish_insert",
     "finish_update",
     "key_from_arguments",
+    "origin_key",
     "pk_condition",
     "plan_delete",
     "plan_insert",
@@ -69,6 +81,48 @@ def pk_condition(info: ModelInfo, values: Sequence[Any]) -> Condition:
         condition = equal if condition is None else condition & equal
     assert condition is not None  # a model has at least one key field
     return condition
+
+
+# Origin per database object, by id: (a weak reference to the object, its origin). A
+# WeakKeyDictionary costs a new weak reference per lookup, on every query; an entry goes
+# when its database object does.
+_ORIGINS: dict[int, tuple[weakref.ref[Any], Hashable]] = {}
+
+
+def origin_key(db: Any) -> Hashable:
+    """The origin a database object stands for: the backend, host, port and database name
+    its URL names (driver, user and options aside), so a sync and an async database on the
+    same URL are one origin. A SQLite file is named by its absolute path; an in-memory
+    SQLite database exists in its database object only. Cached per database object."""
+    entry = _ORIGINS.get(id(db))
+    if entry is not None and entry[0]() is db:
+        return entry[1]
+    url: DatabaseURL = db.url
+    key: Hashable
+    if url.is_memory:
+        key = ("sqlite:memory", id(db))
+    elif url.backend == "sqlite":
+        key = ("sqlite", os.path.abspath(url.database or ""))
+    else:
+        key = (url.backend, url.host, url.port, url.database)
+    ident = id(db)
+    _ORIGINS[ident] = (weakref.ref(db, lambda _: _ORIGINS.pop(ident, None)), key)
+    return key
+
+
+def check_origin(info: ModelInfo, record: Any, origin: Hashable, action: str, db: Any) -> None:
+    """Refuse to update or delete, in the database ``origin``, a record read from (or saved
+    to) another one: the row there is not the row it was read from."""
+    read_from = origin_of(record)
+    if read_from is None or read_from == origin:
+        return
+    name = f"{info.model.__name__} {info.key_of(record)!r}"
+    raise errors.InterfaceError(
+        f"{name} was read from another database than {db.url.redacted()}: {action}() "
+        "writes the row it was read from, never a row of another database. To copy the "
+        f"record there: save(using=..., force_insert=True), or {info.model.__name__}"
+        ".insert_many(records, using=...)"
+    )
 
 
 # The ``pk`` of a find called with the key fields by name only.

@@ -8,18 +8,18 @@ Declared as class variables::
 
 A relation is a descriptor. Reading it on a record returns what was loaded (by
 ``with_(...)`` or ``load(...)``) and otherwise raises ``RelationNotLoaded`` naming the fix:
-reading never queries, in either mode. The target model may be named by a string, or taken
-from the ``ClassVar`` annotation — a class, a string, or a forward reference
-(``ClassVar[HasMany["Order"]]`` evaluated without ``from __future__ import annotations``) —
-and is resolved on first use: in the owner's module first, then among all defined models.
+reading never queries, in either mode. The target model may be passed (a class, a lambda
+returning it, a dotted path or a class name), or taken from the ``ClassVar`` annotation — a
+class, a string, or a forward reference (``ClassVar[HasMany["Order"]]`` evaluated without
+``from __future__ import annotations``) — and is resolved on first use, by the rules of
+``orm.registry``.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -35,6 +35,7 @@ from typing import (
 from twinsql import errors
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.naming import snake_case
+from twinsql.orm.registry import is_model, resolve_target
 from twinsql.orm.relation_spec import Kind, RelationSpec
 from twinsql.orm.state import loaded_relations
 
@@ -89,7 +90,7 @@ class Relation(Generic[T]):
 
     def __init__(
         self,
-        target: type[T] | str | None = None,
+        target: type[T] | str | Callable[[], type[T]] | None = None,
         *,
         foreign_key: str | Sequence[str] | None = None,
         key: str | Sequence[str] | None = None,
@@ -169,28 +170,15 @@ class Relation(Generic[T]):
 
 
 def _resolve_model(target: Any, owner: type[Any]) -> Any:
-    if isinstance(target, type):
-        return target
     from twinsql.orm.model import Model
 
-    name = str(target)
-    module = sys.modules.get(owner.__module__)
-    candidate = getattr(module, name, None) if module is not None else None
-    if isinstance(candidate, type) and issubclass(candidate, Model):
-        return candidate
-    found = [m for m in _all_models(Model) if m.__name__ == name]
-    if len(found) == 1:
-        return found[0]
-    raise errors.ArgumentError(
-        f"relation target {name!r} of {owner.__name__}: "
-        + ("no such model is defined" if not found else "the name is ambiguous; pass the class")
-    )
+    return resolve_target(target, owner, lambda: _all_models(Model))
 
 
 def _all_models(base: type[Any]) -> list[type[Any]]:
     out = []
     for sub in base.__subclasses__():
-        if isinstance(vars(sub).get("__twinsql__"), ModelInfo):  # concrete, not abstract
+        if is_model(sub):
             out.append(sub)
         out.extend(_all_models(sub))
     return out
@@ -309,9 +297,9 @@ class ManyToMany(Relation[T]):
 
     def __init__(
         self,
-        target: type[T] | str | None = None,
+        target: type[T] | str | Callable[[], type[T]] | None = None,
         *,
-        through: type[Any] | str,
+        through: type[Any] | str | Callable[[], type[Any]],
         owner_key: str | Sequence[str] | None = None,
         target_key: str | Sequence[str] | None = None,
     ) -> None:

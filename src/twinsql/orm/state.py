@@ -6,10 +6,19 @@ Every model instance has one slot, ``_tw_state``, outside pydantic's field dict:
 
 * unset — the instance was built by user code (``User(...)``, ``model_validate``): it is
   *new*, and ``save()`` inserts it;
-* ``LOADED`` — a shared marker for a row just read from the database: persisted, clean, no
-  relations loaded. Sharing one marker keeps hydration at a few attribute stores per row;
+* a loaded marker — shared by the rows just read from one database: persisted, clean, no
+  relations loaded, and the *origin*: which database they were read from (``LOADED`` when
+  unknown). Sharing one marker per database keeps hydration at a few attribute stores per
+  row;
 * a ``RecordState`` — created on first need (an assignment, a loaded relation, a save): it
-  holds ``persisted``, the set of ``dirty`` field names and the ``relations`` loaded so far.
+  holds ``persisted``, the ``origin``, the set of ``dirty`` field names and the
+  ``relations`` loaded so far.
+
+The origin is what makes saving a record to another database explicit: a record read from
+(or last saved to) one database is not updated in another — ``save`` refuses, and
+``save(force_insert=True)`` or ``insert_many`` copies it there (``persist.check_origin``).
+An origin is a hashable key naming the database (``persist.origin_key``); a pickled record
+comes back without one.
 
 A copy of a record (``copy.copy``, ``copy.deepcopy``, ``model_copy``) and an unpickled
 record are still the same row: persisted, with the same key and the same dirty fields, so a
@@ -35,7 +44,7 @@ import datetime
 import decimal
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, TypeVar
 
 from twinsql.orm.meta import ModelInfo
@@ -47,7 +56,9 @@ __all__ = [
     "copy_state",
     "hydrate",
     "is_change",
+    "loaded_marker",
     "mark_dirty",
+    "origin_of",
     "restore_state",
     "snapshot_state",
     "state_of",
@@ -60,13 +71,28 @@ _set = object.__setattr__
 
 
 class _Loaded:
-    __slots__ = ()
+    __slots__ = ("origin",)
+
+    def __init__(self, origin: Hashable | None) -> None:
+        self.origin = origin
 
     def __repr__(self) -> str:
-        return "LOADED"
+        return "LOADED" if self.origin is None else f"LOADED({self.origin!r})"
 
 
-LOADED: Any = _Loaded()
+LOADED: Any = _Loaded(None)
+# One shared marker per origin; databases are few, so this stays small.
+_MARKERS: dict[Hashable, _Loaded] = {}
+
+
+def loaded_marker(origin: Hashable | None) -> Any:
+    """The shared state of rows just read from the database ``origin``."""
+    if origin is None:
+        return LOADED
+    marker = _MARKERS.get(origin)
+    if marker is None:
+        marker = _MARKERS.setdefault(origin, _Loaded(origin))
+    return marker
 # The value of a field a partial ``select`` did not load.
 MISSING: Any = object()
 
@@ -88,10 +114,11 @@ _IMMUTABLE = (
 
 
 class RecordState:
-    __slots__ = ("dirty", "persisted", "relations")
+    __slots__ = ("dirty", "origin", "persisted", "relations")
 
-    def __init__(self, persisted: bool) -> None:
+    def __init__(self, persisted: bool, origin: Hashable | None = None) -> None:
         self.persisted = persisted
+        self.origin = origin
         self.dirty: set[str] = set()
         self.relations: dict[str, Any] = {}
 
@@ -101,14 +128,24 @@ def state_of(obj: Any) -> RecordState:
     state = getattr(obj, "_tw_state", None)
     if isinstance(state, RecordState):
         return state
-    fresh = RecordState(persisted=state is LOADED)
+    origin = state.origin if isinstance(state, _Loaded) else None
+    fresh = RecordState(persisted=type(state) is _Loaded, origin=origin)
     _set(obj, "_tw_state", fresh)
     return fresh
 
 
 def is_persisted(obj: Any) -> bool:
     state = getattr(obj, "_tw_state", None)
-    return state is LOADED or (isinstance(state, RecordState) and state.persisted)
+    return type(state) is _Loaded or (isinstance(state, RecordState) and state.persisted)
+
+
+def origin_of(obj: Any) -> Hashable | None:
+    """The database a persisted record was read from or last saved to (None: unknown)."""
+    state = getattr(obj, "_tw_state", None)
+    if type(state) is _Loaded or isinstance(state, RecordState):
+        origin: Hashable | None = state.origin
+        return origin
+    return None
 
 
 def loaded_relations(obj: Any) -> dict[str, Any] | None:
@@ -120,8 +157,8 @@ def mark_dirty(obj: Any, name: str) -> None:
     state = getattr(obj, "_tw_state", None)
     if isinstance(state, RecordState):
         state.dirty.add(name)
-    elif state is LOADED:
-        fresh = RecordState(persisted=True)
+    elif type(state) is _Loaded:
+        fresh = RecordState(persisted=True, origin=state.origin)
         fresh.dirty.add(name)
         _set(obj, "_tw_state", fresh)
     # A new record is inserted whole: nothing to track.
@@ -143,7 +180,7 @@ def copy_state(source: Any, target: Any, memo: dict[int, Any] | None = None) -> 
     same dirty fields, the loaded relations (deep-copied with ``memo`` for a deep copy)."""
     state = getattr(source, "_tw_state", None)
     if isinstance(state, RecordState):
-        fresh = RecordState(state.persisted)
+        fresh = RecordState(state.persisted, state.origin)
         fresh.dirty = set(state.dirty)
         relations = state.relations
         fresh.relations = copy.deepcopy(relations, memo) if memo is not None else dict(relations)
@@ -154,7 +191,7 @@ def copy_state(source: Any, target: Any, memo: dict[int, Any] | None = None) -> 
 def snapshot_state(obj: Any) -> tuple[bool, frozenset[str], dict[str, Any]] | None:
     """The persistence state as plain data, for pickling (None: a new record)."""
     state = getattr(obj, "_tw_state", None)
-    if state is LOADED:
+    if type(state) is _Loaded:
         return (True, frozenset(), {})
     if isinstance(state, RecordState):
         return (state.persisted, frozenset(state.dirty), state.relations)
@@ -173,9 +210,12 @@ def restore_state(obj: Any, snapshot: tuple[bool, frozenset[str], dict[str, Any]
     _set(obj, "_tw_state", state)
 
 
-def mark_saved(obj: Any) -> None:
+def mark_saved(obj: Any, origin: Hashable | None = None) -> None:
+    """The record now matches its row in the database ``origin`` (kept when None)."""
     state = state_of(obj)
     state.persisted = True
+    if origin is not None:
+        state.origin = origin
     state.dirty.clear()
 
 
@@ -184,10 +224,13 @@ def hydrate(
     rows: Sequence[Sequence[Any]],
     dialect: str,
     columns: Sequence[str] | None = None,
+    origin: Hashable | None = None,
 ) -> list[Any]:
-    """Models from rows. ``columns`` are the result's column names when they are not the
-    model's fields in order (a partial ``select``); those instances hold only those fields."""
+    """Models from rows read from the database ``origin``. ``columns`` are the result's
+    column names when they are not the model's fields in order (a partial ``select``);
+    those instances hold only those fields."""
     model = info.model
+    marker = loaded_marker(origin)
     fields: Sequence[str]
     if columns is None or tuple(columns) == info.fields:
         fields = info.fields
@@ -220,7 +263,7 @@ def hydrate(
         _set(obj, "__pydantic_fields_set__", field_set)
         _set(obj, "__pydantic_extra__", None)
         _set(obj, "__pydantic_private__", None)
-        _set(obj, "_tw_state", LOADED)
+        _set(obj, "_tw_state", marker)
         append(obj)
     return out
 

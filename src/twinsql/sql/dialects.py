@@ -72,8 +72,9 @@ class Capabilities:
     """What a backend can do, at the minimum versions twinsql supports (SQLite 3.35,
     PostgreSQL 12, MySQL 8.0 / MariaDB 10.6).  The code that compiles or runs each feature
     reads its flag: DML for ``returning_*``, ``upsert`` and ``multirow_empty_insert``, the
-    SELECT compiler for the lock, ordering, compound and WITH flags, the batcher for
-    ``transactional_ddl``, ``Dialect.normalize_isolation`` for ``isolation_levels``."""
+    SELECT compiler for the lock, ordering, compound and WITH flags and ``row_value_in``,
+    the batcher for ``transactional_ddl``, ``Dialect.normalize_isolation`` for
+    ``isolation_levels``."""
 
     returning_insert: bool
     returning_update_delete: bool
@@ -92,6 +93,10 @@ class Capabilities:
     recursive_cte: bool
     transactional_ddl: bool  # false: every DDL statement commits the open transaction
     isolation_levels: frozenset[str] = field(default_factory=frozenset)
+    # Rows of values matched at once (a composite key): ``(a, b) IN ((?, ?), …)`` when true;
+    # otherwise ``(a = ? AND b = ?) OR …``, which the backend's planner turns into index
+    # lookups where it does not for the IN form.
+    row_value_in: bool = True
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,9 @@ SQLITE = Dialect(
         recursive_cte=True,
         transactional_ddl=True,
         isolation_levels=frozenset({"serializable"}),
+        # A list of row values after IN arrived in 3.37, and even there (3.40) the planner
+        # scans the whole table for it; OR-ed key equalities are searched in the key's index.
+        row_value_in=False,
     ),
     default_max_params=SQLITE_DEFAULT_MAX_PARAMS,
     max_packet_query=None,

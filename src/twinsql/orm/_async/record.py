@@ -88,7 +88,7 @@ async def async_find(
     values = persist.key_from_arguments(info, pk, key or {})
     db = async_database_of(model, using)
     result = await db.execute_result(persist.find_sql(info, db.dialect), values)
-    records = hydrate(info, result.rows, db.dialect.name)
+    records = hydrate(info, result.rows, db.dialect.name, origin=persist.origin_key(db))
     return records[0] if records else None
 
 
@@ -106,16 +106,25 @@ async def async_find_or_fail(
     return record
 
 
-async def async_save(record: Any, *, using: AsyncDatabase | None = None) -> None:
-    """INSERT a new record or UPDATE the dirty fields of a persisted one."""
+async def async_save(
+    record: Any, *, using: AsyncDatabase | None = None, force_insert: bool = False
+) -> None:
+    """INSERT a new record or UPDATE the dirty fields of a persisted one. ``force_insert``:
+    INSERT whatever the record's state, every field it holds included (its key too) — how
+    a record read from one database is copied into another. A persisted record is only
+    updated in the database it was read from or saved to (``persist.check_origin``)."""
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    origin = persist.origin_key(db)
+    insert = force_insert or not is_persisted(record)
+    if not insert:
+        persist.check_origin(info, record, origin, "save", db)
     record.before_save()
-    if not is_persisted(record):
+    if insert:
         record.before_create()
         await _insert(info, record, db)
-        mark_saved(record)
+        mark_saved(record, origin)
         record.after_create()
     else:
         record.before_update()
@@ -150,6 +159,7 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     persist.check_deletable(record)
+    persist.check_origin(info, record, persist.origin_key(db), "delete", db)
     record.before_delete()
     if info.soft_delete_field is not None:
         setattr(record, info.soft_delete_field, persist.utc_now())
@@ -164,8 +174,10 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
 async def async_restore(record: Any, *, using: AsyncDatabase | None = None) -> None:
     """Undo a soft delete."""
     info: ModelInfo = type(record).__twinsql__
+    db = async_database_of(type(record), using)
+    persist.check_origin(info, record, persist.origin_key(db), "restore", db)
     setattr(record, persist.soft_delete_field(info), None)
-    await _update(info, record, async_database_of(type(record), using))
+    await _update(info, record, db)
 
 
 async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> None:
@@ -178,7 +190,8 @@ async def async_refresh(record: Any, *, using: AsyncDatabase | None = None) -> N
     if not result.rows:
         raise errors.RecordNotFound(f"{model.__name__} {info.key_of(record)!r} no longer exists")
     refresh_from_row(info, record, result.rows[0], db.dialect.name)
-    mark_saved(record)
+    # Re-read from ``db``: the record is that database's row from now on.
+    mark_saved(record, persist.origin_key(db))
 
 
 async def async_insert_many(
@@ -188,7 +201,9 @@ async def async_insert_many(
     using: AsyncDatabase | None = None,
 ) -> int:
     """Insert many records with multi-row INSERTs chunked under the parameter limit, in one
-    transaction (all or nothing). Rows are models or mappings (validated either way)."""
+    transaction (all or nothing). Rows are models or mappings (validated either way); a
+    record read from another database is inserted with every field it holds, its key too
+    (a copy), and belongs to this database afterwards."""
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
     records, fields, rows_values = bulk_values(model, rows, persist.utc_now())
@@ -220,7 +235,7 @@ async def async_insert_many(
             shown = label.format(rows=len(params) // len(columns))
             result = await conn.run_prepared((sql, params), shown, None)
             total += max(result.rowcount, 0)
-    bulk_saved(records)
+    bulk_saved(records, persist.origin_key(db))
     return total if total else len(records)
 
 

@@ -22,7 +22,7 @@ from twinsql.orm._async.loading import async_load_eager
 from twinsql.orm._async.record import async_database_of
 from twinsql.orm.aggregates import aggregate_reader, convert_rows
 from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
-from twinsql.orm.persist import utc_now
+from twinsql.orm.persist import origin_key, utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
 from twinsql.sql.expr import Expr
@@ -37,7 +37,8 @@ def _db(state: q.QueryState, using: AsyncDatabase | None) -> AsyncDatabase:
 
 async def _models(state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]) -> list[Any]:
     result = await db.execute_result(sql, params)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
+    origin = origin_key(db)
+    records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
     if state.eager and records:
         await async_load_eager(state, records, db)
     return records
@@ -195,5 +196,5 @@ async def async_insert_rows(
             reported = await conn.execute_non_query(sql, params)
             rows_sent = len(params) // len(fields)
             total += upsert_count(state.on_conflict, db.dialect, rows_sent, reported)
-    bulk_saved(records)
+    bulk_saved(records, origin_key(db))
     return total

@@ -16,6 +16,7 @@ from twinsql.connection._sync.database import Database
 from twinsql.orm import eager
 from twinsql.orm.eager import LoadNode, in_list_size
 from twinsql.orm.meta import ModelInfo
+from twinsql.orm.persist import origin_key
 from twinsql.orm.query_state import QueryState
 from twinsql.orm.relation_spec import RelationSpec, key_getter
 from twinsql.orm.state import hydrate
@@ -54,7 +55,7 @@ def _select_in(
     out: list[Any] = []
     for sql, params in eager.select_in(info, fields, keys, size, db.dialect, refine):
         result = db.execute_result(sql, params)
-        out.extend(hydrate(info, result.rows, db.dialect.name))
+        out.extend(hydrate(info, result.rows, db.dialect.name, origin=origin_key(db)))
     return out
 
 
