@@ -88,9 +88,10 @@ from twinsql.orm._async.reflection import reflect_async
 from twinsql.orm._async.schema import create_all_async, drop_all_async
 from twinsql.orm._sync.reflection import reflect
 from twinsql.orm._sync.schema import create_all, drop_all
+from twinsql.orm.columns import Columns, ColumnSet
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
-from twinsql.orm.model import Columns, ColumnSet, Model
+from twinsql.orm.model import Model
 from twinsql.orm.naming import Naming
 from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import pydantic
 from pydantic import ConfigDict
@@ -32,6 +32,7 @@ from twinsql.orm._async import links as async_links
 from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import links as sync_links
 from twinsql.orm._sync import record as sync_record
+from twinsql.orm.columns import ColumnsAccess, ColumnSet, declared_columns
 from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.naming import Naming
 from twinsql.orm.output import create_schema, dump_relations, read_schema
@@ -49,8 +50,6 @@ from twinsql.orm.state import (
     snapshot_state,
     state_of,
 )
-from twinsql.sql.expr import Col
-from twinsql.sql.table import TableInfo
 
 if TYPE_CHECKING:
     from pydantic._internal._model_construction import ModelMetaclass
@@ -69,101 +68,10 @@ if TYPE_CHECKING:
 else:
     _ModelMetaclass = type(pydantic.BaseModel)
 
-__all__ = ["ColumnSet", "Columns", "ColumnsAccess", "Model"]
+__all__ = ["Model"]
 
 M = TypeVar("M", bound="Model")
 _set = object.__setattr__
-
-
-class ColumnSet:
-    """Base of a model's declared column namespace: a nested class ``Columns`` that lists
-    the fields as ``Col[...]`` annotations, so that ``User.c.age`` is a ``Col[int]`` to type
-    checkers and ``User.c.agee`` is flagged before anything runs::
-
-        class User(Model):
-            age: int = 0
-
-            class Columns(ColumnSet):
-                age: Col[int]
-
-    Python's type system cannot derive one attribute per field from the model's own
-    annotations, so the namespace is written out (``twinsql reflect`` writes it). Each
-    annotated name must be a field of the model, checked when the class is created. At run
-    time every field is reachable, declared or not; an unknown name raises at once."""
-
-    __slots__ = ("_info", "_table")
-
-    def __init__(self, info: ModelInfo, table: TableInfo | None = None) -> None:
-        self._info = info
-        self._table = table or info.table
-
-    def column(self, name: str) -> Col:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Col(self._info.check_field(name), table=self._table)
-
-    if not TYPE_CHECKING:  # hidden from checkers: a declared namespace lists its names
-
-        def __getattr__(self, name: str) -> Col:
-            return self.column(name)
-
-    def __getitem__(self, name: str) -> Col:
-        return self.column(name)
-
-    def __dir__(self) -> Iterable[str]:
-        return self._info.fields
-
-
-class Columns(ColumnSet):
-    """``User.c.age``: column expressions for building conditions (``Col[Any]`` to type
-    checkers unless the model declares its ``Columns``, see ``ColumnSet``). An unknown
-    name raises at once, before any query is built."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Col:
-        return self.column(name)
-
-
-_C = TypeVar("_C", bound=ColumnSet)
-_C_co = TypeVar("_C_co", bound=ColumnSet, covariant=True)
-
-
-class _DeclaresColumns(Protocol[_C_co]):
-    @property
-    def Columns(self) -> type[_C_co]: ...  # the nested class a model declares
-
-
-class ColumnsAccess:
-    """The static type of ``Model.c``: the model's declared ``Columns`` namespace when it
-    has one, else ``Columns`` (any field name, ``Col[Any]``). Never instantiated: each model
-    class holds its namespace object as ``c``."""
-
-    @overload
-    def __get__(self, instance: None, owner: type[_DeclaresColumns[_C]]) -> _C: ...
-    @overload
-    def __get__(self, instance: object, owner: type[Any]) -> Columns: ...
-    def __get__(self, instance: object, owner: type[Any]) -> Any:
-        raise NotImplementedError
-
-
-def _declared_columns(cls: type[Any], info: ModelInfo) -> ColumnSet:
-    declared = getattr(cls, "Columns", None)
-    if declared is None:
-        return Columns(info)
-    if not (isinstance(declared, type) and issubclass(declared, ColumnSet)):
-        raise errors.ArgumentError(
-            f"{cls.__name__}.Columns must be a class deriving from twinsql.ColumnSet "
-            "(the declared column namespace)"
-        )
-    for klass in declared.__mro__:
-        for name in inspect.get_annotations(klass):
-            if name not in info.field_set:
-                raise errors.ArgumentError(
-                    f"{cls.__name__}.Columns declares {name!r}, which is not a field of "
-                    f"{cls.__name__}; fields: {', '.join(info.fields)}"
-                )
-    return declared(info)
 
 
 class _AbstractInfo:
@@ -280,7 +188,7 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
                 )
             registry.add(cls)
         cls.__twinsql__ = info
-        setattr(cls, "c", _declared_columns(cls, info))  # noqa: B010  (typed as ColumnsAccess)
+        setattr(cls, "c", declared_columns(cls, info))  # noqa: B010  (typed as ColumnsAccess)
         for relation in relations.values():
             relation.attach(cls)
 

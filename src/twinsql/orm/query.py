@@ -203,7 +203,7 @@ class Query(Generic[T, R]):
         return TableInfo(name, table.fields, primary_keys=table.primary_keys)
 
     def _columns_of(self, table: TableInfo) -> Any:
-        from twinsql.orm.model import Columns
+        from twinsql.orm.columns import Columns
 
         return Columns(self._state.info, table)
 
