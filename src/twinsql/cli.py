@@ -12,7 +12,7 @@ Exit status: 0 when every statement was applied (in a dry run: when none was ref
 1 when anything was rejected, pending or unknown, 2 for a usage error (bad URL, missing file).
 The URL's password is never printed.
 
-``twinsql reflect URL [--tables a,b] [--naming snake_case|as_is] > models.py`` writes model
+``twinsql reflect URL [--tables a,b] [--naming auto|PascalCase|…] > models.py`` writes model
 classes for the tables of an existing database (``twinsql.reflect``) to stdout. Exit status
 0, 1 when the database cannot be read, 2 for a usage error (bad URL, unknown table).
 """
@@ -94,8 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     reflect_cmd.add_argument(
         "--naming",
         choices=NAMINGS,
-        default="snake_case",
-        help="field names: the column names in snake case (default) or as they are",
+        default="auto",
+        help="the naming rule to state on a shared base: the one that fits best (auto, the "
+        "default), a preset, or none: snake_case (column= where names differ), as_is (fields "
+        "named like the columns)",
     )
     return parser
 

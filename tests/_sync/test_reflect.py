@@ -65,7 +65,11 @@ def _decimal(value: Any) -> Decimal:
 def test_the_reflected_source_type_checks(
     reflected: tuple[ModuleType, str], tmp_path: Path
 ) -> None:
-    _, source = reflected
+    m, source = reflected
+    # PascalCase tables and columns: one rule on a shared base instead of a name per field.
+    assert "    __naming__ = Naming(column='PascalCase', table='PascalCase')\n" in source
+    assert m.RfAlbum.__twinsql__.table.column("artist_id") == "ArtistId"
+    assert "__table_name__ = 'rf_settings'" in source and "column='Title'" not in source
     path = tmp_path / "reflected_models.py"
     path.write_text(source)
     out, _, status = mypy_api.run(["--strict", "--no-error-summary", str(path)])

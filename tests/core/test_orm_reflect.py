@@ -208,7 +208,7 @@ def load(source: str) -> types.ModuleType:
 
 
 def test_rendered_models() -> None:
-    source = render_models(SCHEMA, reserved=RESERVED)
+    source = render_models(SCHEMA, naming="snake_case", reserved=RESERVED)
     # Two keys to one table: each reverse relation is named after its key.
     expected = [
         "support_rep: ClassVar[BelongsTo[Employee]] = BelongsTo(foreign_key='support_rep_id')",
@@ -233,6 +233,30 @@ def test_rendered_models() -> None:
     assert models.Employee(class_="x").save_ == Decimal("1.50")
     assert models.Employee.__twinsql__.table.column("save_") == "save"
     assert isinstance(models.Customer.c, models.Customer.Columns)
+
+
+def test_auto_naming_states_the_rule_that_fits_best() -> None:
+    source = render_models(SCHEMA, reserved=RESERVED)
+    assert (
+        "class Base(Model):\n    __abstract__ = True\n"
+        "    __naming__ = Naming(column='PascalCase', table='PascalCase')\n"
+    ) in source
+    # Only what the rule does not name is spelled out.
+    assert "    email: str = Field(unique=True, max_length=60)\n" in source
+    assert "    class_: str = Field(column='class')\n" in source
+    assert "class CustomerProfile(Base):\n    __table_name__ = 'customer_profiles'\n" in source
+    assert "class Customer(Base):\n    customer_id" in source
+    models = load(source)
+    assert models.Customer.__twinsql__.table.name == "Customer"
+    assert models.Customer.__twinsql__.table.column("support_rep_id") == "SupportRepId"
+    assert models.CustomerProfile.__twinsql__.table.column("customer_id") == "customer_id"
+    # A preset named outright; snake_case and as_is state no rule.
+    camel = render_models(SCHEMA, naming="camelCase", reserved=RESERVED)
+    assert "    __naming__ = Naming(column='camelCase', table='camelCase')" in camel
+    assert "    email: str = Field(unique=True, max_length=60, column='Email')" in camel
+    assert "Naming" not in render_models(SCHEMA, naming="as_is", reserved=RESERVED)
+    snake_schema = [CatalogTable("order_items", (col("id", auto_increment=True),), ("id",))]
+    assert "Naming" not in render_models(snake_schema, reserved=RESERVED)
 
 
 def test_link_tables_become_many_to_many_both_ways() -> None:

@@ -9,9 +9,14 @@ the referenced model, and a ``ManyToMany`` each way through a link table (a tabl
 foreign keys, plus at most an auto-incremented key of its own).
 
 Names: a class is the table name in PascalCase, in the singular when the default table name
-of that class is the table itself (``order_items`` → ``OrderItem``), else with
-``__table_name__``; a field is the column name in snake case (``naming="snake_case"``) or as
-it is (``"as_is"``), made a valid identifier that hides no model attribute.
+of that class is the table itself (``order_items`` → ``OrderItem``); a field is the column
+name in snake case, or as it is with ``naming="as_is"``, made a valid identifier that hides
+no model attribute. How the field and class names become the column and table names is said
+once, on an abstract base with ``__naming__ = Naming(column=…, table=…)``: the preset named by
+``naming`` (``"PascalCase"``, ``"camelCase"``, ``"snake_case"``), or with ``"auto"`` the
+preset that names the most columns (and tables) of the schema, if any names more than the
+default does. A column or table the rule does not name gets ``Field(column=…)`` or
+``__table_name__``.
 """
 
 from __future__ import annotations
@@ -25,11 +30,21 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 from twinsql.orm.catalog import CatalogColumn, CatalogForeignKey, CatalogTable
-from twinsql.orm.naming import default_table_name, plural, snake_case
+from twinsql.orm.naming import (
+    Naming,
+    Preset,
+    column_name,
+    default_table_name,
+    plural,
+    snake_case,
+    table_name,
+)
 
 __all__ = ["NAMINGS", "render_models"]
 
-NAMINGS: tuple[str, ...] = ("snake_case", "as_is")
+NAMINGS: tuple[str, ...] = ("auto", "snake_case", "PascalCase", "camelCase", "as_is")
+_PRESETS: dict[str, Preset] = {"PascalCase": "PascalCase", "camelCase": "camelCase",
+                               "snake_case": "snake_case"}  # fmt: skip
 
 _ANNOTATIONS = {
     "int": "int",
@@ -52,7 +67,7 @@ _NOT_WORD = re.compile(r"[^0-9A-Za-z_]+")
 class _Model:
     table: CatalogTable
     name: str
-    explicit_table: bool
+    singular: bool
     fields: dict[str, str] = field(default_factory=dict)  # column → field name
     relations: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
@@ -109,6 +124,8 @@ def _literal(value: Any) -> str:
 class _Writer:
     def __init__(self, naming: str, reserved: frozenset[str]) -> None:
         self.naming = naming
+        self.rule: Naming | None = None
+        self.base = "Model"
         self.reserved = reserved | {"c", "Columns"}
         self.imports: set[str] = {"Model", "Field", "Col", "ColumnSet"}
         self.modules: set[str] = set()
@@ -163,7 +180,7 @@ class _Writer:
             args.append(f"max_digits={column.max_digits}")
         if column.decimal_places is not None:
             args.append(f"decimal_places={column.decimal_places}")
-        if name != column.name:
+        if column_name(self.rule, name) != column.name:
             args.append(f"column={column.name!r}")
         annotation = self.annotation(column, optional)
         if args == ["default=None"]:
@@ -195,6 +212,30 @@ def _declaration(name: str, annotation: str, call: str, args: Sequence[str]) -> 
     return f"    {name}: {annotation} = {call}(\n        {', '.join(args)}\n    )"
 
 
+def _naming_rule(naming: str, models: list[_Model]) -> Naming | None:
+    """The rule of the abstract base (None: the defaults name everything that can be)."""
+    if naming in ("as_is", "snake_case"):  # the defaults: no rule to state
+        return None
+    if naming != "auto":
+        return Naming(column=_PRESETS[naming], table=_PRESETS[naming])
+
+    def columns_named(rule: Naming | None) -> int:
+        return sum(column_name(rule, f) == c for m in models for c, f in m.fields.items())
+
+    def tables_named(rule: Naming | None) -> int:
+        return sum(table_name(rule, m.name) == m.table.name for m in models)
+
+    best_column = max(_PRESETS.values(), key=lambda p: columns_named(Naming(column=p)))
+    best_table = max(_PRESETS.values(), key=lambda p: tables_named(Naming(table=p)))
+    rule = Naming(
+        column=best_column
+        if columns_named(Naming(column=best_column)) > columns_named(None)
+        else None,
+        table=best_table if tables_named(Naming(table=best_table)) > tables_named(None) else None,
+    )
+    return rule if rule.column or rule.table else None
+
+
 def _keys(names: Sequence[str]) -> str:
     return repr(names[0]) if len(names) == 1 else repr(tuple(names))
 
@@ -202,7 +243,7 @@ def _keys(names: Sequence[str]) -> str:
 def render_models(
     tables: Sequence[CatalogTable],
     *,
-    naming: str = "snake_case",
+    naming: str = "auto",
     only: Sequence[str] | None = None,
     reserved: frozenset[str] = frozenset(),
 ) -> str:
@@ -228,11 +269,15 @@ def render_models(
         while name in class_names:
             name, n = f"{base}{n}", n + 1
         class_names.add(name)
-        model = _Model(table, name, explicit_table=name != singular)
+        model = _Model(table, name, singular=name == singular)
         for column in table.columns:
-            wanted = snake_case(column.name) if naming == "snake_case" else column.name
+            wanted = column.name if naming == "as_is" else snake_case(column.name)
             model.fields[column.name] = model.free(_identifier(wanted, writer.reserved))
         mapped[table.name] = model
+    writer.rule = _naming_rule(naming, list(mapped.values()))
+    if writer.rule is not None:
+        writer.imports.add("Naming")
+        writer.base = "Base" if "Base" not in class_names else "ReflectedBase"
     _relations(mapped, writer)
     return _module(mapped, writer, skipped)
 
@@ -310,8 +355,8 @@ def _many(
 
 
 def _class(model: _Model, writer: _Writer) -> list[str]:
-    lines = [f"class {model.name}(Model):"]
-    if model.explicit_table:
+    lines = [f"class {model.name}({writer.base}):"]
+    if table_name(writer.rule, model.name) != model.table.name:
         lines.append(f"    __table_name__ = {model.table.name!r}")
         lines.append("")
     declared: list[str] = []
@@ -332,6 +377,14 @@ def _class(model: _Model, writer: _Writer) -> list[str]:
 
 def _module(mapped: dict[str, _Model], writer: _Writer, skipped: list[str]) -> str:
     body: list[str] = []
+    if writer.rule is not None:
+        rule = ", ".join(
+            f"{side}={value!r}"
+            for side, value in (("column", writer.rule.column), ("table", writer.rule.table))
+            if value is not None
+        )
+        body += ["", "", f"class {writer.base}(Model):", "    __abstract__ = True",
+                 f"    __naming__ = Naming({rule})"]  # fmt: skip
     for model in mapped.values():
         body += ["", "", *_class(model, writer)]
     if any(m.relations for m in mapped.values()):

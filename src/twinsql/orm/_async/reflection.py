@@ -34,10 +34,12 @@ async def reflect_async(
     db: AsyncDatabase,
     *,
     tables: Sequence[str] | None = None,
-    naming: str = "snake_case",
+    naming: str = "auto",
 ) -> str:
-    """Python source of model classes for the tables of ``db`` (``tables``: only these;
-    ``naming``: field names in ``"snake_case"`` or the columns' names ``"as_is"``)."""
+    """Python source of model classes for the tables of ``db`` (``tables``: only these).
+    ``naming``: ``"auto"`` states the naming rule that fits the schema best on an abstract
+    base; ``"PascalCase"``/``"camelCase"`` state that one; ``"snake_case"`` states none
+    (``Field(column=…)`` where a column differs); ``"as_is"`` names fields like the columns."""
     from twinsql.orm.model import Model  # the model module imports the I/O modules
 
     reserved = frozenset(name for name in dir(Model) if not name.startswith("_"))
