@@ -14,6 +14,7 @@ from twinsql import (
     Model,
     Naming,
     OptimisticLockMixin,
+    SoftDeleteMixin,
     TimestampsMixin,
 )
 
@@ -66,4 +67,9 @@ class PlaylistEntry(Sample):
     track_id: int = Field(index=True)
 
 
-SAMPLE_MODELS: list[type[Model]] = [Artist, Album, Track, Playlist, PlaylistEntry]
+class Customer(SoftDeleteMixin, Sample):
+    customer_id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=40)
+
+
+SAMPLE_MODELS: list[type[Model]] = [Artist, Album, Track, Playlist, PlaylistEntry, Customer]

@@ -4,9 +4,9 @@ Every I/O module is written once, as async code, and its sync twin is generated 
 ``async``/``await`` are dropped and each async name is replaced by its sync counterpart.
 For that to work every primitive the I/O code uses exists here twice, with the same method
 names and behaviour: an async form built on asyncio (``AsyncSlots``, ``async_sleep``,
-``async_call_within``, ``async_running_loop``, ``async_task_identity``, ``AsyncReturns``) and a
-sync form built on threading (``Slots``, ``sleep``, ``call_within``, ``running_loop``,
-``task_identity``, ``Returns``).
+``async_call_within``, ``async_running_loop``, ``async_task_identity``, ``AsyncReturns``,
+``AsyncShareLock``) and a sync form built on threading (``Slots``, ``sleep``, ``call_within``,
+``running_loop``, ``task_identity``, ``Returns``, ``ShareLock``).
 ``UseGuard`` and ``monotonic`` serve both as they are.
 
 ``Slots`` is written here rather than taken from asyncio because the pool needs a counting
@@ -28,18 +28,23 @@ from typing import Annotated, Any, TypeVar
 
 __all__ = [
     "AsyncReturns",
+    "AsyncShareLock",
     "AsyncSlots",
     "Returns",
+    "ShareLock",
     "Slots",
     "UseGuard",
     "async_call_within",
     "async_running_loop",
     "async_sleep",
+    "async_submit_to_loop",
     "async_task_identity",
     "call_within",
+    "loop_closed",
     "monotonic",
     "running_loop",
     "sleep",
+    "submit_to_loop",
     "task_identity",
 ]
 
@@ -218,6 +223,48 @@ class UseGuard:
         return self._lock.locked()
 
 
+class AsyncShareLock:
+    """Takes turns on a connection that several tasks may use (a shared pinned block): one
+    task at a time, FIFO, re-entrant for the task that holds it (a block it opened may run
+    statements of its own)."""
+
+    __slots__ = ("_depth", "_holder", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: object | None = None
+        self._depth = 0
+
+    async def acquire(self) -> None:
+        me = asyncio.current_task()
+        if self._depth and self._holder is me:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._holder, self._depth = me, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._holder = None
+            self._lock.release()
+
+
+class ShareLock:
+    """Sync twin of ``AsyncShareLock``: threads take turns, re-entrant for the holder."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+
+    def release(self) -> None:
+        self._lock.release()
+
+
 async def async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
@@ -235,6 +282,30 @@ def running_loop() -> object | None:
     """Sync twin of ``async_running_loop``: the event loop running on this thread, if any
     (a sync database binds to no loop, and refuses to block a running one)."""
     return asyncio._get_running_loop()
+
+
+def loop_closed(loop: object | None) -> bool:
+    """Whether ``loop`` is an event loop that has been closed (its sockets are gone)."""
+    return isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()
+
+
+def async_submit_to_loop(loop: object | None, call: Callable[[], Awaitable[object]]) -> bool:
+    """Run ``call()`` on ``loop``, running in another thread, without waiting for it; False
+    when ``loop`` is not running (nothing is scheduled)."""
+    if not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running()):
+        return False
+
+    async def run() -> None:
+        await call()
+
+    asyncio.run_coroutine_threadsafe(run(), loop)
+    return True
+
+
+def submit_to_loop(loop: object | None, call: Callable[[], object]) -> bool:
+    """Sync twin of ``async_submit_to_loop``: sync connections belong to no loop, so there
+    is never one to hand the call to."""
+    return False
 
 
 def async_task_identity() -> object | None:

@@ -152,7 +152,8 @@ class ConcurrentUseError(InterfaceError):
 
 
 class WrongEventLoopError(InterfaceError):
-    """An ``AsyncDatabase`` was used from an event loop other than the one it started on."""
+    """A shared block's connection was used from an event loop other than the one that
+    opened it (its socket belongs to that loop)."""
 
 
 class PoolClosed(InterfaceError):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -57,3 +58,16 @@ async def run_concurrently(calls: list[Any]) -> list[Any]:
             except Exception as exc:
                 results.append(exc)
     return results
+
+
+async def run_in_children(calls: list[Any]) -> list[Any]:
+    """Run zero-argument callables at once in children that inherit the caller's context:
+    tasks in the async suite, threads given a copy of the context in the sync one.
+    Exceptions are returned, not raised."""
+    if _IS_ASYNC:
+        return await run_concurrently(calls)
+    import contextvars
+
+    return await run_concurrently(
+        [functools.partial(contextvars.copy_context().run, call) for call in calls]
+    )

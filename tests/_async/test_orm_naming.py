@@ -8,7 +8,7 @@ import decimal
 from typing import Any
 
 import twinsql
-from tests.naming_models import Album, Artist, Playlist, PlaylistEntry, Track
+from tests.naming_models import Album, Artist, Customer, Playlist, PlaylistEntry, Track
 
 
 async def raw(db: twinsql.AsyncDatabase, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -202,3 +202,15 @@ async def test_joins_subqueries_having_and_find_one(sample_db: twinsql.AsyncData
         )
         (t3,) = await raw(sample_db, "SELECT [TrackId] FROM [Track] WHERE [Name] = ?", "t3")
         assert changed == [{"track_id": t3["TrackId"], "milliseconds": 1}]
+
+
+async def test_soft_delete_on_a_mapped_column(sample_db: twinsql.AsyncDatabase) -> None:
+    kept = await Customer.async_create(first_name="Luís")
+    gone = await Customer.async_create(first_name="Leonie")
+    await gone.async_delete()
+    assert [c.first_name for c in await Customer.query().async_all()] == ["Luís"]
+    assert [c.customer_id for c in await Customer.query().only_deleted().async_all()] == [
+        gone.customer_id
+    ]
+    rows = await raw(sample_db, "SELECT [CustomerId] FROM [Customer] WHERE [DeletedAt] IS NULL")
+    assert rows == [{"CustomerId": kept.customer_id}]

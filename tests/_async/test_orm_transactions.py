@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import twinsql
-from tests._async.helpers import run_concurrently
+from tests._async.helpers import run_concurrently, run_in_children
 from tests.orm_models import Account, User
 
 
@@ -33,6 +33,24 @@ async def test_nested_model_transaction_is_a_savepoint(orm_db: twinsql.AsyncData
                 await User.async_create(name="dup", email="outer@x.io")
         await User.async_create(name="after", email="after@x.io")
     assert await User.query().async_count() == 2
+
+
+async def test_shared_model_transaction_serves_child_tasks(
+    orm_db: twinsql.AsyncDatabase,
+) -> None:
+    def child(i: int) -> Any:
+        return lambda: User.async_create(name=f"c{i}", email=f"c{i}@x.io")
+
+    with pytest.raises(RuntimeError):
+        async with User.async_transaction(shared=True):
+            created = await run_in_children([child(i) for i in range(3)])
+            assert sorted(u.name for u in created) == ["c0", "c1", "c2"]
+            assert await User.query().async_count() == 3
+            raise RuntimeError("undo")
+    assert await User.query().async_count() == 0
+    async with User.async_transaction():
+        outcomes = await run_in_children([child(9)])
+        assert isinstance(outcomes[0], twinsql.ConcurrentUseError)
 
 
 async def test_run_in_transaction_retries_serialization_failures(

@@ -8,7 +8,7 @@ import decimal
 from typing import Any
 
 import twinsql
-from tests.naming_models import Album, Artist, Playlist, PlaylistEntry, Track
+from tests.naming_models import Album, Artist, Customer, Playlist, PlaylistEntry, Track
 
 
 def raw(db: twinsql.Database, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -202,3 +202,15 @@ def test_joins_subqueries_having_and_find_one(sample_db: twinsql.Database) -> No
         )
         (t3,) = raw(sample_db, "SELECT [TrackId] FROM [Track] WHERE [Name] = ?", "t3")
         assert changed == [{"track_id": t3["TrackId"], "milliseconds": 1}]
+
+
+def test_soft_delete_on_a_mapped_column(sample_db: twinsql.Database) -> None:
+    kept = Customer.create(first_name="Luís")
+    gone = Customer.create(first_name="Leonie")
+    gone.delete()
+    assert [c.first_name for c in Customer.query().all()] == ["Luís"]
+    assert [c.customer_id for c in Customer.query().only_deleted().all()] == [
+        gone.customer_id
+    ]
+    rows = raw(sample_db, "SELECT [CustomerId] FROM [Customer] WHERE [DeletedAt] IS NULL")
+    assert rows == [{"CustomerId": kept.customer_id}]

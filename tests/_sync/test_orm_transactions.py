@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import twinsql
-from tests._sync.helpers import run_concurrently
+from tests._sync.helpers import run_concurrently, run_in_children
 from tests.orm_models import Account, User
 
 
@@ -33,6 +33,24 @@ def test_nested_model_transaction_is_a_savepoint(orm_db: twinsql.Database) -> No
                 User.create(name="dup", email="outer@x.io")
         User.create(name="after", email="after@x.io")
     assert User.query().count() == 2
+
+
+def test_shared_model_transaction_serves_child_tasks(
+    orm_db: twinsql.Database,
+) -> None:
+    def child(i: int) -> Any:
+        return lambda: User.create(name=f"c{i}", email=f"c{i}@x.io")
+
+    with pytest.raises(RuntimeError):
+        with User.transaction(shared=True):
+            created = run_in_children([child(i) for i in range(3)])
+            assert sorted(u.name for u in created) == ["c0", "c1", "c2"]
+            assert User.query().count() == 3
+            raise RuntimeError("undo")
+    assert User.query().count() == 0
+    with User.transaction():
+        outcomes = run_in_children([child(9)])
+        assert isinstance(outcomes[0], twinsql.ConcurrentUseError)
 
 
 def test_run_in_transaction_retries_serialization_failures(

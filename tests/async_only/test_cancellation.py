@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -133,23 +132,3 @@ async def test_gather_outside_a_transaction_uses_separate_connections(
     sql = slow_query(db.dialect.name)
     results = await asyncio.gather(*(db.execute_scalar(sql, (i,)) for i in range(12)))
     assert results == [i * 2 for i in range(12)]
-
-
-def test_database_used_from_a_second_event_loop(url: str) -> None:
-    db = twinsql.connect_async(url)
-    assert asyncio.run(db.execute_scalar("SELECT 1")) == 1
-    errors: list[BaseException] = []
-
-    def other_thread() -> None:
-        try:
-            asyncio.run(db.execute_scalar("SELECT 1"))
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=other_thread)
-    thread.start()
-    thread.join()
-    assert len(errors) == 1 and isinstance(errors[0], twinsql.WrongEventLoopError), errors
-    # A fresh loop in the same thread is a second loop too.
-    with pytest.raises(twinsql.WrongEventLoopError):
-        asyncio.run(db.execute_scalar("SELECT 1"))

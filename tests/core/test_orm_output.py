@@ -197,6 +197,8 @@ def test_the_read_schema_holds_fields_and_chosen_relations() -> None:
 def test_a_nested_path_and_a_relation_not_loaded() -> None:
     nested = Artist.read_schema(include=("albums.tracks",))
     assert nested.__name__ == "ArtistReadWithAlbumsWithAlbumsTracks"
+    both = ("albums.tracks", "albums.artist")
+    assert Artist.read_schema(include=both) is Artist.read_schema(include=both[::-1])
     artist, album, _ = album_graph()
     state_of(artist).relations["albums"] = [album]
     out = nested.model_validate(artist).model_dump()

@@ -165,3 +165,27 @@ def test_registry_must_be_a_registry() -> None:
         class Wrong(twinsql.Model):
             __registry__ = "label"  # type: ignore[assignment]
             id: int | None = None
+
+
+def test_a_many_to_many_takes_lambdas_for_target_and_link() -> None:
+    class Room(twinsql.Model):
+        __table_name__ = "m2m_rooms"
+        id: int | None = None
+        guests: ClassVar[twinsql.ManyToMany[twinsql.Model]] = twinsql.ManyToMany(
+            lambda: Guest, through=lambda: Stay
+        )
+
+    class Guest(twinsql.Model):
+        __table_name__ = "m2m_guests"
+        id: int | None = None
+
+    class Stay(twinsql.Model):
+        __table_name__ = "m2m_stays"
+        id: int | None = None
+        room_id: int = 0
+        guest_id: int = 0
+
+    spec = Room.__twinsql__.relations["guests"].spec()
+    assert spec.target.model is Guest
+    assert spec.through is not None and spec.through.model is Stay
+    assert (spec.through_owner_key, spec.through_target_key) == ("room_id", "guest_id")

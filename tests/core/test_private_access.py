@@ -27,6 +27,10 @@ SOURCE_ROOT = Path(twinsql.__file__).resolve().parent
 OWN_RECEIVERS = frozenset({"self", "cls"})
 THIRD_PARTY_PRIVATE = {
     "_force_close": "PyMySQL has no public way to close the socket without sending QUIT",
+    "_transport": (
+        "asyncpg and asyncmy expose no transport: a connection whose event loop is closed "
+        "can only be ended by shutting its socket down"
+    ),
     "_get_running_loop": (
         "asyncio's one way (listed in asyncio.events.__all__) to ask for the running loop "
         "without raising; get_running_loop raises when there is none, which would cost a "

@@ -24,10 +24,12 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
     # twinsql._compat: the primitives that differ between the modes.
     "primitives": {
         "AsyncReturns": "Returns",
+        "AsyncShareLock": "ShareLock",
         "AsyncSlots": "Slots",
         "async_call_within": "call_within",
         "async_running_loop": "running_loop",
         "async_sleep": "sleep",
+        "async_submit_to_loop": "submit_to_loop",
         "async_task_identity": "task_identity",
     },
     # twinsql.drivers: the driver protocols and the driver lookup.
@@ -106,6 +108,10 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncSessionBlock": "SessionBlock",
         "AsyncSessionContext": "SessionContext",
         "async_adapter_for": "adapter_for",
+    },
+    # twinsql.testing: the helpers behind the pytest fixtures.
+    "testing": {
+        "async_reset_tables": "reset_tables",
     },
     # Names only the test sources use: the return type of their generator fixtures.
     "tests": {

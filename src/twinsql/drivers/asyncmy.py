@@ -35,6 +35,7 @@ from twinsql.drivers.base import (
     Rows,
     cancels_abandoned_stream,
     connecting,
+    shut_down_transport,
 )
 from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.drivers.mysql import MySQLConnectionBase, MySQLDriverBase, adapt_params, session_setup
@@ -166,7 +167,11 @@ class AsyncmyConnection(MySQLConnectionBase):
             await self._conn.ensure_closed()  # sends QUIT, then closes
 
     def terminate(self) -> None:
-        self._conn.close()  # closes the transport without QUIT
+        transport = self._conn._transport
+        try:
+            self._conn.close()  # closes the transport without QUIT
+        except RuntimeError:
+            shut_down_transport(transport)  # its event loop is closed
 
 
 class AsyncmyDriver(MySQLDriverBase):

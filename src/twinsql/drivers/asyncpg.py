@@ -55,6 +55,7 @@ from twinsql.drivers.base import (
     Rows,
     connecting,
     hide_password,
+    shut_down_transport,
 )
 from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
@@ -358,7 +359,11 @@ class AsyncpgConnection(_AsyncpgTraits):
         await self._conn.close()
 
     def terminate(self) -> None:
-        self._conn.terminate()
+        transport = self._conn._transport
+        try:
+            self._conn.terminate()
+        except RuntimeError:
+            shut_down_transport(transport)  # its event loop is closed
 
     def abort(self) -> None:
         """Cancel the running statement from a side connection (in the background) and

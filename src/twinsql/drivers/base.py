@@ -142,6 +142,18 @@ class ConnectOptions:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+def shut_down_transport(transport: Any) -> None:
+    """End the link of a connection whose event loop is closed. Closing its transport would
+    schedule a callback on that loop and fails; shutting the socket down ends the server
+    session now, and the descriptor is freed with the transport."""
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        try:
+            sock.shutdown(2)  # SHUT_RDWR
+        except OSError:
+            pass  # already disconnected
+
+
 def hide_password(message: str, url: DatabaseURL) -> str:
     """``message`` with the URL's password replaced by ``***`` (a native driver may quote
     its connection parameters in a failed connect's message)."""

@@ -24,7 +24,7 @@ from twinsql.orm.naming import table_name as _table_name
 from twinsql.orm.types import TypeSpec, classify, reader_for, writer_for
 from twinsql.sql.table import TableInfo
 
-__all__ = ["ModelInfo", "build_model_info"]
+__all__ = ["ModelInfo", "build_model_info", "orm_attributes"]
 
 Converter = Callable[[Any], Any]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -190,3 +190,8 @@ def build_model_info(
             info.check_field(field_name)
             setattr(info, role, field_name)
     return info
+
+
+def orm_attributes(info: ModelInfo) -> dict[str, Any]:
+    """What an ORM operation on ``info``'s model tells an observer: its table."""
+    return {"db.collection.name": info.table.name}

@@ -11,6 +11,12 @@ shared base (``class Base(twinsql.Model): pass``, or one that only sets ``model_
 hooks or methods) has no table, and its subclasses are the models. ``__abstract__ = True``
 makes any class abstract, fields or not (a mixin that adds fields).
 
+Class attributes a model (or a shared base) may set: ``__table_name__``, ``__naming__`` (a
+``Naming``: how field and class names become column and table names, ``orm.naming``) and
+``__registry__`` (a ``Registry`` in which its relations find targets named by class name,
+``orm.registry``). A record's dump holds its loaded relations, and ``create_schema`` /
+``read_schema`` derive request and response models (``orm.output``).
+
 Constructors refuse unknown keywords (pydantic's ``extra="forbid"``: ``User(agee=3)`` raises
 ``ValidationError``, which FastAPI answers with a 422). A model that should accept and drop
 them says so: ``model_config = ConfigDict(extra="ignore")``.
@@ -322,17 +328,20 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
 
     @classmethod
     def transaction(
-        cls, isolation: str | None = None, *, readonly: bool = False
+        cls, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> DatabaseTransaction:
-        """``with Account.transaction():`` on the model's sync database (nested: savepoint)."""
-        return sync_record.database_of(cls, None).transaction(isolation, readonly=readonly)
+        """``with Account.transaction():`` on the model's sync database (nested: savepoint;
+        ``shared``: as ``Database.transaction``)."""
+        db = sync_record.database_of(cls, None)
+        return db.transaction(isolation, readonly=readonly, shared=shared)
 
     @classmethod
     def async_transaction(
-        cls, isolation: str | None = None, *, readonly: bool = False
+        cls, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> AsyncDatabaseTransaction:
         """``async with Account.async_transaction():`` on the model's async database."""
-        return async_record.async_database_of(cls, None).transaction(isolation, readonly=readonly)
+        db = async_record.async_database_of(cls, None)
+        return db.transaction(isolation, readonly=readonly, shared=shared)
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ every relation that was loaded on it (``with_`` / ``load``), recursively; a rela
 loaded is left out — dumping never queries and never raises for it. ``include`` and
 ``exclude`` apply to relations as to fields. A relation leading back to a record that is
 being dumped further up (``album.artist.albums`` containing ``album``) is left out, so a
-graph with back references dumps as a tree.
+graph with back references dumps as a tree. (A model that declares its own
+``model_serializer`` replaces this one, and decides itself what its dump holds.)
 
 Schemas: ``create_schema`` is a plain pydantic model of the fields a client may send when
 it creates a record — without those the server fills in (a generated primary key, server
@@ -85,6 +86,7 @@ def _options(info: pydantic.SerializationInfo, name: str) -> dict[str, Any]:
         "exclude_defaults": info.exclude_defaults,
         "exclude_none": info.exclude_none,
         "round_trip": info.round_trip,
+        "context": info.context,
         "include": _nested(info.include, name),
         "exclude": _nested(info.exclude, name),
     }
@@ -139,13 +141,13 @@ def read_schema(
         raise ArgumentError("include and exclude take a tuple of names, not a str")
     dropped = frozenset(_checked_fields(model, exclude))
     nested = _split_paths(model, include)
-    key = (model, "read", dropped, tuple(sorted((k, tuple(v)) for k, v in nested.items())))
+    key = (model, "read", dropped, tuple(sorted((k, tuple(sorted(v))) for k, v in nested.items())))
     cached = _SCHEMAS.get(key)
     if cached is None:
         relations = model.__twinsql__.relations
         extra: dict[str, Any] = {}
         for name, paths in nested.items():
-            target = read_schema(relations[name].target_model(), paths)
+            target = read_schema(relations[name].target_model(), sorted(paths))
             many = relations[name].spec().many
             extra[name] = (list[target], ...) if many else (target | None, ...)  # type: ignore[valid-type]
         suffix = "".join(

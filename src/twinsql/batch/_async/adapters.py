@@ -36,6 +36,7 @@ from twinsql.batch.plan import Unit
 from twinsql.connection._async.connection import AsyncConnection, as_dicts
 from twinsql.connection._async.database import AsyncDatabase, AsyncPinnedConnection, connect_async
 from twinsql.connection._async.transaction import AsyncTransaction
+from twinsql.connection.observe import Observer
 from twinsql.connection.url import DatabaseURL
 from twinsql.sql.dialects import MYSQL_DEFAULT_MAX_PACKET, Dialect, get_dialect
 from twinsql.sql.errorcodes import classify_mysql_errno, classify_sqlstate
@@ -80,6 +81,11 @@ class AsyncBatchSession:
     @property
     def broken(self) -> bool:
         return False
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches the target's work (a twinsql database's observers), if anything."""
+        return None
 
     async def begin(self) -> None:
         """Open the transaction, or a savepoint inside it."""
@@ -257,6 +263,10 @@ class AsyncDatabaseSession(AsyncBatchSession):
     @property
     def broken(self) -> bool:
         return self.conn.broken
+
+    @property
+    def observer(self) -> Observer | None:
+        return self.conn.settings.observer
 
     async def begin(self) -> None:
         self._levels.append(await self.conn.transaction().begin())

@@ -128,14 +128,24 @@ class AsyncBatchRunner:
                 if not batch.units:
                     return
                 self.batches += 1
-                if batch.autocommit or self.mode == "none":
-                    for unit in batch.units:
-                        await self._unit(session, unit, Outcome(), transactional=False)
+                observer = session.observer
+                if observer is not None:
+                    attributes = {"twinsql.batch.number": self.batches,
+                                  "twinsql.batch.statements": batch.count}  # fmt: skip
+                    with observer.operation("batch", "batch", attributes):
+                        await self._send(session, batch)
                 else:
-                    await self._transaction(session, batch)
+                    await self._send(session, batch)
             except _Failed as failed:
                 raise self._stop(failed) from None
             self._on_commit()
+
+    async def _send(self, session: AsyncBatchSession, batch: Batch) -> None:
+        if batch.autocommit or self.mode == "none":
+            for unit in batch.units:
+                await self._unit(session, unit, Outcome(), transactional=False)
+        else:
+            await self._transaction(session, batch)
 
     async def dry_run(self) -> None:
         """Plan every queued statement and collect what would be sent; nothing runs and

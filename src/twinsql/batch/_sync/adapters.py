@@ -36,6 +36,7 @@ from twinsql.batch.plan import Unit
 from twinsql.connection._sync.connection import Connection, as_dicts
 from twinsql.connection._sync.database import Database, PinnedConnection, connect
 from twinsql.connection._sync.transaction import Transaction
+from twinsql.connection.observe import Observer
 from twinsql.connection.url import DatabaseURL
 from twinsql.sql.dialects import MYSQL_DEFAULT_MAX_PACKET, Dialect, get_dialect
 from twinsql.sql.errorcodes import classify_mysql_errno, classify_sqlstate
@@ -80,6 +81,11 @@ class BatchSession:
     @property
     def broken(self) -> bool:
         return False
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches the target's work (a twinsql database's observers), if anything."""
+        return None
 
     def begin(self) -> None:
         """Open the transaction, or a savepoint inside it."""
@@ -257,6 +263,10 @@ class DatabaseSession(BatchSession):
     @property
     def broken(self) -> bool:
         return self.conn.broken
+
+    @property
+    def observer(self) -> Observer | None:
+        return self.conn.settings.observer
 
     def begin(self) -> None:
         self._levels.append(self.conn.transaction().begin())

@@ -128,14 +128,24 @@ class BatchRunner:
                 if not batch.units:
                     return
                 self.batches += 1
-                if batch.autocommit or self.mode == "none":
-                    for unit in batch.units:
-                        self._unit(session, unit, Outcome(), transactional=False)
+                observer = session.observer
+                if observer is not None:
+                    attributes = {"twinsql.batch.number": self.batches,
+                                  "twinsql.batch.statements": batch.count}  # fmt: skip
+                    with observer.operation("batch", "batch", attributes):
+                        self._send(session, batch)
                 else:
-                    self._transaction(session, batch)
+                    self._send(session, batch)
             except _Failed as failed:
                 raise self._stop(failed) from None
             self._on_commit()
+
+    def _send(self, session: BatchSession, batch: Batch) -> None:
+        if batch.autocommit or self.mode == "none":
+            for unit in batch.units:
+                self._unit(session, unit, Outcome(), transactional=False)
+        else:
+            self._transaction(session, batch)
 
     def dry_run(self) -> None:
         """Plan every queued statement and collect what would be sent; nothing runs and

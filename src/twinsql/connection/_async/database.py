@@ -7,25 +7,38 @@ out of the pool, runs one statement and returns the connection. Inside ``db.tran
 or ``db.connection()`` the database's methods use that block's connection instead; the pin
 lives in a context variable, so it follows the task (or thread) that opened the block.
 
-Concurrency contract: a child task started inside such a block inherits the context but not
-the right to the connection. Its calls raise ``ConcurrentUseError`` instead of silently
-joining (or silently leaving) the parent's transaction.
+Concurrency contract: a child task (or a thread given a copy of the context) started inside
+such a block inherits the context but not the right to the connection. Its calls raise
+``ConcurrentUseError`` instead of silently joining (or silently leaving) the parent's
+transaction. A block opened with ``shared=True`` grants that right: every task or thread that
+inherits its context may use the block's connection, one operation at a time (a lock; a nested
+block holds it from its SAVEPOINT to its end, so no other user's statement lands inside it).
 
-Event loops: an ``AsyncDatabase`` belongs to the event loop it is first used on; use from
-another loop raises ``WrongEventLoopError`` (its connections' sockets belong to the first
-loop). Create one database per loop, e.g. per thread that runs ``asyncio.run``.
+Event loops: an ``AsyncDatabase`` keeps one pool per event loop (a connection's socket belongs
+to the loop that opened it). Used from a new loop, it opens a pool there; a pool whose loop
+has been closed is dropped (its connections terminated without I/O) when the next new loop
+comes, and ``close()`` closes the pools of every loop. A shared block used from another loop
+raises ``WrongEventLoopError``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import itertools
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
 from twinsql import errors
-from twinsql._compat import async_running_loop, async_task_identity
+from twinsql._compat import (
+    AsyncShareLock,
+    async_running_loop,
+    async_submit_to_loop,
+    async_task_identity,
+    loop_closed,
+)
 from twinsql.connection._async.connection import (
     AsyncConnection,
     ConnectionSettings,
@@ -40,6 +53,13 @@ from twinsql.connection._async.connection import (
 from twinsql.connection._async.pool import AsyncPool
 from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.disposition import KEEP_IDLE
+from twinsql.connection.observe import (
+    Observer,
+    end_operation,
+    start_operation,
+    with_observer,
+    without_observer,
+)
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
@@ -59,13 +79,24 @@ _IS_ASYNC = True
 
 
 class _Pin:
-    """The connection a block pinned, and the task or thread that owns it."""
+    """The connection a block pinned, the pool it came from, and who may use it: the task or
+    thread that owns it, or (``lock`` set: a shared block) whoever takes the lock."""
 
-    __slots__ = ("connection", "owner")
+    __slots__ = ("connection", "lock", "loop", "owner", "pool")
 
-    def __init__(self, connection: AsyncConnection, owner: object | None) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        owner: object | None,
+        pool: AsyncPool,
+        lock: AsyncShareLock | None,
+        loop: object | None,
+    ) -> None:
         self.connection = connection
         self.owner = owner
+        self.pool = pool
+        self.lock = lock
+        self.loop = loop
 
 
 class AsyncDatabase:
@@ -94,11 +125,15 @@ class AsyncDatabase:
             statement_timeout=resolved.statement_timeout,
             extra=driver_options,
         )
-        self._pool = AsyncPool(self._driver, self._url, resolved, connect_options, self._settings)
+        self._connect_options = connect_options
+        self._pool = self._new_pool()
         self._pinned: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar(
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
+        # ``_pool`` serves ``_loop``; the pools of other live loops are in ``_loop_pools``.
         self._loop: object | None = None
+        self._loop_pools: dict[object, AsyncPool] = {}
+        self._loops_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -134,6 +169,21 @@ class AsyncDatabase:
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
 
+    # -- observers ------------------------------------------------------------------------
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches this database's calls and operations (None: nothing does)."""
+        return self._settings.observer
+
+    def add_observer(self, observer: Observer) -> None:
+        """Tell ``observer`` about every call and operation of this database from now on
+        (tracing, a test's statement capture); several observers may watch at once."""
+        self._settings.observer = with_observer(self._settings.observer, observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._settings.observer = without_observer(self._settings.observer, observer)
+
     # -- statements -----------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
@@ -158,11 +208,15 @@ class AsyncDatabase:
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         pin = self._pinned.get()
         if pin is not None:
-            return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
+            if pin.lock is None:
+                return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
+            await self._take_turn(pin)
+            try:
+                return await pin.connection.run_prepared(prepared, sql, params)
+            finally:
+                pin.lock.release()
         loop = async_running_loop()
-        if loop is not self._loop:
-            self._check_loop(loop)
-        pool = self._pool
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
         # The awaits are the cost of the async path: skip them when nothing waits.
         conn = pool.checkout_nowait() or await pool.acquire()
         try:
@@ -173,19 +227,18 @@ class AsyncDatabase:
 
     async def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement per parameter set; return the affected-row count."""
-        conn, pooled = await self._checkout()
+        conn, pool, lock = await self._checkout()
         try:
             return await conn.execute_many(sql, seq_of_params)
         finally:
-            if pooled:
-                await self._pool.release(conn)
+            await self._checkin(conn, pool, lock)
 
     async def stream(
         self, sql: str, params: Params = None, *, chunk_size: int = 1000
     ) -> AsyncStream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
-        conn, pooled = await self._checkout()
+        conn, pool, lock = await self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
             try:
@@ -194,26 +247,41 @@ class AsyncDatabase:
             finally:
                 await rows.aclose()
         finally:
-            if pooled:
-                await self._pool.release(conn)
+            await self._checkin(conn, pool, lock)
 
     # -- blocks ---------------------------------------------------------------------------
 
     def transaction(
-        self, isolation: str | None = None, *, readonly: bool = False
+        self, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> AsyncDatabaseTransaction:
         """A context manager giving a connection: commit on success, roll back on an
         exception; nested blocks are savepoints. The database's methods inside the block run
-        on its connection."""
-        return AsyncDatabaseTransaction(self, isolation, readonly)
+        on its connection. ``shared=True`` (outermost block): tasks or threads that inherit
+        this context may use the connection too, one operation at a time."""
+        return AsyncDatabaseTransaction(self, isolation, readonly, shared)
 
-    def connection(self) -> AsyncPinnedConnection:
+    def connection(self, *, shared: bool = False) -> AsyncPinnedConnection:
         """A context manager holding one pooled connection for a block
-        (session settings, temporary tables); the database's methods use it too."""
-        return AsyncPinnedConnection(self)
+        (session settings, temporary tables); the database's methods use it too.
+        ``shared=True``: as for ``transaction()``."""
+        return AsyncPinnedConnection(self, shared)
 
     async def close(self) -> None:
-        """Close the pool. Connections still checked out close when they are returned."""
+        """Close the pool (every event loop's). Connections still checked out close when
+        they are returned."""
+        if _IS_ASYNC:
+            with self._loops_lock:
+                others = list(self._loop_pools.items())
+                self._loop_pools.clear()
+            here = async_running_loop()
+            for loop, pool in others:
+                if loop is here:
+                    await pool.close()
+                else:
+                    _close_elsewhere(loop, pool)
+            if self._loop is not None and self._loop is not here:
+                _close_elsewhere(self._loop, self._pool)
+                return
         await self._pool.close()
 
     async def __aenter__(self) -> AsyncDatabase:
@@ -224,16 +292,18 @@ class AsyncDatabase:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _check_loop(self, loop: object | None) -> None:
+    def _new_pool(self) -> AsyncPool:
+        return AsyncPool(
+            self._driver, self._url, self._options, self._connect_options, self._settings
+        )
+
+    def _pool_for(self, loop: object | None) -> AsyncPool:
+        """The pool serving ``loop``, which is not ``_loop`` (async: another event loop;
+        sync: a thread running an event loop, refused unless allowed)."""
         if _IS_ASYNC:
-            if self._loop is None:
-                self._loop = loop
-            elif loop is not self._loop:
-                raise errors.WrongEventLoopError(
-                    f"{self!r} was first used on another event loop; its connections belong "
-                    "to that loop. Create one database per event loop."
-                )
-        elif loop is not None and not self._options.allow_sync_in_event_loop:
+            with self._loops_lock:
+                return self._switch_loop(loop)
+        if loop is not None and not self._options.allow_sync_in_event_loop:
             raise errors.InterfaceError(
                 f"{self!r} was called on a thread that is running an event loop: the call "
                 "would block the loop until the database answers. Use an AsyncDatabase there "
@@ -241,16 +311,62 @@ class AsyncDatabase:
                 "call to a thread (asyncio.to_thread), or allow it: "
                 "connect(url, allow_sync_in_event_loop=True)"
             )
+        return self._pool
 
-    async def _checkout(self) -> tuple[AsyncConnection, bool]:
-        """The pinned connection of this block (not pooled), or one from the pool."""
+    def _switch_loop(self, loop: object | None) -> AsyncPool:
+        """Async only, under ``_loops_lock``: the first loop takes the first pool; a later
+        loop gets a pool of its own, and becomes the main one once the previous main loop
+        is closed. Pools of closed loops are dropped here."""
+        if self._loop is None:
+            self._loop = loop
+            return self._pool
+        if self._pool.closed:
+            return self._pool  # a closed database: its pool refuses every checkout
+        for other in [other for other in self._loop_pools if loop_closed(other)]:
+            self._loop_pools.pop(other).forget()
+        pool = self._loop_pools.pop(loop, None) or self._new_pool()
+        if loop_closed(self._loop):
+            self._pool.forget()
+            # ``_pool`` first: a reader that sees the new ``_loop`` sees its pool.
+            self._pool = pool
+            self._loop = loop
+        else:
+            self._loop_pools[loop] = pool
+        return pool
+
+    async def _checkout(
+        self,
+    ) -> tuple[AsyncConnection, AsyncPool | None, AsyncShareLock | None]:
+        """The pinned connection of this block (no pool; with the lock taken when it is
+        shared), or one from the pool of the running loop."""
         pin = self._pinned.get()
         if pin is not None:
-            return self._pinned_connection(pin), False
+            if pin.lock is None:
+                return self._pinned_connection(pin), None, None
+            await self._take_turn(pin)
+            return pin.connection, None, pin.lock
         loop = async_running_loop()
-        if loop is not self._loop:
-            self._check_loop(loop)
-        return await self._pool.acquire(), True
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
+        return await pool.acquire(), pool, None
+
+    async def _checkin(
+        self, conn: AsyncConnection, pool: AsyncPool | None, lock: AsyncShareLock | None
+    ) -> None:
+        if lock is not None:
+            lock.release()
+        if pool is not None:
+            await pool.release(conn)
+
+    async def _take_turn(self, pin: _Pin) -> None:
+        """Wait for the shared connection (a task of another loop is refused: the
+        connection's socket belongs to the loop that opened it)."""
+        assert pin.lock is not None
+        if _IS_ASYNC and async_running_loop() is not pin.loop:
+            raise errors.WrongEventLoopError(
+                "this shared transaction() or connection() block was opened on another "
+                "event loop; its connection can only be used there"
+            )
+        await pin.lock.acquire()
 
     def _pinned_connection(self, pin: _Pin) -> AsyncConnection:
         if pin.owner != async_task_identity():
@@ -261,75 +377,157 @@ class AsyncDatabase:
             )
         return pin.connection
 
-    async def _pin(self) -> tuple[AsyncConnection, contextvars.Token[_Pin | None] | None]:
-        """Pin a connection for a block: reuse this context's pin, or check one out."""
+    async def _pin(self, shared: bool) -> _Hold:
+        """Pin a connection for a block: reuse this context's pin (a nested block; in a
+        shared one, holding the lock until the block ends), or check one out."""
         pin = self._pinned.get()
         if pin is not None:
-            return self._pinned_connection(pin), None
-        self._check_loop(async_running_loop())
-        conn = await self._pool.acquire()
-        return conn, self._pinned.set(_Pin(conn, async_task_identity()))
+            if pin.lock is None:
+                return _Hold(self._pinned_connection(pin), None, None)
+            await self._take_turn(pin)
+            return _Hold(pin.connection, None, pin)
+        loop = async_running_loop()
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
+        conn = await pool.acquire()
+        lock = AsyncShareLock() if shared else None
+        pin = _Pin(conn, async_task_identity(), pool, lock, loop)
+        return _Hold(conn, self._pinned.set(pin), pin)
 
-    async def _unpin(
-        self, conn: AsyncConnection, token: contextvars.Token[_Pin | None] | None
-    ) -> None:
-        if token is None:
+    async def _unpin(self, hold: _Hold) -> None:
+        """End a block: a nested shared block gives its turn back; the outermost block
+        returns the connection to its pool."""
+        pin = hold.pin
+        if hold.token is None:
+            if pin is not None and pin.lock is not None:
+                pin.lock.release()
             return
+        assert pin is not None
         try:
-            self._pinned.reset(token)
+            self._pinned.reset(hold.token)
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
-        await self._pool.release(conn)
+        await pin.pool.release(hold.connection)
+
+
+class _Hold:
+    """What one block holds: the connection, the token of the pin it set (the outermost
+    block), and the pin (None for a nested block of an unshared pin)."""
+
+    __slots__ = ("connection", "pin", "token")
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        token: contextvars.Token[_Pin | None] | None,
+        pin: _Pin | None,
+    ) -> None:
+        self.connection = connection
+        self.token = token
+        self.pin = pin
+
+    @property
+    def outer_lock(self) -> AsyncShareLock | None:
+        """The lock of a shared block this hold opened (the outermost one): taken only
+        while its BEGIN and its end are sent, so other users run between."""
+        if self.token is None or self.pin is None:
+            return None
+        return self.pin.lock
+
+
+def _close_elsewhere(loop: object | None, pool: AsyncPool) -> None:
+    """Close a pool of a loop that is not running this code: on that loop when it runs (its
+    sockets belong to it), else drop its connections without I/O."""
+    if not async_submit_to_loop(loop, pool.close):
+        pool.forget()
 
 
 class AsyncDatabaseTransaction:
     """The context manager returned by the database's ``transaction()``."""
 
-    def __init__(self, db: AsyncDatabase, isolation: str | None, readonly: bool) -> None:
+    def __init__(
+        self, db: AsyncDatabase, isolation: str | None, readonly: bool, shared: bool = False
+    ) -> None:
         self._db = db
         # Validated now, before any I/O: a bad level never costs a checkout.
         self._isolation = None if isolation is None else db.dialect.normalize_isolation(isolation)
         self._readonly = readonly
-        self._conn: AsyncConnection | None = None
-        self._token: contextvars.Token[_Pin | None] | None = None
+        self._shared = shared
+        self._hold: _Hold | None = None
         self._transaction: AsyncTransaction | None = None
+        self._traced: AbstractContextManager[Any] | None = None
 
     async def __aenter__(self) -> AsyncConnection:
-        conn, token = await self._db._pin()
+        hold = await self._db._pin(self._shared)
+        lock = hold.outer_lock
+        observer = self._db.observer
+        if observer is not None:
+            self._trace(observer, hold)
         try:
-            self._transaction = await conn.transaction(
-                self._isolation, readonly=self._readonly
-            ).begin()
-        except BaseException:
-            await self._db._unpin(conn, token)
+            if lock is not None:
+                await lock.acquire()
+            try:
+                self._transaction = await hold.connection.transaction(
+                    self._isolation, readonly=self._readonly
+                ).begin()
+            finally:
+                if lock is not None:
+                    lock.release()
+        except BaseException as exc:
+            await self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc)
             raise
-        self._conn, self._token = conn, token
-        return conn
+        self._hold = hold
+        return hold.connection
+
+    def _trace(self, observer: Observer, hold: _Hold) -> None:
+        """Open the block's operation (a transaction, or a savepoint when nested)."""
+        attributes: dict[str, Any] = {"twinsql.transaction.readonly": self._readonly}
+        if self._isolation is not None:
+            attributes["twinsql.transaction.isolation"] = self._isolation
+        name = "transaction" if hold.token is not None else "savepoint"
+        self._traced = start_operation(observer.operation("transaction", name, attributes))
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        assert self._conn is not None and self._transaction is not None
+        hold = self._hold
+        assert hold is not None and self._transaction is not None
+        lock = hold.outer_lock
         try:
-            await self._transaction.__aexit__(*exc_info)
+            if lock is not None:
+                # Wait for the operation another user may be running, then end the block.
+                await lock.acquire()
+            try:
+                await self._transaction.__aexit__(*exc_info)
+            finally:
+                if lock is not None:
+                    lock.release()
         finally:
-            await self._db._unpin(self._conn, self._token)
+            await self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc_info[1])
 
 
 class AsyncPinnedConnection:
     """The context manager returned by the database's ``connection()``."""
 
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase, shared: bool = False) -> None:
         self._db = db
-        self._conn: AsyncConnection | None = None
-        self._token: contextvars.Token[_Pin | None] | None = None
+        self._shared = shared
+        self._hold: _Hold | None = None
 
     async def __aenter__(self) -> AsyncConnection:
-        self._conn, self._token = await self._db._pin()
-        return self._conn
+        self._hold = await self._db._pin(self._shared)
+        return self._hold.connection
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._conn is not None
-        await self._db._unpin(self._conn, self._token)
+        hold = self._hold
+        assert hold is not None
+        lock = hold.outer_lock
+        if lock is not None:
+            await lock.acquire()
+            lock.release()
+        await self._db._unpin(hold)
 
 
 def connect_async(url: str | DatabaseURL | None = None, **options: Any) -> AsyncDatabase:

@@ -109,7 +109,8 @@ class AsyncPool:
         (waiting for a slot and opening a new connection together)."""
         if self._closed:
             raise errors.PoolClosed("the database has been closed")
-        deadline = monotonic() + self._options.pool_timeout
+        started = monotonic()
+        deadline = started + self._options.pool_timeout
         if not self._slots.try_acquire():
             checkpoints.reached(checkpoints.POOL_WAIT)
             if not await self._slots.acquire(self._options.pool_timeout):
@@ -129,6 +130,9 @@ class AsyncPool:
         except BaseException:
             self._slots.release()
             raise
+        observer = self._settings.observer
+        if observer is not None:
+            observer.event("pool.wait", {"seconds": monotonic() - started})
         return conn
 
     def checkout_nowait(self) -> AsyncConnection | None:
@@ -196,6 +200,21 @@ class AsyncPool:
         self._closed = True
         while (conn := self._pop_idle()) is not None:
             await self._discard(conn)
+
+    def forget(self) -> None:
+        """Close without I/O: the event loop that owned these connections' sockets is gone
+        (or not running), so nothing can be awaited on them. Idle connections are
+        terminated; checked-out ones are closed when they come back."""
+        self._closed = True
+        while (conn := self._pop_idle()) is not None:
+            conn.broken = True
+            self._discarded += 1
+            try:
+                conn.raw.terminate()
+            except Exception as exc:
+                # A transport of a closed loop may refuse even to abort; the socket is
+                # released when the object goes.
+                logger.debug("terminating a connection of a closed loop: %r", exc)
 
     def _pop_idle(self) -> AsyncConnection | None:
         """The newest idle connection, or None (another thread may empty the list between a

@@ -44,9 +44,16 @@ async def run_in_transaction_async(
         try:
             async with db.transaction(isolation) as conn:
                 return await fn(conn)
-        except RETRYABLE:
+        except RETRYABLE as exc:
             if attempt >= retries:
                 raise
             delay = min(max_delay, base_delay * (2**attempt))
             attempt += 1
+            if db.observer is not None:
+                # Each attempt is a transaction of its own; the retry is recorded where it
+                # happens (the caller's span), with what caused it.
+                db.observer.event(
+                    "twinsql.retry",
+                    {"twinsql.attempt": attempt + 1, "error.type": type(exc).__qualname__},
+                )
             await async_sleep(random.uniform(0, delay))

@@ -21,6 +21,7 @@ from typing import Any, Final
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
 from twinsql.connection import checkpoints
+from twinsql.connection.observe import Observer
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import DriverConnection, Stream, CopyUnsupported, DriverResult
 from twinsql.drivers.deadline import CLIENT_GRACE, Armed
@@ -93,10 +94,11 @@ def first_value(result: DriverResult) -> Any:
 
 
 class ConnectionSettings:
-    """What every connection of one database shares: logging, message hygiene and the
-    client-side bound on each call (``statement_timeout``; ``None``: no timer is armed)."""
+    """What every connection of one database shares: logging, message hygiene, the
+    client-side bound on each call (``statement_timeout``; ``None``: no timer is armed) and
+    the observer told about each call (``None``: nothing watches)."""
 
-    __slots__ = ("echo", "hide_parameters", "secrets", "statement_timeout")
+    __slots__ = ("echo", "hide_parameters", "observer", "secrets", "statement_timeout")
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class ConnectionSettings:
         self.echo = echo
         self.hide_parameters = hide_parameters
         self.statement_timeout = statement_timeout
+        self.observer: Observer | None = None
         # Strings scrubbed from every message (the password, raw and percent-encoded).
         self.secrets = tuple(s for s in secrets if s)
 
@@ -148,6 +151,8 @@ class CallGuard:
         "_control",
         "_enter",
         "_limit",
+        "_observed",
+        "_observer",
         "_params",
         "_settings",
         "_sql",
@@ -172,6 +177,9 @@ class CallGuard:
         limit = self._settings.statement_timeout
         self._limit = None if limit is None else limit + CLIENT_GRACE
         self._timer: Armed | None = None
+        # The observer of the current call and its handle (set only while one watches).
+        self._observer: Observer | None = None
+        self._observed: object = None
         # Set by the deadline when it fired during the current call.
         self.expired = False
 
@@ -194,6 +202,8 @@ class CallGuard:
         self._sql, self._params, self._control, self._commit = sql, params, False, False
         if sql_log_enabled(logging.INFO):
             self._settings.log(sql, params if shown is None else shown)
+        if self._settings.observer is not None:
+            self._observe(sql, params, False)
         if self._limit is not None and bounded:
             self._arm(self._limit)
         return self
@@ -208,9 +218,24 @@ class CallGuard:
         self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
         if sql_log_enabled(logging.INFO):
             self._settings.log(sql, None)
+        if self._settings.observer is not None:
+            self._observe(sql, None, True)
         if self._limit is not None:
             self._arm(self._limit)
         return self
+
+    def _observe(self, sql: str, params: Params, control: bool) -> None:
+        observer = self._settings.observer
+        assert observer is not None
+        self._observed = observer.call_started(sql, params, control)
+        self._observer = observer
+
+    def observed(self, error: BaseException | None) -> None:
+        """Tell the observer of the current call, if any, that it ended with ``error``."""
+        observer = self._observer
+        if observer is not None:
+            self._observer = None
+            observer.call_ended(self._observed, error)
 
     def _arm(self, seconds: float) -> None:
         self.expired = False
@@ -244,12 +269,19 @@ class CallGuard:
             self._disarm()
         if exc is None:
             self.release()
+            if self._observer is not None:
+                self.observed(None)
             return
         try:
             if isinstance(exc, Exception):
                 self.fail(exc)
             else:
                 self.interrupted()
+        except BaseException as error:
+            self.observed(error)
+            raise
+        else:
+            self.observed(exc)
         finally:
             self.release()
 
@@ -431,7 +463,12 @@ class Connection:
                     yield dict(zip(columns, row))
             completed = True
         except Exception as exc:
-            calls.fail(exc)
+            try:
+                calls.fail(exc)
+            except BaseException as error:
+                calls.observed(error)
+                raise
+            calls.observed(exc)
             raise
         finally:
             # The connection stays taken across the yields. A stream stopped early, or by an
@@ -440,10 +477,12 @@ class Connection:
             try:
                 if not completed:
                     chunks.close()
-            except BaseException:
+            except BaseException as exc:
                 calls.interrupted()
+                calls.observed(exc)
                 raise
             finally:
+                calls.observed(None)  # a no-op once the failure was reported
                 calls.release()
 
     @property

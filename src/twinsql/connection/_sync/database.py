@@ -7,25 +7,38 @@ out of the pool, runs one statement and returns the connection. Inside ``db.tran
 or ``db.connection()`` the database's methods use that block's connection instead; the pin
 lives in a context variable, so it follows the task (or thread) that opened the block.
 
-Concurrency contract: a child task started inside such a block inherits the context but not
-the right to the connection. Its calls raise ``ConcurrentUseError`` instead of silently
-joining (or silently leaving) the parent's transaction.
+Concurrency contract: a child task (or a thread given a copy of the context) started inside
+such a block inherits the context but not the right to the connection. Its calls raise
+``ConcurrentUseError`` instead of silently joining (or silently leaving) the parent's
+transaction. A block opened with ``shared=True`` grants that right: every task or thread that
+inherits its context may use the block's connection, one operation at a time (a lock; a nested
+block holds it from its SAVEPOINT to its end, so no other user's statement lands inside it).
 
-Event loops: an ``AsyncDatabase`` belongs to the event loop it is first used on; use from
-another loop raises ``WrongEventLoopError`` (its connections' sockets belong to the first
-loop). Create one database per loop, e.g. per thread that runs ``asyncio.run``.
+Event loops: an ``AsyncDatabase`` keeps one pool per event loop (a connection's socket belongs
+to the loop that opened it). Used from a new loop, it opens a pool there; a pool whose loop
+has been closed is dropped (its connections terminated without I/O) when the next new loop
+comes, and ``close()`` closes the pools of every loop. A shared block used from another loop
+raises ``WrongEventLoopError``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import itertools
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
 from twinsql import errors
-from twinsql._compat import running_loop, task_identity
+from twinsql._compat import (
+    ShareLock,
+    running_loop,
+    submit_to_loop,
+    task_identity,
+    loop_closed,
+)
 from twinsql.connection._sync.connection import (
     Connection,
     ConnectionSettings,
@@ -40,6 +53,13 @@ from twinsql.connection._sync.connection import (
 from twinsql.connection._sync.pool import Pool
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.disposition import KEEP_IDLE
+from twinsql.connection.observe import (
+    Observer,
+    end_operation,
+    start_operation,
+    with_observer,
+    without_observer,
+)
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
@@ -59,13 +79,24 @@ _IS_ASYNC = False
 
 
 class _Pin:
-    """The connection a block pinned, and the task or thread that owns it."""
+    """The connection a block pinned, the pool it came from, and who may use it: the task or
+    thread that owns it, or (``lock`` set: a shared block) whoever takes the lock."""
 
-    __slots__ = ("connection", "owner")
+    __slots__ = ("connection", "lock", "loop", "owner", "pool")
 
-    def __init__(self, connection: Connection, owner: object | None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        owner: object | None,
+        pool: Pool,
+        lock: ShareLock | None,
+        loop: object | None,
+    ) -> None:
         self.connection = connection
         self.owner = owner
+        self.pool = pool
+        self.lock = lock
+        self.loop = loop
 
 
 class Database:
@@ -94,11 +125,15 @@ class Database:
             statement_timeout=resolved.statement_timeout,
             extra=driver_options,
         )
-        self._pool = Pool(self._driver, self._url, resolved, connect_options, self._settings)
+        self._connect_options = connect_options
+        self._pool = self._new_pool()
         self._pinned: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar(
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
+        # ``_pool`` serves ``_loop``; the pools of other live loops are in ``_loop_pools``.
         self._loop: object | None = None
+        self._loop_pools: dict[object, Pool] = {}
+        self._loops_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -134,6 +169,21 @@ class Database:
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
 
+    # -- observers ------------------------------------------------------------------------
+
+    @property
+    def observer(self) -> Observer | None:
+        """What watches this database's calls and operations (None: nothing does)."""
+        return self._settings.observer
+
+    def add_observer(self, observer: Observer) -> None:
+        """Tell ``observer`` about every call and operation of this database from now on
+        (tracing, a test's statement capture); several observers may watch at once."""
+        self._settings.observer = with_observer(self._settings.observer, observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        self._settings.observer = without_observer(self._settings.observer, observer)
+
     # -- statements -----------------------------------------------------------------------
 
     def execute(self, sql: str, params: Params = None) -> list[Row]:
@@ -158,11 +208,15 @@ class Database:
         prepared = prepare_statement(sql, params, self._style, self._lexer)
         pin = self._pinned.get()
         if pin is not None:
-            return self._pinned_connection(pin).run_prepared(prepared, sql, params)
+            if pin.lock is None:
+                return self._pinned_connection(pin).run_prepared(prepared, sql, params)
+            self._take_turn(pin)
+            try:
+                return pin.connection.run_prepared(prepared, sql, params)
+            finally:
+                pin.lock.release()
         loop = running_loop()
-        if loop is not self._loop:
-            self._check_loop(loop)
-        pool = self._pool
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
         # The awaits are the cost of the async path: skip them when nothing waits.
         conn = pool.checkout_nowait() or pool.acquire()
         try:
@@ -173,19 +227,18 @@ class Database:
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Params]) -> int:
         """Run one statement per parameter set; return the affected-row count."""
-        conn, pooled = self._checkout()
+        conn, pool, lock = self._checkout()
         try:
             return conn.execute_many(sql, seq_of_params)
         finally:
-            if pooled:
-                self._pool.release(conn)
+            self._checkin(conn, pool, lock)
 
     def stream(
         self, sql: str, params: Params = None, *, chunk_size: int = 1000
     ) -> Stream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
-        conn, pooled = self._checkout()
+        conn, pool, lock = self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
             try:
@@ -194,26 +247,41 @@ class Database:
             finally:
                 rows.close()
         finally:
-            if pooled:
-                self._pool.release(conn)
+            self._checkin(conn, pool, lock)
 
     # -- blocks ---------------------------------------------------------------------------
 
     def transaction(
-        self, isolation: str | None = None, *, readonly: bool = False
+        self, isolation: str | None = None, *, readonly: bool = False, shared: bool = False
     ) -> DatabaseTransaction:
         """A context manager giving a connection: commit on success, roll back on an
         exception; nested blocks are savepoints. The database's methods inside the block run
-        on its connection."""
-        return DatabaseTransaction(self, isolation, readonly)
+        on its connection. ``shared=True`` (outermost block): tasks or threads that inherit
+        this context may use the connection too, one operation at a time."""
+        return DatabaseTransaction(self, isolation, readonly, shared)
 
-    def connection(self) -> PinnedConnection:
+    def connection(self, *, shared: bool = False) -> PinnedConnection:
         """A context manager holding one pooled connection for a block
-        (session settings, temporary tables); the database's methods use it too."""
-        return PinnedConnection(self)
+        (session settings, temporary tables); the database's methods use it too.
+        ``shared=True``: as for ``transaction()``."""
+        return PinnedConnection(self, shared)
 
     def close(self) -> None:
-        """Close the pool. Connections still checked out close when they are returned."""
+        """Close the pool (every event loop's). Connections still checked out close when
+        they are returned."""
+
+
+
+
+
+
+
+
+
+
+
+
+
         self._pool.close()
 
     def __enter__(self) -> Database:
@@ -224,12 +292,14 @@ class Database:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _check_loop(self, loop: object | None) -> None:
+    def _new_pool(self) -> Pool:
+        return Pool(
+            self._driver, self._url, self._options, self._connect_options, self._settings
+        )
 
-
-
-
-
+    def _pool_for(self, loop: object | None) -> Pool:
+        """The pool serving ``loop``, which is not ``_loop`` (async: another event loop;
+        sync: a thread running an event loop, refused unless allowed)."""
 
 
 
@@ -241,16 +311,62 @@ class Database:
                 "call to a thread (asyncio.to_thread), or allow it: "
                 "connect(url, allow_sync_in_event_loop=True)"
             )
+        return self._pool
 
-    def _checkout(self) -> tuple[Connection, bool]:
-        """The pinned connection of this block (not pooled), or one from the pool."""
+    def _switch_loop(self, loop: object | None) -> Pool:
+        """Async only, under ``_loops_lock``: the first loop takes the first pool; a later
+        loop gets a pool of its own, and becomes the main one once the previous main loop
+        is closed. Pools of closed loops are dropped here."""
+        if self._loop is None:
+            self._loop = loop
+            return self._pool
+        if self._pool.closed:
+            return self._pool  # a closed database: its pool refuses every checkout
+        for other in [other for other in self._loop_pools if loop_closed(other)]:
+            self._loop_pools.pop(other).forget()
+        pool = self._loop_pools.pop(loop, None) or self._new_pool()
+        if loop_closed(self._loop):
+            self._pool.forget()
+            # ``_pool`` first: a reader that sees the new ``_loop`` sees its pool.
+            self._pool = pool
+            self._loop = loop
+        else:
+            self._loop_pools[loop] = pool
+        return pool
+
+    def _checkout(
+        self,
+    ) -> tuple[Connection, Pool | None, ShareLock | None]:
+        """The pinned connection of this block (no pool; with the lock taken when it is
+        shared), or one from the pool of the running loop."""
         pin = self._pinned.get()
         if pin is not None:
-            return self._pinned_connection(pin), False
+            if pin.lock is None:
+                return self._pinned_connection(pin), None, None
+            self._take_turn(pin)
+            return pin.connection, None, pin.lock
         loop = running_loop()
-        if loop is not self._loop:
-            self._check_loop(loop)
-        return self._pool.acquire(), True
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
+        return pool.acquire(), pool, None
+
+    def _checkin(
+        self, conn: Connection, pool: Pool | None, lock: ShareLock | None
+    ) -> None:
+        if lock is not None:
+            lock.release()
+        if pool is not None:
+            pool.release(conn)
+
+    def _take_turn(self, pin: _Pin) -> None:
+        """Wait for the shared connection (a task of another loop is refused: the
+        connection's socket belongs to the loop that opened it)."""
+        assert pin.lock is not None
+        if _IS_ASYNC and running_loop() is not pin.loop:
+            raise errors.WrongEventLoopError(
+                "this shared transaction() or connection() block was opened on another "
+                "event loop; its connection can only be used there"
+            )
+        pin.lock.acquire()
 
     def _pinned_connection(self, pin: _Pin) -> Connection:
         if pin.owner != task_identity():
@@ -261,75 +377,157 @@ class Database:
             )
         return pin.connection
 
-    def _pin(self) -> tuple[Connection, contextvars.Token[_Pin | None] | None]:
-        """Pin a connection for a block: reuse this context's pin, or check one out."""
+    def _pin(self, shared: bool) -> _Hold:
+        """Pin a connection for a block: reuse this context's pin (a nested block; in a
+        shared one, holding the lock until the block ends), or check one out."""
         pin = self._pinned.get()
         if pin is not None:
-            return self._pinned_connection(pin), None
-        self._check_loop(running_loop())
-        conn = self._pool.acquire()
-        return conn, self._pinned.set(_Pin(conn, task_identity()))
+            if pin.lock is None:
+                return _Hold(self._pinned_connection(pin), None, None)
+            self._take_turn(pin)
+            return _Hold(pin.connection, None, pin)
+        loop = running_loop()
+        pool = self._pool if loop is self._loop else self._pool_for(loop)
+        conn = pool.acquire()
+        lock = ShareLock() if shared else None
+        pin = _Pin(conn, task_identity(), pool, lock, loop)
+        return _Hold(conn, self._pinned.set(pin), pin)
 
-    def _unpin(
-        self, conn: Connection, token: contextvars.Token[_Pin | None] | None
-    ) -> None:
-        if token is None:
+    def _unpin(self, hold: _Hold) -> None:
+        """End a block: a nested shared block gives its turn back; the outermost block
+        returns the connection to its pool."""
+        pin = hold.pin
+        if hold.token is None:
+            if pin is not None and pin.lock is not None:
+                pin.lock.release()
             return
+        assert pin is not None
         try:
-            self._pinned.reset(token)
+            self._pinned.reset(hold.token)
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
-        self._pool.release(conn)
+        pin.pool.release(hold.connection)
+
+
+class _Hold:
+    """What one block holds: the connection, the token of the pin it set (the outermost
+    block), and the pin (None for a nested block of an unshared pin)."""
+
+    __slots__ = ("connection", "pin", "token")
+
+    def __init__(
+        self,
+        connection: Connection,
+        token: contextvars.Token[_Pin | None] | None,
+        pin: _Pin | None,
+    ) -> None:
+        self.connection = connection
+        self.token = token
+        self.pin = pin
+
+    @property
+    def outer_lock(self) -> ShareLock | None:
+        """The lock of a shared block this hold opened (the outermost one): taken only
+        while its BEGIN and its end are sent, so other users run between."""
+        if self.token is None or self.pin is None:
+            return None
+        return self.pin.lock
+
+
+def _close_elsewhere(loop: object | None, pool: Pool) -> None:
+    """Close a pool of a loop that is not running this code: on that loop when it runs (its
+    sockets belong to it), else drop its connections without I/O."""
+    if not submit_to_loop(loop, pool.close):
+        pool.forget()
 
 
 class DatabaseTransaction:
     """The context manager returned by the database's ``transaction()``."""
 
-    def __init__(self, db: Database, isolation: str | None, readonly: bool) -> None:
+    def __init__(
+        self, db: Database, isolation: str | None, readonly: bool, shared: bool = False
+    ) -> None:
         self._db = db
         # Validated now, before any I/O: a bad level never costs a checkout.
         self._isolation = None if isolation is None else db.dialect.normalize_isolation(isolation)
         self._readonly = readonly
-        self._conn: Connection | None = None
-        self._token: contextvars.Token[_Pin | None] | None = None
+        self._shared = shared
+        self._hold: _Hold | None = None
         self._transaction: Transaction | None = None
+        self._traced: AbstractContextManager[Any] | None = None
 
     def __enter__(self) -> Connection:
-        conn, token = self._db._pin()
+        hold = self._db._pin(self._shared)
+        lock = hold.outer_lock
+        observer = self._db.observer
+        if observer is not None:
+            self._trace(observer, hold)
         try:
-            self._transaction = conn.transaction(
-                self._isolation, readonly=self._readonly
-            ).begin()
-        except BaseException:
-            self._db._unpin(conn, token)
+            if lock is not None:
+                lock.acquire()
+            try:
+                self._transaction = hold.connection.transaction(
+                    self._isolation, readonly=self._readonly
+                ).begin()
+            finally:
+                if lock is not None:
+                    lock.release()
+        except BaseException as exc:
+            self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc)
             raise
-        self._conn, self._token = conn, token
-        return conn
+        self._hold = hold
+        return hold.connection
+
+    def _trace(self, observer: Observer, hold: _Hold) -> None:
+        """Open the block's operation (a transaction, or a savepoint when nested)."""
+        attributes: dict[str, Any] = {"twinsql.transaction.readonly": self._readonly}
+        if self._isolation is not None:
+            attributes["twinsql.transaction.isolation"] = self._isolation
+        name = "transaction" if hold.token is not None else "savepoint"
+        self._traced = start_operation(observer.operation("transaction", name, attributes))
 
     def __exit__(self, *exc_info: Any) -> None:
-        assert self._conn is not None and self._transaction is not None
+        hold = self._hold
+        assert hold is not None and self._transaction is not None
+        lock = hold.outer_lock
         try:
-            self._transaction.__exit__(*exc_info)
+            if lock is not None:
+                # Wait for the operation another user may be running, then end the block.
+                lock.acquire()
+            try:
+                self._transaction.__exit__(*exc_info)
+            finally:
+                if lock is not None:
+                    lock.release()
         finally:
-            self._db._unpin(self._conn, self._token)
+            self._db._unpin(hold)
+            if self._traced is not None:
+                end_operation(self._traced, exc_info[1])
 
 
 class PinnedConnection:
     """The context manager returned by the database's ``connection()``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shared: bool = False) -> None:
         self._db = db
-        self._conn: Connection | None = None
-        self._token: contextvars.Token[_Pin | None] | None = None
+        self._shared = shared
+        self._hold: _Hold | None = None
 
     def __enter__(self) -> Connection:
-        self._conn, self._token = self._db._pin()
-        return self._conn
+        self._hold = self._db._pin(self._shared)
+        return self._hold.connection
 
     def __exit__(self, *exc_info: object) -> None:
-        assert self._conn is not None
-        self._db._unpin(self._conn, self._token)
+        hold = self._hold
+        assert hold is not None
+        lock = hold.outer_lock
+        if lock is not None:
+            lock.acquire()
+            lock.release()
+        self._db._unpin(hold)
 
 
 def connect(url: str | DatabaseURL | None = None, **options: Any) -> Database:

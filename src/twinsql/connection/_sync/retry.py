@@ -44,9 +44,16 @@ def run_in_transaction(
         try:
             with db.transaction(isolation) as conn:
                 return fn(conn)
-        except RETRYABLE:
+        except RETRYABLE as exc:
             if attempt >= retries:
                 raise
             delay = min(max_delay, base_delay * (2**attempt))
             attempt += 1
+            if db.observer is not None:
+                # Each attempt is a transaction of its own; the retry is recorded where it
+                # happens (the caller's span), with what caused it.
+                db.observer.event(
+                    "twinsql.retry",
+                    {"twinsql.attempt": attempt + 1, "error.type": type(exc).__qualname__},
+                )
             sleep(random.uniform(0, delay))

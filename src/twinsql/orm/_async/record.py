@@ -28,7 +28,7 @@ from twinsql.orm.bulk import (
     copies,
     merged_label,
 )
-from twinsql.orm.meta import ModelInfo
+from twinsql.orm.meta import ModelInfo, orm_attributes
 from twinsql.orm.state import hydrate, is_persisted, mark_saved, refresh_from_row
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -87,6 +87,15 @@ async def async_find(
     info: ModelInfo = model.__twinsql__  # type: ignore[attr-defined]
     values = persist.key_from_arguments(info, pk, key or {})
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.find", orm_attributes(info)):
+            found: M | None = await _find(info, db, values)
+            return found
+    found = await _find(info, db, values)
+    return found
+
+
+async def _find(info: ModelInfo, db: AsyncDatabase, values: Any) -> Any:
     result = await db.execute_result(persist.find_sql(info, db.dialect), values)
     records = hydrate(info, result.rows, db.dialect.name, origin=persist.origin_key(db))
     return records[0] if records else None
@@ -116,6 +125,13 @@ async def async_save(
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.save", orm_attributes(info)):
+            return await _save(info, record, db, force_insert)
+    return await _save(info, record, db, force_insert)
+
+
+async def _save(info: ModelInfo, record: Any, db: AsyncDatabase, force_insert: bool) -> None:
     origin = persist.origin_key(db)
     insert = force_insert or not is_persisted(record)
     if not insert:
@@ -158,6 +174,13 @@ async def async_delete(record: Any, *, using: AsyncDatabase | None = None) -> No
     model = type(record)
     info: ModelInfo = model.__twinsql__
     db = async_database_of(model, using)
+    if db.observer is not None:
+        with db.observer.operation("orm", f"{model.__name__}.delete", orm_attributes(info)):
+            return await _delete(info, record, db)
+    return await _delete(info, record, db)
+
+
+async def _delete(info: ModelInfo, record: Any, db: AsyncDatabase) -> None:
     persist.check_deletable(record)
     persist.check_origin(info, record, persist.origin_key(db), "delete", db)
     record.before_delete()

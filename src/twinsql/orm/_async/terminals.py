@@ -22,6 +22,7 @@ from twinsql.orm._async.loading import async_load_eager
 from twinsql.orm._async.record import async_database_of
 from twinsql.orm.aggregates import aggregate_reader, convert_rows
 from twinsql.orm.bulk import bulk_saved, bulk_values, upsert_count, upsert_statements
+from twinsql.orm.meta import orm_attributes
 from twinsql.orm.persist import origin_key, utc_now
 from twinsql.orm.query_state import Page
 from twinsql.orm.state import hydrate
@@ -36,6 +37,16 @@ def _db(state: q.QueryState, using: AsyncDatabase | None) -> AsyncDatabase:
 
 
 async def _models(state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]) -> list[Any]:
+    if db.observer is not None:
+        name = f"{state.info.model.__name__}.query"
+        with db.observer.operation("orm", name, orm_attributes(state.info)):
+            return await _run_models(state, db, sql, params)
+    return await _run_models(state, db, sql, params)
+
+
+async def _run_models(
+    state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]
+) -> list[Any]:
     result = await db.execute_result(sql, params)
     origin = origin_key(db)
     records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)

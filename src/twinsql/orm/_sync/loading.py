@@ -15,7 +15,7 @@ from typing import Any
 from twinsql.connection._sync.database import Database
 from twinsql.orm import eager
 from twinsql.orm.eager import LoadNode, in_list_size
-from twinsql.orm.meta import ModelInfo
+from twinsql.orm.meta import ModelInfo, orm_attributes
 from twinsql.orm.persist import origin_key
 from twinsql.orm.query_state import QueryState
 from twinsql.orm.relation_spec import RelationSpec, key_getter
@@ -60,6 +60,17 @@ def _select_in(
 
 
 def _load_one(
+    spec: RelationSpec, records: list[Any], node: LoadNode, db: Database
+) -> list[Any]:
+    if db.observer is not None:
+        # One operation per relation level: its statements (one per IN-list chunk) nest in it.
+        attributes = {**orm_attributes(spec.target), "twinsql.eager.parents": len(records)}
+        with db.observer.operation("eager", f"{spec.owner.model.__name__}.{spec.name}", attributes):
+            return _load_targets(spec, records, node, db)
+    return _load_targets(spec, records, node, db)
+
+
+def _load_targets(
     spec: RelationSpec, records: list[Any], node: LoadNode, db: Database
 ) -> list[Any]:
     if spec.kind == "many_to_many":
