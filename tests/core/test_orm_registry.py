@@ -188,4 +188,4 @@ def test_a_many_to_many_takes_lambdas_for_target_and_link() -> None:
     spec = Room.__twinsql__.relations["guests"].spec()
     assert spec.target.model is Guest
     assert spec.through is not None and spec.through.model is Stay
-    assert (spec.through_owner_key, spec.through_target_key) == ("room_id", "guest_id")
+    assert (spec.through_owner_keys, spec.through_target_keys) == (("room_id",), ("guest_id",))
