@@ -31,8 +31,18 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests tools examples $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
-typecheck: $(STAMP)
+# pyright (strict, configured in pyproject.toml) checks the static typing tests in
+# tests/typing as a user's code would be checked; it comes from npm (`make pyright`).
+PYRIGHT_VERSION := 1.1.414
+
+typecheck: $(STAMP) pyright
 	$(VENV)/bin/mypy
+	pyright
+
+.PHONY: pyright
+pyright:
+	@pyright --version 2>/dev/null | grep -q "$(PYRIGHT_VERSION)" || \
+		npm install --global --no-fund --no-audit pyright@$(PYRIGHT_VERSION)
 
 ## generate: regenerate _sync/ from _async/ after editing async sources
 generate: $(STAMP)

@@ -259,3 +259,55 @@ def test_a_closed_pipe_ends_the_summary_quietly(tmp_path: Path) -> None:
     assert result.stdout.decode().startswith("51 statements sent")
     assert result.stderr == b"", result.stderr.decode()
     assert result.returncode == 1  # the load's own status: statements were rejected
+
+
+# -- twinsql reflect ---------------------------------------------------------------------------
+
+
+def test_reflect_prints_models_of_the_chosen_tables(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.reflect_schema import DDL, DROP_ORDER, load_models
+
+    with twinsql.connect(url) as db:
+        for table in DROP_ORDER:
+            db.execute(f"DROP TABLE IF EXISTS {db.dialect.quote_identifier(table)}")
+        for statement in DDL[db.dialect.name]:
+            db.execute(statement)
+    try:
+        assert main(["reflect", url, "--tables", "RfArtist, RfAlbum", "--naming", "as_is"]) == 0
+        out, err = capsys.readouterr()
+        assert err == ""
+        models = load_models(out, tmp_path)
+        assert sorted(n for n in vars(models) if n.startswith("Rf")) == ["RfAlbum", "RfArtist"]
+        assert list(models.RfAlbum.model_fields) == [
+            "AlbumId", "Title", "ArtistId", "Price", "Released"
+        ]  # fmt: skip
+        relation = "Artist: ClassVar[BelongsTo[RfArtist]] = BelongsTo(foreign_key='ArtistId')"
+        assert f"\n    {relation}\n" in out
+        assert "RfTrack" not in out  # a relation to a table left out is left out
+
+        assert main(["reflect", url, "--tables", "RfArtist,nope"]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith("twinsql reflect: no such table: nope; tables: ")
+    finally:
+        with twinsql.connect(url) as db:
+            for table in DROP_ORDER:
+                db.execute(f"DROP TABLE IF EXISTS {db.dialect.quote_identifier(table)}")
+
+
+def test_reflect_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reflect", "postgresql://app:s3cret@host/db@x"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("twinsql reflect: ") and "s3cret" not in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reflect", "sqlite:///x.db", "--naming", "camel"])
+    assert exit_info.value.code == 2
+
+
+def test_reflect_unreachable_server_exits_1_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["reflect", "postgresql://app:s3cret@127.0.0.1:1/db"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "twinsql reflect: " in err and "s3cret" not in err

@@ -84,8 +84,11 @@ from twinsql.errors import (
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.orm._async.reflection import reflect_async
 from twinsql.orm._async.schema import create_all_async, drop_all_async
+from twinsql.orm._sync.reflection import reflect
 from twinsql.orm._sync.schema import create_all, drop_all
+from twinsql.orm.columns import Columns, ColumnSet
 from twinsql.orm.fields import Field, sql_expression
 from twinsql.orm.mixins import OptimisticLockMixin, SoftDeleteMixin, TimestampsMixin
 from twinsql.orm.model import Model
@@ -95,7 +98,7 @@ from twinsql.orm.query_state import Page
 from twinsql.orm.registry import Registry
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.expr import Col, raw
+from twinsql.sql.expr import Col, Condition, raw
 from twinsql.sql.functions import Avg, Count, DenseRank, Func, Max, Min, Rank, RowNumber, Sum
 from twinsql.sql.insert_plan import plan_insert_batches
 
@@ -123,8 +126,11 @@ __all__ = [
     "CircuitOpenError",
     "CircuitState",
     "Col",
+    "ColumnSet",
+    "Columns",
     "CommitOutcomeUnknown",
     "ConcurrentUseError",
+    "Condition",
     "ConfigurationError",
     "Connection",
     "ConnectionLost",
@@ -206,6 +212,8 @@ __all__ = [
     "parse_url",
     "plan_insert_batches",
     "raw",
+    "reflect",
+    "reflect_async",
     "run_in_transaction",
     "run_in_transaction_async",
     "sql_expression",

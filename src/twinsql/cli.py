@@ -11,6 +11,10 @@ left pending or unknown, with the line and the error of each one that was not ap
 Exit status: 0 when every statement was applied (in a dry run: when none was refused),
 1 when anything was rejected, pending or unknown, 2 for a usage error (bad URL, missing file).
 The URL's password is never printed.
+
+``twinsql reflect URL [--tables a,b] [--naming auto|PascalCase|…] > models.py`` writes model
+classes for the tables of an existing database (``twinsql.reflect``) to stdout. Exit status
+0, 1 when the database cannot be read, 2 for a usage error (bad URL, unknown table).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from twinsql.batch.script import MetaCommand, ScriptReader
 from twinsql.batch.statements import control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
+from twinsql.orm._sync.reflection import reflect
+from twinsql.orm.model_source import NAMINGS
 
 __all__ = ["main"]
 
@@ -76,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--retries", type=int, default=3, help="attempts per batch (default 3)")
     load.add_argument("--encoding", default="utf-8", help="file encoding (default utf-8)")
     load.add_argument("--no-progress", action="store_true", help="no progress output")
+    reflect_cmd = commands.add_parser(
+        "reflect",
+        help="write model classes for the tables of an existing database",
+        description="Print a Python module with one twinsql model per table of the database "
+        "at URL: fields, keys, indexes, server defaults and relations.",
+    )
+    reflect_cmd.add_argument("url", help="database URL, e.g. postgresql://user@host/db")
+    reflect_cmd.add_argument(
+        "--tables", help="comma-separated table names to map (default: every table)"
+    )
+    reflect_cmd.add_argument(
+        "--naming",
+        choices=NAMINGS,
+        default="auto",
+        help="the naming rule to state on a shared base: the one that fits best (auto, the "
+        "default), a preset, or none: snake_case (column= where names differ), as_is (fields "
+        "named like the columns)",
+    )
     return parser
 
 
@@ -84,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "load":
         return _load(args, sys.stdout, sys.stderr)
+    if args.command == "reflect":
+        return _reflect(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a command
 
 
@@ -243,6 +269,28 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     progress.close()
     _summary(report, script, out, time.monotonic() - started, url.redacted())
     return 0 if report.ok else 1
+
+
+def _reflect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        url = parse_url(args.url)
+    except errors.Error as exc:
+        print(f"twinsql reflect: {exc}", file=err)
+        return 2
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    database = connect(url, pool_size=1, max_overflow=0)
+    try:
+        source = reflect(database, tables=tables, naming=args.naming)
+    except errors.ArgumentError as exc:
+        print(f"twinsql reflect: {exc}", file=err)
+        return 2
+    except errors.Error as exc:
+        print(f"twinsql reflect: {type(exc).__name__}: {exc} ({url.redacted()})", file=err)
+        return 1
+    finally:
+        database.close()
+    out.write(source)
+    return 0
 
 
 class _Script:

@@ -89,6 +89,19 @@ async def test_aggregates(orm_db: twinsql.AsyncDatabase) -> None:
     assert await User.query().async_max("age") == 29
 
 
+async def test_aggregates_of_a_column(orm_db: twinsql.AsyncDatabase) -> None:
+    # A column names the field as its name does (the typed form of the same terminal).
+    await seed_users()
+    query = User.query().where(User.c.status == "active")
+    assert await query.async_sum(User.c.age) == await query.async_sum("age") == 317
+    assert await query.async_min(User.c.age) == 20
+    assert await query.async_max(User.c.age) == 29
+    assert float(await query.async_average(User.c.score)) == pytest.approx(127 / 13)
+    assert await User.query().where(User.c.age > 99).async_max(User.c.age) is None
+    with pytest.raises(twinsql.ArgumentError, match="another table"):
+        await query.async_sum(Order.c.total)
+
+
 async def test_department_statistics_with_aggregate(orm_db: twinsql.AsyncDatabase) -> None:
     hire = datetime.date(2020, 1, 1)
     await Employee.async_insert_many(

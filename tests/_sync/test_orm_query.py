@@ -89,6 +89,19 @@ def test_aggregates(orm_db: twinsql.Database) -> None:
     assert User.query().max("age") == 29
 
 
+def test_aggregates_of_a_column(orm_db: twinsql.Database) -> None:
+    # A column names the field as its name does (the typed form of the same terminal).
+    seed_users()
+    query = User.query().where(User.c.status == "active")
+    assert query.sum(User.c.age) == query.sum("age") == 317
+    assert query.min(User.c.age) == 20
+    assert query.max(User.c.age) == 29
+    assert float(query.average(User.c.score)) == pytest.approx(127 / 13)
+    assert User.query().where(User.c.age > 99).max(User.c.age) is None
+    with pytest.raises(twinsql.ArgumentError, match="another table"):
+        query.sum(Order.c.total)
+
+
 def test_department_statistics_with_aggregate(orm_db: twinsql.Database) -> None:
     hire = datetime.date(2020, 1, 1)
     Employee.insert_many(

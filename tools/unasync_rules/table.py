@@ -89,6 +89,8 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "async_update": "update",
         "create_all_async": "create_all",
         "drop_all_async": "drop_all",
+        "read_catalog_async": "read_catalog",
+        "reflect_async": "reflect",
     },
     "batch": {
         "AsyncBatchAdapter": "BatchAdapter",

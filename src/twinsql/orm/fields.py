@@ -8,8 +8,10 @@ otherwise ignores, so a model stays an ordinary pydantic model.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import EllipsisType
+from typing import Any, TypeVar, overload
 
 import pydantic
 from pydantic.fields import FieldInfo
@@ -48,6 +50,52 @@ class ColumnOptions:
     server_default: Any = None
 
 
+_T = TypeVar("_T")
+
+
+@overload
+def Field(
+    default: EllipsisType,
+    *,
+    primary_key: bool = False,
+    column: str | None = None,
+    index: bool = False,
+    unique: bool = False,
+    server_default: Any = None,
+    **kwargs: Any,
+) -> Any: ...
+@overload
+def Field(
+    default: _T,
+    *,
+    primary_key: bool = False,
+    column: str | None = None,
+    index: bool = False,
+    unique: bool = False,
+    server_default: Any = None,
+    **kwargs: Any,
+) -> _T: ...
+@overload
+def Field(
+    *,
+    default_factory: Callable[[], _T],
+    primary_key: bool = False,
+    column: str | None = None,
+    index: bool = False,
+    unique: bool = False,
+    server_default: Any = None,
+    **kwargs: Any,
+) -> _T: ...
+@overload
+def Field(
+    *,
+    primary_key: bool = False,
+    column: str | None = None,
+    index: bool = False,
+    unique: bool = False,
+    server_default: Any = None,
+    **kwargs: Any,
+) -> Any: ...
 def Field(
     default: Any = ...,
     *,
@@ -59,7 +107,12 @@ def Field(
     **kwargs: Any,
 ) -> Any:
     """``pydantic.Field`` with column options: ``primary_key``, ``column`` (the DB column
-    name when it differs from the field name), ``index``, ``unique``, ``server_default``."""
+    name when it differs from the field name), ``index``, ``unique``, ``server_default``.
+
+    Type checkers know it as a field specifier of ``Model`` (as ``pydantic.Field`` is): a
+    field whose ``Field(...)`` passes no ``default``/``default_factory`` is required in the
+    constructor, and a default of the wrong type is an error. mypy reads only a *keyword*
+    default of a field specifier: write ``Field(default=0)``, not ``Field(0)``."""
     info: FieldInfo = pydantic.Field(default, **kwargs)
     info.metadata.append(
         ColumnOptions(

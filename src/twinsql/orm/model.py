@@ -38,6 +38,7 @@ from twinsql.orm._async import links as async_links
 from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import links as sync_links
 from twinsql.orm._sync import record as sync_record
+from twinsql.orm.columns import ColumnsAccess, ColumnSet, declared_columns
 from twinsql.orm.meta import ModelInfo, build_model_info
 from twinsql.orm.naming import Naming
 from twinsql.orm.output import create_schema, dump_relations, read_schema
@@ -55,38 +56,28 @@ from twinsql.orm.state import (
     snapshot_state,
     state_of,
 )
-from twinsql.sql.expr import Col
-from twinsql.sql.table import TableInfo
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from pydantic._internal._model_construction import ModelMetaclass
+    from typing_extensions import Self, dataclass_transform
 
-__all__ = ["Columns", "Model"]
+    from twinsql.orm.fields import Field
+
+    # For type checkers only: pydantic's metaclass with ``twinsql.Field`` added to its field
+    # specifiers, so that a field declared with it and no default is required in the
+    # constructor. At run time the metaclass is pydantic's own.
+    @dataclass_transform(
+        kw_only_default=True,
+        field_specifiers=(pydantic.Field, pydantic.PrivateAttr, Field),
+    )
+    class _ModelMetaclass(ModelMetaclass): ...
+else:
+    _ModelMetaclass = type(pydantic.BaseModel)
+
+__all__ = ["Model"]
 
 M = TypeVar("M", bound="Model")
 _set = object.__setattr__
-
-
-class Columns:
-    """``User.c.age``: typed column expressions for building conditions. An unknown name
-    raises at once, before any query is built."""
-
-    __slots__ = ("_info", "_table")
-
-    def __init__(self, info: ModelInfo, table: TableInfo | None = None) -> None:
-        self._info = info
-        self._table = table or info.table
-
-    def __getattr__(self, name: str) -> Col:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Col(self._info.check_field(name), table=self._table)
-
-    def __getitem__(self, name: str) -> Col:
-        return self.__getattr__(name)
-
-    def __dir__(self) -> Iterable[str]:
-        return self._info.fields
 
 
 class _AbstractInfo:
@@ -137,7 +128,7 @@ def _naming_of(cls: type[Model]) -> Naming | None:
     return naming
 
 
-class Model(pydantic.BaseModel):
+class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
     """Base class of twinsql models. Subclass it with pydantic fields; set
     ``__table_name__`` (default: the class name in snake case, the last word in the plural:
     ``OrderItem`` → ``order_items``, see ``twinsql.orm.naming``)."""
@@ -161,7 +152,10 @@ class Model(pydantic.BaseModel):
     __version_field__: ClassVar[str | None] = None
     __created_field__: ClassVar[str | None] = None
     __updated_field__: ClassVar[str | None] = None
-    c: ClassVar[Columns]
+    if TYPE_CHECKING:
+        c: ClassVar[ColumnsAccess]
+    else:
+        c: ClassVar[ColumnSet]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -200,7 +194,7 @@ class Model(pydantic.BaseModel):
                 )
             registry.add(cls)
         cls.__twinsql__ = info
-        cls.c = Columns(info)
+        setattr(cls, "c", declared_columns(cls, info))  # noqa: B010  (typed as ColumnsAccess)
         for relation in relations.values():
             relation.attach(cls)
 

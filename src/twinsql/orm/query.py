@@ -10,7 +10,10 @@ become bound parameters.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, overload
+
+from typing_extensions import TypeVar
 
 from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
 __all__ = ["ConflictClause", "Query"]
 
 T = TypeVar("T")
+V = TypeVar("V")
+# What ``update()``/``delete()`` return: the row count, or the rows once ``returning()``
+# was called (``Query[User, list[dict[str, Any]]]``).
+R = TypeVar("R", default=int)
 
 
 def _raw(sql: str, params: tuple[Any, ...]) -> Raw:
@@ -38,7 +45,7 @@ def _raw(sql: str, params: tuple[Any, ...]) -> Raw:
     return Raw(sql, params)
 
 
-class Query(Generic[T]):
+class Query(Generic[T, R]):
     """A query on model ``T``. Build with chained calls; run with a terminal."""
 
     __slots__ = ("_model", "_state")
@@ -48,7 +55,7 @@ class Query(Generic[T]):
         info = model.__twinsql__  # type: ignore[attr-defined]
         self._state = state if state is not None else QueryState(info, Select(info.table))
 
-    def _with(self, state: QueryState) -> Query[T]:
+    def _with(self, state: QueryState) -> Query[T, Any]:
         return Query(self._model, state)
 
     def __twinsql_select__(self) -> Select | Compound:
@@ -83,7 +90,7 @@ class Query(Generic[T]):
             combined = combined & part
         return combined
 
-    def where(self, *conditions: Any, **equal: Any) -> Query[T]:
+    def where(self, *conditions: Any, **equal: Any) -> Query[T, R]:
         """AND a condition: ``where("age > ?", 18)``, ``where(User.c.age > 18)``,
         ``where(name="x")``."""
         condition = self._condition(conditions, equal)
@@ -94,7 +101,7 @@ class Query(Generic[T]):
             self._state.with_select(where=condition if current is None else current & condition)
         )
 
-    def or_where(self, *conditions: Any, **equal: Any) -> Query[T]:
+    def or_where(self, *conditions: Any, **equal: Any) -> Query[T, R]:
         """OR a condition with everything before it."""
         condition = self._condition(conditions, equal)
         if condition is None:
@@ -104,7 +111,7 @@ class Query(Generic[T]):
             self._state.with_select(where=condition if current is None else current | condition)
         )
 
-    def having(self, *conditions: Any, **equal: Any) -> Query[T]:
+    def having(self, *conditions: Any, **equal: Any) -> Query[T, R]:
         condition = self._condition(conditions, equal)
         current = self._state.select.having
         if condition is None:
@@ -115,23 +122,23 @@ class Query(Generic[T]):
 
     # -- shape ------------------------------------------------------------------------------
 
-    def order_by(self, *specs: str | Expr) -> Query[T]:
+    def order_by(self, *specs: str | Expr) -> Query[T, R]:
         """``order_by("-created_at", User.c.name)``: field names (``-`` for descending) or
         expressions; never SQL text."""
         table = self._state.info.table
         items = tuple(order_item(spec, table) for spec in specs)
         return self._with(self._state.with_select(order_by=self._state.select.order_by + items))
 
-    def limit(self, count: int | None) -> Query[T]:
+    def limit(self, count: int | None) -> Query[T, R]:
         return self._with(self._state.with_select(limit=count))
 
-    def offset(self, count: int | None) -> Query[T]:
+    def offset(self, count: int | None) -> Query[T, R]:
         return self._with(self._state.with_select(offset=count))
 
-    def distinct(self, flag: bool = True) -> Query[T]:
+    def distinct(self, flag: bool = True) -> Query[T, R]:
         return self._with(self._state.with_select(distinct=flag))
 
-    def select(self, *columns: str | Expr) -> Query[T]:
+    def select(self, *columns: str | Expr) -> Query[T, R]:
         """Fetch only these fields (records then hold only them) or expressions (read
         those with ``rows()``)."""
         info = self._state.info
@@ -140,27 +147,29 @@ class Query(Generic[T]):
         )
         return self._with(self._state.with_select(columns=exprs))
 
-    def group_by(self, *fields: str | Expr) -> Query[T]:
+    def group_by(self, *fields: str | Expr) -> Query[T, R]:
         info = self._state.info
         exprs = tuple(
             Col(info.check_field(f), table=info.table) if isinstance(f, str) else f for f in fields
         )
         return self._with(self._state.with_select(group_by=self._state.select.group_by + exprs))
 
-    def join(self, other: type[Any], on: Condition, *, alias: str | None = None) -> Query[T]:
+    def join(self, other: type[Any], on: Condition, *, alias: str | None = None) -> Query[T, R]:
         return self._join("INNER", other, on, alias)
 
-    def left_join(self, other: type[Any], on: Condition, *, alias: str | None = None) -> Query[T]:
+    def left_join(
+        self, other: type[Any], on: Condition, *, alias: str | None = None
+    ) -> Query[T, R]:
         return self._join("LEFT", other, on, alias)
 
-    def _join(self, kind: str, other: type[Any], on: Condition, alias: str | None) -> Query[T]:
+    def _join(self, kind: str, other: type[Any], on: Condition, alias: str | None) -> Query[T, R]:
         table = other.__twinsql__.table
         join = Join(kind, table, on, alias)  # type: ignore[arg-type]
         return self._with(self._state.with_select(joins=(*self._state.select.joins, join)))
 
     def for_update(
         self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = ()
-    ) -> Query[T]:
+    ) -> Query[T, R]:
         """Lock the selected rows until the transaction ends (no-op on SQLite, which
         serialises writers)."""
         if nowait and skip_locked:
@@ -171,11 +180,11 @@ class Query(Generic[T]):
     def with_cte(
         self,
         name: str,
-        query: Query[Any] | Select | Compound,
+        query: Query[Any, Any] | Select | Compound,
         *,
         recursive: bool = False,
         columns: Sequence[str] = (),
-    ) -> Query[T]:
+    ) -> Query[T, R]:
         """Add ``WITH [RECURSIVE] name AS (query)``; read it with ``from_cte`` or
         ``join_cte``."""
         select = query.__twinsql_select__() if isinstance(query, Query) else query
@@ -194,30 +203,30 @@ class Query(Generic[T]):
         return TableInfo(name, table.fields, primary_keys=table.primary_keys)
 
     def _columns_of(self, table: TableInfo) -> Any:
-        from twinsql.orm.model import Columns
+        from twinsql.orm.columns import Columns
 
         return Columns(self._state.info, table)
 
-    def from_cte(self, name: str) -> Query[T]:
+    def from_cte(self, name: str) -> Query[T, R]:
         """Select from the CTE ``name`` (with this model's fields) instead of the table."""
         return self._with(self._state.with_select(from_cte=name))
 
-    def join_cte(self, name: str, on: Callable[[Any], Condition]) -> Query[T]:
+    def join_cte(self, name: str, on: Callable[[Any], Condition]) -> Query[T, R]:
         """Join the CTE ``name`` (the recursive step of a tree walk):
         ``join_cte("chain", lambda chain: Employee.c.manager_id == chain.id)``."""
         table = self._cte_table(name)
         join = Join("INNER", table, on(self._columns_of(table)), None)
         return self._with(self._state.with_select(joins=(*self._state.select.joins, join)))
 
-    def union(self, other: Query[Any], *, all: bool = False) -> Query[T]:
+    def union(self, other: Query[Any, Any], *, all: bool = False) -> Query[T, R]:
         """``UNION`` (``all=True``: ``UNION ALL``) with another query of the same model."""
         part = ("UNION ALL" if all else "UNION", statement(other.state))
         return self._with(self._state.evolve(unions=(*self._state.unions, part)))
 
-    def union_all(self, other: Query[Any]) -> Query[T]:
+    def union_all(self, other: Query[Any, Any]) -> Query[T, R]:
         return self.union(other, all=True)
 
-    def with_(self, *paths: str | tuple[str, Callable[[Any], Any]]) -> Query[T]:
+    def with_(self, *paths: str | tuple[str, Callable[[Any], Any]]) -> Query[T, R]:
         """Eager-load relations: ``with_("orders", "orders.items", ("orders", lambda q:
         q.where(...)))`` — one query per level, attached to each record."""
         from twinsql.orm.relations import check_paths
@@ -235,15 +244,15 @@ class Query(Generic[T]):
                 loads.append(EagerLoad(segments))
         return self._with(self._state.evolve(eager=self._state.eager + tuple(loads)))
 
-    def with_deleted(self) -> Query[T]:
+    def with_deleted(self) -> Query[T, R]:
         """Include soft-deleted records."""
         return self._with(self._state.evolve(visibility="all"))
 
-    def only_deleted(self) -> Query[T]:
+    def only_deleted(self) -> Query[T, R]:
         """Only soft-deleted records."""
         return self._with(self._state.evolve(visibility="deleted"))
 
-    def returning(self, *fields: str) -> Query[T]:
+    def returning(self, *fields: str) -> Query[T, list[dict[str, Any]]]:
         """Have ``update()``/``delete()`` return these fields of the affected rows."""
         info = self._state.info
         return self._with(self._state.evolve(returning=tuple(info.check_field(f) for f in fields)))
@@ -298,29 +307,90 @@ class Query(Generic[T]):
     async def async_exists(self, *, using: AsyncDatabase | None = None) -> bool:
         return await async_terminals.async_exists(self._state, using)
 
-    def sum(self, field: str, *, using: Database | None = None) -> Any:
-        return sync_terminals.sum(self._state, field, using)
+    # A field named by a typed column (``User.c.age``, a ``Col[int]``) gives a typed result;
+    # by its name, ``Any``. An empty set gives None.
 
-    async def async_sum(self, field: str, *, using: AsyncDatabase | None = None) -> Any:
-        return await async_terminals.async_sum(self._state, field, using)
+    @overload
+    def sum(self, field: Col[bool], *, using: Database | None = None) -> int | None: ...
+    @overload
+    def sum(self, field: Col[V], *, using: Database | None = None) -> V | None: ...
+    @overload
+    def sum(self, field: str, *, using: Database | None = None) -> Any: ...
+    def sum(self, field: str | Col, *, using: Database | None = None) -> Any:
+        return sync_terminals.sum(self._state, self._field_name(field), using)
 
-    def average(self, field: str, *, using: Database | None = None) -> Any:
-        return sync_terminals.average(self._state, field, using)
+    @overload
+    async def async_sum(
+        self, field: Col[bool], *, using: AsyncDatabase | None = None
+    ) -> int | None: ...
+    @overload
+    async def async_sum(self, field: Col[V], *, using: AsyncDatabase | None = None) -> V | None: ...
+    @overload
+    async def async_sum(self, field: str, *, using: AsyncDatabase | None = None) -> Any: ...
+    async def async_sum(self, field: str | Col, *, using: AsyncDatabase | None = None) -> Any:
+        return await async_terminals.async_sum(self._state, self._field_name(field), using)
 
-    async def async_average(self, field: str, *, using: AsyncDatabase | None = None) -> Any:
-        return await async_terminals.async_average(self._state, field, using)
+    @overload
+    def average(self, field: Col[Decimal], *, using: Database | None = None) -> Decimal | None: ...
+    @overload
+    def average(self, field: Col[Any], *, using: Database | None = None) -> float | None: ...
+    @overload
+    def average(self, field: str, *, using: Database | None = None) -> Any: ...
+    def average(self, field: str | Col, *, using: Database | None = None) -> Any:
+        return sync_terminals.average(self._state, self._field_name(field), using)
 
-    def min(self, field: str, *, using: Database | None = None) -> Any:
-        return sync_terminals.min(self._state, field, using)
+    @overload
+    async def async_average(
+        self, field: Col[Decimal], *, using: AsyncDatabase | None = None
+    ) -> Decimal | None: ...
+    @overload
+    async def async_average(
+        self, field: Col[Any], *, using: AsyncDatabase | None = None
+    ) -> float | None: ...
+    @overload
+    async def async_average(self, field: str, *, using: AsyncDatabase | None = None) -> Any: ...
+    async def async_average(self, field: str | Col, *, using: AsyncDatabase | None = None) -> Any:
+        return await async_terminals.async_average(self._state, self._field_name(field), using)
 
-    async def async_min(self, field: str, *, using: AsyncDatabase | None = None) -> Any:
-        return await async_terminals.async_min(self._state, field, using)
+    @overload
+    def min(self, field: Col[V], *, using: Database | None = None) -> V | None: ...
+    @overload
+    def min(self, field: str, *, using: Database | None = None) -> Any: ...
+    def min(self, field: str | Col, *, using: Database | None = None) -> Any:
+        return sync_terminals.min(self._state, self._field_name(field), using)
 
-    def max(self, field: str, *, using: Database | None = None) -> Any:
-        return sync_terminals.max(self._state, field, using)
+    @overload
+    async def async_min(self, field: Col[V], *, using: AsyncDatabase | None = None) -> V | None: ...
+    @overload
+    async def async_min(self, field: str, *, using: AsyncDatabase | None = None) -> Any: ...
+    async def async_min(self, field: str | Col, *, using: AsyncDatabase | None = None) -> Any:
+        return await async_terminals.async_min(self._state, self._field_name(field), using)
 
-    async def async_max(self, field: str, *, using: AsyncDatabase | None = None) -> Any:
-        return await async_terminals.async_max(self._state, field, using)
+    @overload
+    def max(self, field: Col[V], *, using: Database | None = None) -> V | None: ...
+    @overload
+    def max(self, field: str, *, using: Database | None = None) -> Any: ...
+    def max(self, field: str | Col, *, using: Database | None = None) -> Any:
+        return sync_terminals.max(self._state, self._field_name(field), using)
+
+    @overload
+    async def async_max(self, field: Col[V], *, using: AsyncDatabase | None = None) -> V | None: ...
+    @overload
+    async def async_max(self, field: str, *, using: AsyncDatabase | None = None) -> Any: ...
+    async def async_max(self, field: str | Col, *, using: AsyncDatabase | None = None) -> Any:
+        return await async_terminals.async_max(self._state, self._field_name(field), using)
+
+    def _field_name(self, field: str | Col) -> str:
+        """The field an aggregate terminal names: a name, or a column of this model."""
+        if isinstance(field, Col):
+            table = self._state.info.table
+            if field.table_alias is not None or field.table not in (None, table):
+                raise errors.ArgumentError(
+                    f"{field.field!r} is a column of another table; name a field of "
+                    f"{self._state.info.model.__name__}"
+                )
+            return field.field
+        return field
 
     def aggregate(self, *, using: Database | None = None, **named: Expr) -> list[dict[str, Any]]:
         """``group_by("department").aggregate(n=Count("id"), avg=Avg("salary"))`` → dicts."""
@@ -339,19 +409,23 @@ class Query(Generic[T]):
     async def async_rows(self, *, using: AsyncDatabase | None = None) -> list[dict[str, Any]]:
         return await async_terminals.async_rows(self._state, using)
 
-    def update(self, *, using: Database | None = None, **values: Any) -> Any:
+    def update(self, *, using: Database | None = None, **values: Any) -> R:
         """UPDATE every matching row; returns the count (or rows with ``returning``)."""
-        return sync_terminals.update(self._state, values, using)
+        result: R = sync_terminals.update(self._state, values, using)
+        return result
 
-    async def async_update(self, *, using: AsyncDatabase | None = None, **values: Any) -> Any:
-        return await async_terminals.async_update(self._state, values, using)
+    async def async_update(self, *, using: AsyncDatabase | None = None, **values: Any) -> R:
+        result: R = await async_terminals.async_update(self._state, values, using)
+        return result
 
-    def delete(self, *, using: Database | None = None) -> Any:
+    def delete(self, *, using: Database | None = None) -> R:
         """DELETE every matching row (a hard delete even on soft-delete models)."""
-        return sync_terminals.delete(self._state, using)
+        result: R = sync_terminals.delete(self._state, using)
+        return result
 
-    async def async_delete(self, *, using: AsyncDatabase | None = None) -> Any:
-        return await async_terminals.async_delete(self._state, using)
+    async def async_delete(self, *, using: AsyncDatabase | None = None) -> R:
+        result: R = await async_terminals.async_delete(self._state, using)
+        return result
 
     def paginate(self, page: int, per_page: int, *, using: Database | None = None) -> Page[T]:
         return sync_terminals.paginate(self._state, page, per_page, using)
@@ -401,7 +475,7 @@ class ConflictClause(Generic[T]):
 
     __slots__ = ("_query", "_target")
 
-    def __init__(self, query: Query[T], target: tuple[str, ...]) -> None:
+    def __init__(self, query: Query[T, Any], target: tuple[str, ...]) -> None:
         self._query = query
         self._target = target
 

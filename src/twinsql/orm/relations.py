@@ -40,9 +40,19 @@ from twinsql.orm.relation_spec import Kind, RelationSpec
 from twinsql.orm.state import loaded_relations
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from twinsql.orm.model import Model
 
-__all__ = ["BelongsTo", "HasMany", "HasOne", "ManyToMany", "Relation", "check_paths"]
+__all__ = [
+    "BelongsTo",
+    "HasMany",
+    "HasOne",
+    "ManyToMany",
+    "Relation",
+    "TargetHoldsKey",
+    "check_paths",
+]
 
 T = TypeVar("T")
 # The target in the text of an annotation left unevaluated (``from __future__ import
@@ -214,6 +224,14 @@ class BelongsTo(Relation[T]):
 
     kind: Kind = "belongs_to"
 
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded target (None when the key is NULL).
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> T | None: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
         keys = _fields(self._key) or info.primary_keys
@@ -222,10 +240,8 @@ class BelongsTo(Relation[T]):
         return RelationSpec("belongs_to", self.name, owner, info, foreign, keys)
 
 
-class HasOne(Relation[T]):
-    """The target holds the owner's key, one target per owner."""
-
-    kind: Kind = "has_one"
+class TargetHoldsKey(Relation[T]):
+    """Base of ``HasOne`` and ``HasMany``: the target holds the owner's key."""
 
     def _resolve(self, owner: Any, target: Any) -> RelationSpec:
         info = target.__twinsql__
@@ -236,10 +252,32 @@ class HasOne(Relation[T]):
         return RelationSpec(self.kind, self.name, owner, info, foreign, keys)
 
 
-class HasMany(HasOne[T]):
+class HasOne(TargetHoldsKey[T]):
+    """The target holds the owner's key, one target per owner."""
+
+    kind: Kind = "has_one"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded target, or None when there is none.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> T | None: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
+
+class HasMany(TargetHoldsKey[T]):
     """The target holds the owner's key, any number of targets per owner."""
 
     kind: Kind = "has_many"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded targets.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> list[T]: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
 
 
 class ManyToMany(Relation[T]):
@@ -248,6 +286,14 @@ class ManyToMany(Relation[T]):
     keyed by both (a composite key), so each link is one row of its own."""
 
     kind: Kind = "many_to_many"
+
+    if TYPE_CHECKING:
+        # Reading on a record gives the loaded targets.
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> list[T]: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
 
     def __init__(
         self,

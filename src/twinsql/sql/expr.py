@@ -21,7 +21,9 @@ equality keep working.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
+
+from typing_extensions import TypeVar
 
 from twinsql.errors import ArgumentError, InvalidIdentifierError
 from twinsql.sql.fragment import Form, normalise
@@ -36,6 +38,9 @@ __all__ = ["NO_TRUTH", "Col", "Condition", "Expr", "Raw", "Star", "Value", "coer
            "escape_like", "label_name", "raw", "render_operand", "to_select"]  # fmt: skip
 
 # Precedence, loosest first.  RAW (a caller's fragment) is parenthesised wherever nested.
+# The Python type of a column's values, for type checkers only (``Col[int]``); a bare
+# ``Col`` is ``Col[Any]``.
+T = TypeVar("T", default=Any)
 P_RAW, P_OR, P_AND, P_NOT, P_CMP, P_ADD, P_MUL, P_ATOM = 0, 1, 2, 3, 4, 5, 6, 9
 _set = object.__setattr__
 NO_TRUTH = (
@@ -280,10 +285,14 @@ class Star(Expr):
         return ctx.qualifier(self.table, self.table_alias) + "*"
 
 
-class Col(Expr):
+class Col(Expr, Generic[T]):
     """A field of a table.  With ``table`` it is checked at once; without, it belongs to
     the query's main table and is checked when the query is compiled.  ``table_alias``
-    names a joined table (or a CTE) by its alias."""
+    names a joined table (or a CTE) by its alias.
+
+    ``Col[int]`` says which Python values the column holds, for type checkers: an ordering
+    comparison with a value of another type (``Col[int] > "x"``) is then a type error.
+    ``==``/``!=`` keep taking any object, as ``object.__eq__`` does."""
 
     __slots__ = ("field", "table", "table_alias")
     field: str
@@ -302,6 +311,15 @@ class Col(Expr):
         _set(self, "field", field)
         _set(self, "table", table)
         _set(self, "table_alias", _check_alias_ref(table_alias))
+
+    if TYPE_CHECKING:
+        # Narrower than Expr's operands on purpose (the value type of the column), which
+        # breaks substitutability only for type checkers; the runtime methods are Expr's.
+        def __lt__(self, other: T | Expr) -> Condition: ...  # type: ignore[override]
+        def __le__(self, other: T | Expr) -> Condition: ...  # type: ignore[override]
+        def __gt__(self, other: T | Expr) -> Condition: ...  # type: ignore[override]
+        def __ge__(self, other: T | Expr) -> Condition: ...  # type: ignore[override]
+        def between(self, low: T | Expr, high: T | Expr) -> Condition: ...  # type: ignore[override]
 
     def _render(self, ctx: Context) -> str:
         # Fast path: a column of the current main table (by default or by identity).
