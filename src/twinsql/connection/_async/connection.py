@@ -209,17 +209,18 @@ class CallGuard:
             self._arm(self._limit)
         return self
 
-    def control(self, sql: str, *, is_commit: bool) -> CallGuard:
+    def control(self, sql: str, *, is_commit: bool, watched: bool = True) -> CallGuard:
         """Take the connection for a transaction-control statement: exempt from the
         failed-transaction refusal (it is what ends the failed level), and its failure is
         not a statement failure of the level. A broken link during a COMMIT leaves the
-        outcome unknown."""
+        outcome unknown. ``watched=False``: the observers are not told (a catalog look-up
+        that completes an error belongs to the failed call, not to an operation of its own)."""
         if self._connection.broken or not self._enter():
             raise self._refused(sql)
         self._sql, self._params, self._control, self._commit = sql, None, True, is_commit
         if sql_log_enabled(logging.INFO):
             self._settings.log(sql, None)
-        if self._settings.observer is not None:
+        if self._settings.observer is not None and watched:
             self._observe(sql, None, True)
         if self._limit is not None:
             self._arm(self._limit)
@@ -554,7 +555,7 @@ class AsyncConnection:
         as it is."""
         text, values = self._prepare(lookup, (error.table,))
         try:
-            with self.calls.control(lookup, is_commit=False):
+            with self.calls.control(lookup, is_commit=False, watched=False):
                 result = await self.raw.execute(text, values)
         except errors.Error:
             return
