@@ -28,6 +28,7 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "async_call_within": "call_within",
         "async_running_loop": "running_loop",
         "async_sleep": "sleep",
+        "async_spawn": "spawn",
         "async_task_identity": "task_identity",
     },
     # twinsql.drivers: the driver protocols and the driver lookup.
@@ -43,6 +44,7 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncDatabaseTransaction": "DatabaseTransaction",
         "AsyncPinnedConnection": "PinnedConnection",
         "AsyncPool": "Pool",
+        "AsyncReplicaSet": "ReplicaSet",
         "AsyncTransaction": "Transaction",
         "connect_async": "connect",
         "execute_async": "execute",

@@ -30,6 +30,7 @@ from twinsql.connection._async.connection import (
     AsyncConnection,
     ConnectionSettings,
     Params,
+    Prepared,
     Row,
     as_dicts,
     echo_to_stdout,
@@ -38,14 +39,22 @@ from twinsql.connection._async.connection import (
     prepare_statement,
 )
 from twinsql.connection._async.pool import AsyncPool
+from twinsql.connection._async.replicas import AsyncReplicaSet
 from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.connection.routing import (
+    NodeStats,
+    Override,
+    SameNode,
+    replica_urls,
+    split_scale_options,
+)
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.placeholders import ParamStyle, compile_sql
 
 __all__ = [
     "AsyncDatabase",
@@ -73,8 +82,9 @@ class AsyncDatabase:
 
     def __init__(self, url: str | DatabaseURL | None = None, **options: Any) -> None:
         self._url = parse_url(url)
+        scale, url_options, options = split_scale_options(self._url.options, options)
         resolved, driver_options = resolve_options(
-            self._url.options, options, memory_sqlite=self._url.is_memory
+            url_options, options, memory_sqlite=self._url.is_memory
         )
         self._options = resolved
         if resolved.echo:
@@ -99,6 +109,13 @@ class AsyncDatabase:
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
         self._loop: object | None = None
+        self._replicas: AsyncReplicaSet | None = None
+        if scale.replicas:
+            replicas = [
+                AsyncDatabase(u, **options, pooler=scale.pooler)
+                for u in replica_urls(self._url, scale)
+            ]
+            self._replicas = AsyncReplicaSet(self, replicas, scale)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -134,6 +151,29 @@ class AsyncDatabase:
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
 
+    def node_stats(self) -> list[NodeStats]:
+        """Per node (the primary first, then each replica): its pool, its health and the
+        reads it served."""
+        if self._replicas is None:
+            return [NodeStats(self._url.redacted(), "primary", True, True, None, 0, 0, 0, 0, "",
+                              self._pool.stats())]  # fmt: skip
+        return self._replicas.stats(self._pool.stats())
+
+    # -- routing (databases with replicas; no-ops without) --------------------------------
+
+    def primary(self) -> Override | SameNode:
+        """``with db.primary():`` — every statement of the block goes to the primary."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.primary()
+
+    def replica(self) -> Override | SameNode:
+        """``with db.replica():`` — the block's reads go to a replica even right after a
+        write; a statement that can write raises ``ReplicaWriteError`` before it is sent."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.replica()
+
+    def same_node(self) -> SameNode:
+        """Reads of the block go to the node that served its first read."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.same_node()
+
     # -- statements -----------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Params = None) -> list[Row]:
@@ -159,6 +199,26 @@ class AsyncDatabase:
         pin = self._pinned.get()
         if pin is not None:
             return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
+        replicas = self._replicas
+        if replicas is not None:
+            index = replicas.route(sql)
+            if index is not None:
+                served, result = await replicas.read(
+                    index, lambda db: db.execute_result(sql, params)
+                )
+                if served:
+                    assert result is not None
+                    return result
+            elif not compile_sql(sql, self._style, self._lexer).is_read_only:
+                try:
+                    return await self._execute_pooled(prepared, sql, params)
+                finally:
+                    replicas.router.note_write()
+        return await self._execute_pooled(prepared, sql, params)
+
+    async def _execute_pooled(
+        self, prepared: Prepared, sql: str, params: Params
+    ) -> DriverResult:
         loop = async_running_loop()
         if loop is not self._loop:
             self._check_loop(loop)
@@ -177,6 +237,8 @@ class AsyncDatabase:
         try:
             return await conn.execute_many(sql, seq_of_params)
         finally:
+            if self._replicas is not None:
+                self._replicas.router.note_write()
             if pooled:
                 await self._pool.release(conn)
 
@@ -185,6 +247,16 @@ class AsyncDatabase:
     ) -> AsyncStream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
+        if self._replicas is not None and self._pinned.get() is None:
+            index = self._replicas.route(sql)
+            if index is not None:
+                rows = self._replicas.replica(index).stream(sql, params, chunk_size=chunk_size)
+                try:
+                    async for row in rows:
+                        yield row
+                finally:
+                    await rows.aclose()
+                return
         conn, pooled = await self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
@@ -214,6 +286,8 @@ class AsyncDatabase:
 
     async def close(self) -> None:
         """Close the pool. Connections still checked out close when they are returned."""
+        if self._replicas is not None:
+            await self._replicas.close()
         await self._pool.close()
 
     async def __aenter__(self) -> AsyncDatabase:
@@ -267,6 +341,9 @@ class AsyncDatabase:
         if pin is not None:
             return self._pinned_connection(pin), None
         self._check_loop(async_running_loop())
+        if self._replicas is not None:
+            # A block runs on the primary, and its writes open the read-your-writes window.
+            self._replicas.router.note_write()
         conn = await self._pool.acquire()
         return conn, self._pinned.set(_Pin(conn, async_task_identity()))
 
@@ -280,6 +357,8 @@ class AsyncDatabase:
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
+        if self._replicas is not None:
+            self._replicas.router.note_write()
         await self._pool.release(conn)
 
 

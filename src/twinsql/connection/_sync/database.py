@@ -30,6 +30,7 @@ from twinsql.connection._sync.connection import (
     Connection,
     ConnectionSettings,
     Params,
+    Prepared,
     Row,
     as_dicts,
     echo_to_stdout,
@@ -38,14 +39,22 @@ from twinsql.connection._sync.connection import (
     prepare_statement,
 )
 from twinsql.connection._sync.pool import Pool
+from twinsql.connection._sync.replicas import ReplicaSet
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.connection.routing import (
+    NodeStats,
+    Override,
+    SameNode,
+    replica_urls,
+    split_scale_options,
+)
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
 from twinsql.drivers.base import Driver, Stream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.placeholders import ParamStyle, compile_sql
 
 __all__ = [
     "Database",
@@ -73,8 +82,9 @@ class Database:
 
     def __init__(self, url: str | DatabaseURL | None = None, **options: Any) -> None:
         self._url = parse_url(url)
+        scale, url_options, options = split_scale_options(self._url.options, options)
         resolved, driver_options = resolve_options(
-            self._url.options, options, memory_sqlite=self._url.is_memory
+            url_options, options, memory_sqlite=self._url.is_memory
         )
         self._options = resolved
         if resolved.echo:
@@ -99,6 +109,13 @@ class Database:
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
         self._loop: object | None = None
+        self._replicas: ReplicaSet | None = None
+        if scale.replicas:
+            replicas = [
+                Database(u, **options, pooler=scale.pooler)
+                for u in replica_urls(self._url, scale)
+            ]
+            self._replicas = ReplicaSet(self, replicas, scale)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -134,6 +151,29 @@ class Database:
     def pool_stats(self) -> PoolStats:
         return self._pool.stats()
 
+    def node_stats(self) -> list[NodeStats]:
+        """Per node (the primary first, then each replica): its pool, its health and the
+        reads it served."""
+        if self._replicas is None:
+            return [NodeStats(self._url.redacted(), "primary", True, True, None, 0, 0, 0, 0, "",
+                              self._pool.stats())]  # fmt: skip
+        return self._replicas.stats(self._pool.stats())
+
+    # -- routing (databases with replicas; no-ops without) --------------------------------
+
+    def primary(self) -> Override | SameNode:
+        """``with db.primary():`` — every statement of the block goes to the primary."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.primary()
+
+    def replica(self) -> Override | SameNode:
+        """``with db.replica():`` — the block's reads go to a replica even right after a
+        write; a statement that can write raises ``ReplicaWriteError`` before it is sent."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.replica()
+
+    def same_node(self) -> SameNode:
+        """Reads of the block go to the node that served its first read."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.same_node()
+
     # -- statements -----------------------------------------------------------------------
 
     def execute(self, sql: str, params: Params = None) -> list[Row]:
@@ -159,6 +199,26 @@ class Database:
         pin = self._pinned.get()
         if pin is not None:
             return self._pinned_connection(pin).run_prepared(prepared, sql, params)
+        replicas = self._replicas
+        if replicas is not None:
+            index = replicas.route(sql)
+            if index is not None:
+                served, result = replicas.read(
+                    index, lambda db: db.execute_result(sql, params)
+                )
+                if served:
+                    assert result is not None
+                    return result
+            elif not compile_sql(sql, self._style, self._lexer).is_read_only:
+                try:
+                    return self._execute_pooled(prepared, sql, params)
+                finally:
+                    replicas.router.note_write()
+        return self._execute_pooled(prepared, sql, params)
+
+    def _execute_pooled(
+        self, prepared: Prepared, sql: str, params: Params
+    ) -> DriverResult:
         loop = running_loop()
         if loop is not self._loop:
             self._check_loop(loop)
@@ -177,6 +237,8 @@ class Database:
         try:
             return conn.execute_many(sql, seq_of_params)
         finally:
+            if self._replicas is not None:
+                self._replicas.router.note_write()
             if pooled:
                 self._pool.release(conn)
 
@@ -185,6 +247,16 @@ class Database:
     ) -> Stream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
+        if self._replicas is not None and self._pinned.get() is None:
+            index = self._replicas.route(sql)
+            if index is not None:
+                rows = self._replicas.replica(index).stream(sql, params, chunk_size=chunk_size)
+                try:
+                    for row in rows:
+                        yield row
+                finally:
+                    rows.close()
+                return
         conn, pooled = self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
@@ -214,6 +286,8 @@ class Database:
 
     def close(self) -> None:
         """Close the pool. Connections still checked out close when they are returned."""
+        if self._replicas is not None:
+            self._replicas.close()
         self._pool.close()
 
     def __enter__(self) -> Database:
@@ -267,6 +341,9 @@ class Database:
         if pin is not None:
             return self._pinned_connection(pin), None
         self._check_loop(running_loop())
+        if self._replicas is not None:
+            # A block runs on the primary, and its writes open the read-your-writes window.
+            self._replicas.router.note_write()
         conn = self._pool.acquire()
         return conn, self._pinned.set(_Pin(conn, task_identity()))
 
@@ -280,6 +357,8 @@ class Database:
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
+        if self._replicas is not None:
+            self._replicas.router.note_write()
         self._pool.release(conn)
 
 

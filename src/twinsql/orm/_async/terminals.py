@@ -36,10 +36,12 @@ def _db(state: q.QueryState, using: AsyncDatabase | None) -> AsyncDatabase:
 
 
 async def _models(state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]) -> list[Any]:
-    result = await db.execute_result(sql, params)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
-    if state.eager and records:
-        await async_load_eager(state, records, db)
+    # Eager relations load from the node that served the parents (with read replicas).
+    with db.same_node():
+        result = await db.execute_result(sql, params)
+        records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
+        if state.eager and records:
+            await async_load_eager(state, records, db)
     return records
 
 

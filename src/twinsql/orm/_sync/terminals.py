@@ -36,10 +36,12 @@ def _db(state: q.QueryState, using: Database | None) -> Database:
 
 
 def _models(state: q.QueryState, db: Database, sql: str, params: list[Any]) -> list[Any]:
-    result = db.execute_result(sql, params)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
-    if state.eager and records:
-        load_eager(state, records, db)
+    # Eager relations load from the node that served the parents (with read replicas).
+    with db.same_node():
+        result = db.execute_result(sql, params)
+        records = hydrate(state.info, result.rows, db.dialect.name, result.columns)
+        if state.eager and records:
+            load_eager(state, records, db)
     return records
 
 
