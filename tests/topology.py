@@ -195,3 +195,32 @@ def restart_topology() -> None:
         check=True,
         capture_output=True,
     )
+
+
+def _bouncer_admin(command: str) -> list[str]:
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(state()["pgbouncer_port"]), "-U", "postgres",
+         "-d", "pgbouncer", "-XAF", "|", "-c", command],
+        check=True, capture_output=True, text=True,
+    ).stdout.splitlines()  # fmt: skip
+
+
+def pgbouncer_fresh_servers() -> None:
+    """Drop PgBouncer's connections to this run's database, so that the next server
+    connections are new sessions (no prepared statements left by earlier tests)."""
+    _bouncer_admin(f"KILL {support.RUN_DATABASE}")
+    _bouncer_admin(f"RESUME {support.RUN_DATABASE}")
+
+
+def pgbouncer_server_connections() -> int:
+    """Server connections PgBouncer has open for this run's database (its admin console
+    speaks the simple query protocol only: asked through psql)."""
+    out = _bouncer_admin("SHOW POOLS")
+    header = out[0].split("|")
+    total = 0
+    for line in out[1:]:
+        row = dict(zip(header, line.split("|")))
+        if row.get("database") == support.RUN_DATABASE:
+            states = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
+            total += sum(int(row[k]) for k in states)
+    return total

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from twinsql import errors
 from twinsql._compat import async_running_loop, async_task_identity
+from twinsql.connection import pooler
 from twinsql.connection._async.connection import (
     AsyncConnection,
     ConnectionSettings,
@@ -90,6 +91,10 @@ class AsyncDatabase:
         if resolved.echo:
             echo_to_stdout()
         self._driver = async_driver_for(self._url)
+        if scale.pooler is not None:
+            if self._url.backend != "postgresql":
+                raise errors.ConfigurationError("pooler='pgbouncer' needs a PostgreSQL URL")
+            driver_options = pooler.driver_options(self._driver.name, driver_options)
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
         password = self._url.password or ""
@@ -98,10 +103,13 @@ class AsyncDatabase:
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
             statement_timeout=resolved.statement_timeout,
+            pooler=scale.pooler,
         )
         connect_options = ConnectOptions(
             connect_timeout=resolved.connect_timeout,
-            statement_timeout=resolved.statement_timeout,
+            # Behind a pooler the server-side timeout is set per transaction, never for the
+            # session (a startup parameter would stay with a server connection others use).
+            statement_timeout=None if scale.pooler else resolved.statement_timeout,
             extra=driver_options,
         )
         self._pool = AsyncPool(self._driver, self._url, resolved, connect_options, self._settings)
