@@ -438,8 +438,15 @@ def main(argv: list[str]) -> int:
         up()
     elif argv[1:] == ["down"]:
         down()
+    elif len(argv) == 3 and argv[1] == "get":
+        # One endpoint of the running topology, e.g. `topology.py get pgbouncer_url`.
+        value = load_state().get(argv[2])
+        if value is None:
+            print(f"topology: no {argv[2]!r} (run `make topology` first)", file=sys.stderr)
+            return 1
+        print(value)
     else:
-        print("usage: topology.py up|down", file=sys.stderr)
+        print("usage: topology.py up|down|get KEY", file=sys.stderr)
         return 2
     return 0
 
