@@ -101,6 +101,13 @@ async def test_reads_go_to_the_replica_and_writes_to_the_primary(
         assert stats[1].pool.opened == 1 and stats[0].pool.opened >= 1
 
 
+async def test_a_stream_reads_from_the_replica(endpoints: tuple[str, str], server: str) -> None:
+    async with routed(endpoints) as db:
+        rows = [row async for row in db.stream(where_sql(server))]
+        assert rows == [{"node": node_of(server, "replica")}]
+        assert db.node_stats()[1].reads == 1
+
+
 async def test_the_url_form_names_replicas_by_host_and_port(
     endpoints: tuple[str, str], server: str
 ) -> None:
@@ -209,8 +216,10 @@ async def test_a_stopped_replica_leaves_the_rotation_and_comes_back(
         assert await db.execute_scalar(where_sql(server)) == node_of(server, "replica")
         topology.stop_replica(server)
         try:
-            # The read that finds the replica gone is answered by the primary at once.
-            assert await db.execute_scalar(where_sql(server)) == node_of(server, "primary")
+            # The read that finds the replica gone is answered by the primary at once (a
+            # stream too, as long as it has yielded no row).
+            rows = [row["node"] async for row in db.stream(where_sql(server))]
+            assert rows == [node_of(server, "primary")]
             assert "left the rotation" in caplog.text
             stats = db.node_stats()
             assert not stats[1].in_rotation and stats[1].failures == 1

@@ -259,12 +259,18 @@ class AsyncDatabase:
             index = self._replicas.route(sql)
             if index is not None:
                 rows = self._replicas.replica(index).stream(sql, params, chunk_size=chunk_size)
+                started = False
                 try:
                     async for row in rows:
+                        started = True
                         yield row
+                    return
+                except errors.Error as exc:
+                    # Before its first row a stream can move to the primary; after, it can't.
+                    if started or not self._replicas.failed(index, exc):
+                        raise
                 finally:
                     await rows.aclose()
-                return
         conn, pooled = await self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)

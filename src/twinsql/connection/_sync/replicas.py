@@ -68,17 +68,24 @@ class ReplicaSet:
         try:
             return True, call(self._replicas[index])
         except errors.Error as exc:
-            if not is_node_failure(exc):
+            if not self.failed(index, exc):
                 raise
-            if self.router.mark_down(index, exc):
-                logger.warning(
-                    "replica %s left the rotation (%s); reads fall back to the primary "
-                    "until it answers again",
-                    self.router.names[index],
-                    type(exc).__name__,
-                )
-            self._start_probes()
             return False, None
+
+    def failed(self, index: int, exc: errors.Error) -> bool:
+        """Whether ``exc``, raised on replica ``index``, is the node's failure (then the
+        replica has left the rotation and the caller runs the read on the primary)."""
+        if not is_node_failure(exc):
+            return False
+        if self.router.mark_down(index, exc):
+            logger.warning(
+                "replica %s left the rotation (%s); reads fall back to the primary "
+                "until it answers again",
+                self.router.names[index],
+                type(exc).__name__,
+            )
+        self._start_probes()
+        return True
 
     def stats(self, primary_pool: PoolStats) -> list[NodeStats]:
         pools = [primary_pool, *(db.pool_stats() for db in self._replicas)]
