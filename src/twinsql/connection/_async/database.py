@@ -55,7 +55,7 @@ from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.placeholders import ParamStyle, compile_sql
+from twinsql.sql.placeholders import ParamStyle
 
 __all__ = [
     "AsyncDatabase",
@@ -207,21 +207,10 @@ class AsyncDatabase:
         pin = self._pinned.get()
         if pin is not None:
             return await self._pinned_connection(pin).run_prepared(prepared, sql, params)
-        replicas = self._replicas
-        if replicas is not None:
-            index = replicas.route(sql)
-            if index is not None:
-                served, result = await replicas.read(
-                    index, lambda db: db.execute_result(sql, params)
-                )
-                if served:
-                    assert result is not None
-                    return result
-            elif not compile_sql(sql, self._style, self._lexer).is_read_only:
-                try:
-                    return await self._execute_pooled(prepared, sql, params)
-                finally:
-                    replicas.router.note_write()
+        if self._replicas is not None:
+            return await self._replicas.execute_result(
+                sql, params, lambda: self._execute_pooled(prepared, sql, params)
+            )
         return await self._execute_pooled(prepared, sql, params)
 
     async def _execute_pooled(

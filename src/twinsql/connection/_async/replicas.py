@@ -30,7 +30,9 @@ from twinsql.connection.routing import (
 from twinsql.sql.placeholders import compile_sql
 
 if TYPE_CHECKING:
+    from twinsql.connection._async.connection import Params
     from twinsql.connection._async.database import AsyncDatabase
+    from twinsql.drivers.base import DriverResult
 
 __all__ = ["AsyncReplicaSet"]
 
@@ -50,11 +52,34 @@ class AsyncReplicaSet:
         self.router = Router([db.url.redacted() for db in replicas], config)
         self._stops: list[Callable[[], None]] = []
 
-    def route(self, sql: str, description: str = "statement") -> int | None:
+    def route(self, sql: str) -> int | None:
         """The replica index for ``sql`` (None: the primary); starts due probes."""
-        read_only = compile_sql(sql, self._primary.paramstyle, self._primary.dialect.lexer)
         self._start_probes()
-        return self.router.route(read_only.is_read_only, description)
+        return self.router.route(self._is_read_only(sql))
+
+    def _is_read_only(self, sql: str) -> bool:
+        primary = self._primary
+        return compile_sql(sql, primary.paramstyle, primary.dialect.lexer).is_read_only
+
+    async def execute_result(
+        self, sql: str, params: Params, on_primary: Callable[[], AsyncReturns[DriverResult]]
+    ) -> DriverResult:
+        """A statement outside any block: a read on a replica (or, when that replica has
+        just failed, on the primary through ``on_primary``); a write on the primary, which
+        opens this context's read-your-writes window."""
+        index = self.route(sql)
+        if index is not None:
+            served, result = await self.read(index, lambda db: db.execute_result(sql, params))
+            if served:
+                assert result is not None
+                return result
+            return await on_primary()
+        if self._is_read_only(sql):
+            return await on_primary()
+        try:
+            return await on_primary()
+        finally:
+            self.router.note_write()
 
     def replica(self, index: int) -> AsyncDatabase:
         return self._replicas[index]
