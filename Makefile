@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck generate check-generated unit bench clean
+.PHONY: demo test lint typecheck generate check-generated unit bench clean topology topology-down
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,26 @@ bench: $(BENCH_STAMP)
 .PHONY: bench-quick
 bench-quick: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py --quick --out bench/_work/quick
+
+## topology: start (or reuse) the scale-out servers the replica and PgBouncer tests use:
+##           a PostgreSQL primary + streaming replica, a MariaDB primary + GTID replica and
+##           PgBouncer in transaction mode, on free local ports (needs root; ~15 s from scratch)
+topology:
+	$(PYTHON) tools/topology.py up
+
+## test-pgbouncer: the PostgreSQL tests of the connection, ORM and batcher suites once more,
+##                 through PgBouncer in transaction mode with pooler=pgbouncer (needs `make
+##                 topology`; the tests that kill a server session by its pid are left out:
+##                 behind a pooler a client has no server session of its own to kill)
+.PHONY: test-pgbouncer
+test-pgbouncer: $(STAMP)
+	TWINSQL_TEST_POSTGRESQL_URL="$$($(PY) tools/topology.py get pgbouncer_url)?pooler=pgbouncer" \
+	  $(PY) -m pytest tests/_async tests/_sync \
+	  -k "(psycopg or asyncpg) and not killed_idle_connection and not replicas and not pgbouncer"
+
+## topology-down: stop and remove everything `make topology` started
+topology-down:
+	$(PYTHON) tools/topology.py down
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

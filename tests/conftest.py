@@ -35,7 +35,10 @@ def _sql_log_level() -> Iterator[None]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import topology
+
     support.drop_run_databases()
+    topology.drop_run_databases()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -49,6 +49,7 @@ from twinsql.connection._sync.database import (
 from twinsql.connection._sync.retry import run_in_transaction
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.options import DatabaseOptions, PoolStats
+from twinsql.connection.routing import NodeStats
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.errors import (
     ArgumentError,
@@ -72,11 +73,13 @@ from twinsql.errors import (
     OperationalError,
     ParameterError,
     PoolClosed,
+    PoolerUnsupported,
     PoolTimeout,
     ProgrammingError,
     QueryCanceled,
     RecordNotFound,
     RelationNotLoaded,
+    ReplicaWriteError,
     SerializationFailure,
     StaleObjectError,
     StatementTimeout,
@@ -165,6 +168,7 @@ __all__ = [
     "Model",
     "MultipleStatementsError",
     "Naming",
+    "NodeStats",
     "NotNullViolation",
     "OperationalError",
     "OptimisticLockMixin",
@@ -174,6 +178,7 @@ __all__ = [
     "PoolClosed",
     "PoolStats",
     "PoolTimeout",
+    "PoolerUnsupported",
     "PostgreSQLAdapter",
     "ProgrammingError",
     "Query",
@@ -183,6 +188,7 @@ __all__ = [
     "RecordNotFound",
     "Registry",
     "RelationNotLoaded",
+    "ReplicaWriteError",
     "RetryPolicy",
     "RowNumber",
     "SQLBatcher",

@@ -37,6 +37,7 @@ __all__ = [
     "async_call_within",
     "async_running_loop",
     "async_sleep",
+    "async_spawn",
     "async_submit_to_loop",
     "async_task_identity",
     "call_within",
@@ -44,6 +45,7 @@ __all__ = [
     "monotonic",
     "running_loop",
     "sleep",
+    "spawn",
     "submit_to_loop",
     "task_identity",
 ]
@@ -271,6 +273,31 @@ async def async_sleep(seconds: float) -> None:
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def async_spawn(call: Callable[[], Awaitable[None]]) -> Callable[[], None]:
+    """Run ``call()`` in the background (a task on the running loop); return what stops it
+    (cancels the task). The caller keeps no reference: the loop holds the task."""
+    task = asyncio.ensure_future(call())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task.cancel  # type: ignore[return-value]
+
+
+def spawn(call: Callable[[], None]) -> Callable[[], None]:
+    """Sync twin of ``async_spawn``: ``call()`` in a daemon thread. A thread cannot be
+    stopped from outside: the returned function does nothing and the call runs to its end
+    (callers keep background calls short and bounded)."""
+    threading.Thread(target=call, daemon=True, name="twinsql-background").start()
+    return _nothing
+
+
+def _nothing() -> None:
+    return None
+
+
+# Tasks started by async_spawn: asyncio keeps only weak references to running tasks.
+_background: set[asyncio.Future[None]] = set()
 
 
 def async_running_loop() -> object | None:

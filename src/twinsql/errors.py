@@ -40,10 +40,12 @@ __all__ = [
     "ParameterError",
     "PoolClosed",
     "PoolTimeout",
+    "PoolerUnsupported",
     "ProgrammingError",
     "QueryCanceled",
     "RecordNotFound",
     "RelationNotLoaded",
+    "ReplicaWriteError",
     "SerializationFailure",
     "StaleObjectError",
     "StatementTimeout",
@@ -175,6 +177,17 @@ class RelationNotLoaded(InterfaceError):
 
 class StaleObjectError(Error):
     """Optimistic locking: the row changed (or vanished) since this record was read."""
+
+
+class ReplicaWriteError(InterfaceError):
+    """A statement that can write was sent towards a read-only replica (inside
+    ``db.replica()``); it was refused before anything was sent."""
+
+
+class PoolerUnsupported(InterfaceError):
+    """A statement needs a session of its own (LISTEN, session advisory locks, temporary
+    tables, session SET, WITH HOLD cursors), which a transaction-pooling PgBouncer cannot
+    give; it was refused before anything was sent."""
 
 
 class TransactionAborted(InterfaceError):

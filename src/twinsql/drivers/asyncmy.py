@@ -119,7 +119,7 @@ class AsyncmyConnection(MySQLConnectionBase):
         cut_short = cancels_abandoned_stream(sql, self.in_transaction)
         conn = self._conn
         cursor = conn.cursor(SSCursor)
-        ended = False
+        ended = failed = False
         try:
             await cursor.execute(sql, adapt_params(params) if params else None)
             columns = tuple([d[0] for d in cursor.description or ()])
@@ -135,8 +135,13 @@ class AsyncmyConnection(MySQLConnectionBase):
                 if ended:
                     return
             ended = True
+        except Exception:
+            # The statement or the link failed: there is nothing left to read, and reading
+            # would replace the error with asyncmy's own complaint about the cursor.
+            failed = True
+            raise
         finally:
-            if conn.connected:
+            if conn.connected and not failed:
                 if cut_short and not ended:
                     # Abandoned early: one more chunk in search of the end, then the connection
                     # is given up (see the module docstring of drivers.mysql).

@@ -39,10 +39,12 @@ from twinsql._compat import (
     async_task_identity,
     loop_closed,
 )
+from twinsql.connection import pooler
 from twinsql.connection._async.connection import (
     AsyncConnection,
     ConnectionSettings,
     Params,
+    Prepared,
     Row,
     as_dicts,
     echo_to_stdout,
@@ -51,6 +53,7 @@ from twinsql.connection._async.connection import (
     prepare_statement,
 )
 from twinsql.connection._async.pool import AsyncPool
+from twinsql.connection._async.replicas import AsyncReplicaSet
 from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.observe import (
@@ -61,6 +64,13 @@ from twinsql.connection.observe import (
     without_observer,
 )
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.connection.routing import (
+    NodeStats,
+    Override,
+    SameNode,
+    replica_urls,
+    split_scale_options,
+)
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
@@ -104,13 +114,18 @@ class AsyncDatabase:
 
     def __init__(self, url: str | DatabaseURL | None = None, **options: Any) -> None:
         self._url = parse_url(url)
+        scale, url_options, options = split_scale_options(self._url.options, options)
         resolved, driver_options = resolve_options(
-            self._url.options, options, memory_sqlite=self._url.is_memory
+            url_options, options, memory_sqlite=self._url.is_memory
         )
         self._options = resolved
         if resolved.echo:
             echo_to_stdout()
         self._driver = async_driver_for(self._url)
+        if scale.pooler is not None:
+            if self._url.backend != "postgresql":
+                raise errors.ConfigurationError("pooler='pgbouncer' needs a PostgreSQL URL")
+            driver_options = pooler.driver_options(self._driver.name, driver_options)
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
         password = self._url.password or ""
@@ -119,10 +134,13 @@ class AsyncDatabase:
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
             statement_timeout=resolved.statement_timeout,
+            pooler=scale.pooler,
         )
         connect_options = ConnectOptions(
             connect_timeout=resolved.connect_timeout,
-            statement_timeout=resolved.statement_timeout,
+            # Behind a pooler the server-side timeout is set per transaction, never for the
+            # session (a startup parameter would stay with a server connection others use).
+            statement_timeout=None if scale.pooler else resolved.statement_timeout,
             extra=driver_options,
         )
         self._connect_options = connect_options
@@ -137,6 +155,13 @@ class AsyncDatabase:
         # What watches this database's calls and operations (None: nothing does; a plain
         # attribute, so that each hook point costs one comparison with None).
         self.observer: Observer | None = None
+        self._replicas: AsyncReplicaSet | None = None
+        if scale.replicas:
+            replicas = [
+                AsyncDatabase(u, **options, pooler=scale.pooler)
+                for u in replica_urls(self._url, scale)
+            ]
+            self._replicas = AsyncReplicaSet(self, replicas, scale)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -186,6 +211,33 @@ class AsyncDatabase:
         # The connections read it from the shared settings, the layers above from here.
         self._settings.observer = observer
         self.observer = observer
+        if self._replicas is not None:
+            # Reads a replica serves are this database's calls too.
+            for replica in self._replicas.databases():
+                replica._set_observer(observer)
+
+    def node_stats(self) -> list[NodeStats]:
+        """Per node (the primary first, then each replica): its pool, its health and the
+        reads it served."""
+        if self._replicas is None:
+            return [NodeStats(self._url.redacted(), "primary", True, True, None, 0, 0, 0, 0, "",
+                              self._pool.stats())]  # fmt: skip
+        return self._replicas.stats(self._pool.stats())
+
+    # -- routing (databases with replicas; no-ops without) --------------------------------
+
+    def primary(self) -> Override | SameNode:
+        """``with db.primary():`` — every statement of the block goes to the primary."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.primary()
+
+    def replica(self) -> Override | SameNode:
+        """``with db.replica():`` — the block's reads go to a replica even right after a
+        write; a statement that can write raises ``ReplicaWriteError`` before it is sent."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.replica()
+
+    def same_node(self) -> SameNode:
+        """Reads of the block go to the node that served its first read."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.same_node()
 
     # -- statements -----------------------------------------------------------------------
 
@@ -218,6 +270,15 @@ class AsyncDatabase:
                 return await pin.connection.run_prepared(prepared, sql, params)
             finally:
                 pin.lock.release()
+        if self._replicas is not None:
+            return await self._replicas.execute_result(
+                sql, params, lambda: self._execute_pooled(prepared, sql, params)
+            )
+        return await self._execute_pooled(prepared, sql, params)
+
+    async def _execute_pooled(
+        self, prepared: Prepared, sql: str, params: Params
+    ) -> DriverResult:
         loop = async_running_loop()
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         # The awaits are the cost of the async path: skip them when nothing waits.
@@ -234,6 +295,8 @@ class AsyncDatabase:
         try:
             return await conn.execute_many(sql, seq_of_params)
         finally:
+            if self._replicas is not None:
+                self._replicas.router.note_write()
             await self._checkin(conn, pool, lock)
 
     async def stream(
@@ -241,6 +304,22 @@ class AsyncDatabase:
     ) -> AsyncStream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
+        if self._replicas is not None and self._pinned.get() is None:
+            index = self._replicas.route(sql)
+            if index is not None:
+                rows = self._replicas.replica(index).stream(sql, params, chunk_size=chunk_size)
+                started = False
+                try:
+                    async for row in rows:
+                        started = True
+                        yield row
+                    return
+                except errors.Error as exc:
+                    # Before its first row a stream can move to the primary; after, it can't.
+                    if started or not self._replicas.failed(index, exc):
+                        raise
+                finally:
+                    await rows.aclose()
         conn, pool, lock = await self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
@@ -270,8 +349,10 @@ class AsyncDatabase:
         return AsyncPinnedConnection(self, shared)
 
     async def close(self) -> None:
-        """Close the pool (every event loop's). Connections still checked out close when
-        they are returned."""
+        """Close the pool (every event loop's), and the replicas'. Connections still checked
+        out close when they are returned."""
+        if self._replicas is not None:
+            await self._replicas.close()
         if _IS_ASYNC:
             with self._loops_lock:
                 others = list(self._loop_pools.items())
@@ -389,6 +470,9 @@ class AsyncDatabase:
                 return _Hold(self._pinned_connection(pin), None, None)
             await self._take_turn(pin)
             return _Hold(pin.connection, None, pin)
+        if self._replicas is not None:
+            # A block runs on the primary, and its writes open the read-your-writes window.
+            self._replicas.router.note_write()
         loop = async_running_loop()
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         conn = await pool.acquire()
@@ -410,6 +494,8 @@ class AsyncDatabase:
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
+        if self._replicas is not None:
+            self._replicas.router.note_write()
         await pin.pool.release(hold.connection)
 
 

@@ -20,11 +20,12 @@ from typing import Any, Final
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
-from twinsql.connection import checkpoints
+from twinsql.connection import checkpoints, pooler
 from twinsql.connection.observe import Observer
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import DriverConnection, Stream, CopyUnsupported, DriverResult
 from twinsql.drivers.deadline import CLIENT_GRACE, Armed
+from twinsql.drivers.postgresql import statement_timeout_ms
 from twinsql.sql import violations
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.lexer import Lexer
@@ -41,6 +42,7 @@ Prepared = tuple[str, Sequence[Any]]
 # (never with hide_parameters); ``echo=True`` enables it (``echo_to_stdout``).
 sql_logger = logging.getLogger("twinsql.sql")
 sql_log_enabled = sql_logger.isEnabledFor
+pool_logger = logging.getLogger("twinsql.pool")
 _echo_handler: list[logging.Handler] = []
 
 
@@ -99,7 +101,9 @@ class ConnectionSettings:
     client-side bound on each call (``statement_timeout``; ``None``: no timer is armed) and
     the observer told about each call (``None``: nothing watches)."""
 
-    __slots__ = ("echo", "hide_parameters", "observer", "secrets", "statement_timeout")
+    __slots__ = (
+        "echo", "hide_parameters", "observer", "pooler", "secrets", "statement_timeout", "warned"
+    )
 
     def __init__(
         self,
@@ -108,8 +112,13 @@ class ConnectionSettings:
         hide_parameters: bool,
         secrets: Sequence[str],
         statement_timeout: float | None = None,
+        pooler: str | None = None,
     ) -> None:
         self.echo = echo
+        # "pgbouncer": the rules of connection.pooler apply to every statement.
+        self.pooler = pooler
+        # Whether the hint that the server looks like PgBouncer was logged (it is, once).
+        self.warned = False
         self.hide_parameters = hide_parameters
         self.statement_timeout = statement_timeout
         self.observer: Observer | None = None
@@ -412,6 +421,8 @@ class Connection:
         self.created_at = monotonic()
         # Set when an operation was interrupted mid-I/O or the link broke: never reuse.
         self.broken = False
+        # Behind a transaction pooler: session settings, applied as SET LOCAL per transaction.
+        self.session_settings: dict[str, str] = {}
 
     def __repr__(self) -> str:
         state = "broken" if self.broken else ("in transaction" if self.in_transaction else "idle")
@@ -537,15 +548,20 @@ class Connection:
         """Run a statement already in the driver's placeholder style, with its values bound,
         and return the driver's result; ``sql``/``params`` are the caller's, for errors and
         the echo log. Internal: the database, the ORM and the batcher run statements here."""
+        if self.settings.pooler is not None:
+            return self._run_pooled(prepared, sql, params)
         try:
             with self.calls.statement(sql, params):
                 if checkpoints.hook is not None:
                     checkpoints.hook(checkpoints.QUERY)
                 return self.raw.execute(prepared[0], prepared[1])
-        except errors.IntegrityError as error:
-            lookup = violations.lookup_sql(error, self.dialect)
-            if lookup is not None:
-                self._complete_violation(error, lookup)
+        except errors.DatabaseError as exc:
+            if isinstance(exc, errors.IntegrityError):
+                lookup = violations.lookup_sql(exc, self.dialect)
+                if lookup is not None:
+                    self._complete_violation(exc, lookup)
+            elif not self.settings.warned and self.dialect.name == "postgresql":
+                self._hint_pooler(exc)
             raise
 
     def _complete_violation(self, error: errors.IntegrityError, lookup: str) -> None:
@@ -560,6 +576,44 @@ class Connection:
         except errors.Error:
             return
         violations.complete(error, result.rows)
+
+    def _hint_pooler(self, exc: errors.DatabaseError) -> None:
+        if pooler.looks_like_pgbouncer(exc.sqlstate, exc.message):
+            self.settings.warned = True
+            pool_logger.warning("%s", pooler.PGBOUNCER_HINT)
+
+    def _run_pooled(self, prepared: Prepared, sql: str, params: Params) -> DriverResult:
+        """``run_prepared`` behind a transaction pooler (see ``connection.pooler``)."""
+        in_transaction = self.in_transaction
+        decision = pooler.decide(sql, in_transaction)
+        if decision.action == "refuse":
+            raise errors.PoolerUnsupported(decision.message, sql=sql)
+        if decision.action == "remember":
+            if decision.name == "ALL":
+                self.session_settings.clear()
+            elif decision.local is None:
+                self.session_settings.pop(decision.name, None)
+            else:
+                self.session_settings[decision.name] = decision.local
+            if not in_transaction or decision.local is None:
+                return DriverResult(None, [], 0)
+            prepared, sql = (decision.local, ()), decision.local
+        elif self.session_settings and not in_transaction:
+            # The settings apply inside a transaction only: give the statement one.
+            with self.transaction():
+                return self._run_pooled(prepared, sql, params)
+        with self.calls.statement(sql, params):
+            if checkpoints.hook is not None:
+                checkpoints.hook(checkpoints.QUERY)
+            return self.raw.execute(prepared[0], prepared[1])
+
+    def pooler_begin_statements(self) -> tuple[str, ...]:
+        """What follows BEGIN behind a transaction pooler (nothing otherwise)."""
+        if self.settings.pooler is None:
+            return ()
+        timeout = self.settings.statement_timeout
+        milliseconds = None if timeout is None else statement_timeout_ms(timeout)
+        return pooler.begin_statements(milliseconds, self.session_settings)
 
     def send_control(self, sql: str, *, is_commit: bool = False) -> None:
         """Send a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …): generated SQL

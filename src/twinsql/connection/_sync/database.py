@@ -39,10 +39,12 @@ from twinsql._compat import (
     task_identity,
     loop_closed,
 )
+from twinsql.connection import pooler
 from twinsql.connection._sync.connection import (
     Connection,
     ConnectionSettings,
     Params,
+    Prepared,
     Row,
     as_dicts,
     echo_to_stdout,
@@ -51,6 +53,7 @@ from twinsql.connection._sync.connection import (
     prepare_statement,
 )
 from twinsql.connection._sync.pool import Pool
+from twinsql.connection._sync.replicas import ReplicaSet
 from twinsql.connection._sync.transaction import Transaction
 from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.observe import (
@@ -61,6 +64,13 @@ from twinsql.connection.observe import (
     without_observer,
 )
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
+from twinsql.connection.routing import (
+    NodeStats,
+    Override,
+    SameNode,
+    replica_urls,
+    split_scale_options,
+)
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import driver_for
 from twinsql.drivers.base import Driver, Stream, ConnectOptions, DriverResult
@@ -104,13 +114,18 @@ class Database:
 
     def __init__(self, url: str | DatabaseURL | None = None, **options: Any) -> None:
         self._url = parse_url(url)
+        scale, url_options, options = split_scale_options(self._url.options, options)
         resolved, driver_options = resolve_options(
-            self._url.options, options, memory_sqlite=self._url.is_memory
+            url_options, options, memory_sqlite=self._url.is_memory
         )
         self._options = resolved
         if resolved.echo:
             echo_to_stdout()
         self._driver = driver_for(self._url)
+        if scale.pooler is not None:
+            if self._url.backend != "postgresql":
+                raise errors.ConfigurationError("pooler='pgbouncer' needs a PostgreSQL URL")
+            driver_options = pooler.driver_options(self._driver.name, driver_options)
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
         password = self._url.password or ""
@@ -119,10 +134,13 @@ class Database:
             hide_parameters=resolved.hide_parameters,
             secrets=(password, quote(password, safe="")) if password else (),
             statement_timeout=resolved.statement_timeout,
+            pooler=scale.pooler,
         )
         connect_options = ConnectOptions(
             connect_timeout=resolved.connect_timeout,
-            statement_timeout=resolved.statement_timeout,
+            # Behind a pooler the server-side timeout is set per transaction, never for the
+            # session (a startup parameter would stay with a server connection others use).
+            statement_timeout=None if scale.pooler else resolved.statement_timeout,
             extra=driver_options,
         )
         self._connect_options = connect_options
@@ -137,6 +155,13 @@ class Database:
         # What watches this database's calls and operations (None: nothing does; a plain
         # attribute, so that each hook point costs one comparison with None).
         self.observer: Observer | None = None
+        self._replicas: ReplicaSet | None = None
+        if scale.replicas:
+            replicas = [
+                Database(u, **options, pooler=scale.pooler)
+                for u in replica_urls(self._url, scale)
+            ]
+            self._replicas = ReplicaSet(self, replicas, scale)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -186,6 +211,33 @@ class Database:
         # The connections read it from the shared settings, the layers above from here.
         self._settings.observer = observer
         self.observer = observer
+        if self._replicas is not None:
+            # Reads a replica serves are this database's calls too.
+            for replica in self._replicas.databases():
+                replica._set_observer(observer)
+
+    def node_stats(self) -> list[NodeStats]:
+        """Per node (the primary first, then each replica): its pool, its health and the
+        reads it served."""
+        if self._replicas is None:
+            return [NodeStats(self._url.redacted(), "primary", True, True, None, 0, 0, 0, 0, "",
+                              self._pool.stats())]  # fmt: skip
+        return self._replicas.stats(self._pool.stats())
+
+    # -- routing (databases with replicas; no-ops without) --------------------------------
+
+    def primary(self) -> Override | SameNode:
+        """``with db.primary():`` — every statement of the block goes to the primary."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.primary()
+
+    def replica(self) -> Override | SameNode:
+        """``with db.replica():`` — the block's reads go to a replica even right after a
+        write; a statement that can write raises ``ReplicaWriteError`` before it is sent."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.replica()
+
+    def same_node(self) -> SameNode:
+        """Reads of the block go to the node that served its first read."""
+        return SameNode(None) if self._replicas is None else self._replicas.router.same_node()
 
     # -- statements -----------------------------------------------------------------------
 
@@ -218,6 +270,15 @@ class Database:
                 return pin.connection.run_prepared(prepared, sql, params)
             finally:
                 pin.lock.release()
+        if self._replicas is not None:
+            return self._replicas.execute_result(
+                sql, params, lambda: self._execute_pooled(prepared, sql, params)
+            )
+        return self._execute_pooled(prepared, sql, params)
+
+    def _execute_pooled(
+        self, prepared: Prepared, sql: str, params: Params
+    ) -> DriverResult:
         loop = running_loop()
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         # The awaits are the cost of the async path: skip them when nothing waits.
@@ -234,6 +295,8 @@ class Database:
         try:
             return conn.execute_many(sql, seq_of_params)
         finally:
+            if self._replicas is not None:
+                self._replicas.router.note_write()
             self._checkin(conn, pool, lock)
 
     def stream(
@@ -241,6 +304,22 @@ class Database:
     ) -> Stream[Row]:
         """Yield rows with bounded memory; the connection is held until iteration ends.
         Stop early with ``contextlib.aclosing`` (async) or by closing the generator."""
+        if self._replicas is not None and self._pinned.get() is None:
+            index = self._replicas.route(sql)
+            if index is not None:
+                rows = self._replicas.replica(index).stream(sql, params, chunk_size=chunk_size)
+                started = False
+                try:
+                    for row in rows:
+                        started = True
+                        yield row
+                    return
+                except errors.Error as exc:
+                    # Before its first row a stream can move to the primary; after, it can't.
+                    if started or not self._replicas.failed(index, exc):
+                        raise
+                finally:
+                    rows.close()
         conn, pool, lock = self._checkout()
         try:
             rows = conn.stream(sql, params, chunk_size=chunk_size)
@@ -270,8 +349,10 @@ class Database:
         return PinnedConnection(self, shared)
 
     def close(self) -> None:
-        """Close the pool (every event loop's). Connections still checked out close when
-        they are returned."""
+        """Close the pool (every event loop's), and the replicas'. Connections still checked
+        out close when they are returned."""
+        if self._replicas is not None:
+            self._replicas.close()
 
 
 
@@ -389,6 +470,9 @@ class Database:
                 return _Hold(self._pinned_connection(pin), None, None)
             self._take_turn(pin)
             return _Hold(pin.connection, None, pin)
+        if self._replicas is not None:
+            # A block runs on the primary, and its writes open the read-your-writes window.
+            self._replicas.router.note_write()
         loop = running_loop()
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         conn = pool.acquire()
@@ -410,6 +494,8 @@ class Database:
         except ValueError:
             # Exited from another context (a generator moved between tasks): just clear.
             self._pinned.set(None)
+        if self._replicas is not None:
+            self._replicas.router.note_write()
         pin.pool.release(hold.connection)
 
 

@@ -140,7 +140,8 @@ class Transaction:
         """The SQL of one step, rendered through the dialect."""
         dialect = self._connection.dialect
         if action is TxnAction.BEGIN:
-            return dialect.begin_statements(self._isolation, self._readonly)
+            begin = dialect.begin_statements(self._isolation, self._readonly)
+            return begin + self._connection.pooler_begin_statements()
         if action is TxnAction.FINISH:
             return dialect.end_statements(self._readonly)
         if action is TxnAction.COMMIT:

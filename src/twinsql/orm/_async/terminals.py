@@ -47,11 +47,13 @@ async def _models(state: q.QueryState, db: AsyncDatabase, sql: str, params: list
 async def _run_models(
     state: q.QueryState, db: AsyncDatabase, sql: str, params: list[Any]
 ) -> list[Any]:
-    result = await db.execute_result(sql, params)
-    origin = origin_key(db)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
-    if state.eager and records:
-        await async_load_eager(state, records, db)
+    # Eager relations load from the node that served the parents (with read replicas).
+    with db.same_node():
+        result = await db.execute_result(sql, params)
+        origin = origin_key(db)
+        records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
+        if state.eager and records:
+            await async_load_eager(state, records, db)
     return records
 
 

@@ -47,11 +47,13 @@ def _models(state: q.QueryState, db: Database, sql: str, params: list[Any]) -> l
 def _run_models(
     state: q.QueryState, db: Database, sql: str, params: list[Any]
 ) -> list[Any]:
-    result = db.execute_result(sql, params)
-    origin = origin_key(db)
-    records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
-    if state.eager and records:
-        load_eager(state, records, db)
+    # Eager relations load from the node that served the parents (with read replicas).
+    with db.same_node():
+        result = db.execute_result(sql, params)
+        origin = origin_key(db)
+        records = hydrate(state.info, result.rows, db.dialect.name, result.columns, origin)
+        if state.eager and records:
+            load_eager(state, records, db)
     return records
 
 
