@@ -60,6 +60,33 @@ async def run_concurrently(calls: list[Any]) -> list[Any]:
     return results
 
 
+class _AsyncMeetingPoint:
+    """``wait()`` returns once ``parties`` callers are waiting (asyncio.Barrier is 3.11+)."""
+
+    def __init__(self, parties: int) -> None:
+        import asyncio
+
+        self.parties = parties
+        self.arrived = 0
+        self.everyone = asyncio.Event()
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived >= self.parties:
+            self.everyone.set()
+        await self.everyone.wait()
+
+
+def meeting_point(parties: int) -> Any:
+    """A barrier for ``parties`` callers run by ``run_concurrently``: tasks in the async
+    suite, threads in the sync one; both wait with ``(await) gate.wait()``."""
+    if _IS_ASYNC:
+        return _AsyncMeetingPoint(parties)
+    import threading
+
+    return threading.Barrier(parties)
+
+
 async def run_in_children(calls: list[Any]) -> list[Any]:
     """Run zero-argument callables at once in children that inherit the caller's context:
     tasks in the async suite, threads given a copy of the context in the sync one.
