@@ -30,17 +30,31 @@ the user-facing account); the runner is the short loop that performs the actions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, MutableMapping
 from typing import Any
 
 from twinsql import errors
+from twinsql.batch.actions import (
+    Action,
+    Begin,
+    Cancelled,
+    Collect,
+    Commit,
+    CopyRefused,
+    Done,
+    Failed,
+    Ok,
+    Refresh,
+    Replay,
+    Rollback,
+    RollbackAll,
+    Run,
+)
 from twinsql.batch.ledger import Ledger, LedgerCounts, Outcome, StatementState
 from twinsql.batch.plan import Batch, Limits, PlanOptions, Unit, plan_batch, values_units
 from twinsql.batch.queue import Queued, StatementQueue
 from twinsql.batch.resilience import is_statement_error
 from twinsql.batch.session import SessionLog
-from twinsql.batch.statements import Shape
 
 __all__ = [
     "Action",
@@ -61,84 +75,6 @@ __all__ = [
     "Stop",
     "UnknownOutcome",
 ]
-
-
-# -- actions ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Replay:
-    shape: Shape
-    bound: Sequence[Any]
-    params: Any
-
-
-@dataclass(frozen=True)
-class Refresh:
-    pass
-
-
-@dataclass(frozen=True)
-class Begin:
-    pass
-
-
-@dataclass(frozen=True)
-class Collect:
-    unit: Unit
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Run:
-    unit: Unit
-
-
-@dataclass(frozen=True)
-class Commit:
-    pass
-
-
-@dataclass(frozen=True)
-class Rollback:
-    pass
-
-
-@dataclass(frozen=True)
-class RollbackAll:
-    pass
-
-
-@dataclass(frozen=True)
-class Done:
-    pass
-
-
-Action = Replay | Refresh | Begin | Collect | Run | Commit | Rollback | RollbackAll | Done
-
-
-# -- outcomes -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ok:
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    error: BaseException
-    broken: bool = False
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    exc: BaseException
-
-
-class CopyRefused(Exception):
-    """What the runner reports when the driver refused a COPY unit before sending any of
-    it (a column type COPY cannot carry): the engine re-plans it as multi-row INSERTs."""
 
 
 # -- what ends an attempt -----------------------------------------------------------------
@@ -174,6 +110,8 @@ class _Failed(Exception):
 
 
 _Steps = Generator[Action, Any, None]
+# MySQL statements after which the tables that cannot roll back are read again.
+_CHANGES_TABLES = frozenset({"CREATE", "ALTER", "DROP", "RENAME", "USE"})
 
 
 class BatchEngine:
@@ -225,7 +163,8 @@ class BatchEngine:
         # connection has (see batch.session).
         self._log = session_log if session_log is not None else SessionLog()
         self._seen: MutableMapping[object, int] = seen if seen is not None else {}
-        self._session_changed = False  # a session statement ran: re-read, re-plan
+        # What a statement that ran may have changed in the session: re-read, re-plan.
+        self._stale_mode = self._stale_tables = False
         self._key: object = None
         self._steps: _Steps | None = None
 
@@ -320,9 +259,9 @@ class BatchEngine:
     def _replan(self) -> _Steps:
         """After a session statement (or MySQL DDL) ran: read the session again (MySQL's
         sql_mode, its tables that cannot roll back) and plan what follows with it."""
-        if self._session_changed:
-            self._session_changed = False
-            yield Refresh()
+        if self._stale_mode or self._stale_tables:
+            yield Refresh(mode=self._stale_mode, tables=self._stale_tables)
+            self._stale_mode = self._stale_tables = False
             self._limits, self._plan = self._options()
 
     def _record(self, entries: list[tuple[Any, Any, Any]]) -> None:
@@ -498,9 +437,11 @@ class BatchEngine:
             yield Commit()  # RELEASE SAVEPOINT
         shape = unit.run.shape_at(unit.lo)
         changed = unit.count == 1 and shape.session
-        if changed or shape.implicit_commit:
-            # MySQL DDL may have made a table that cannot roll back: read the session again.
-            self._session_changed = True
+        if changed and "sql_mode" in shape.sql.lower():
+            self._stale_mode = True
+        if shape.verb in _CHANGES_TABLES and (shape.implicit_commit or shape.verb == "USE"):
+            # MySQL: a table that cannot roll back may have come (or gone).
+            self._stale_tables = True
         if transactional:
             outcome.ran(unit.first, unit.first + unit.count, result)
             if changed:

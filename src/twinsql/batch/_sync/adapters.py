@@ -100,9 +100,9 @@ class BatchSession:
         once on each one it has not seen (weakly referenced)."""
         raise NotImplementedError
 
-    def refresh(self) -> None:
-        """Read again what the server's session state says about planning (MySQL's
-        ``sql_mode``, after the session changed it)."""
+    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+        """Read again what the server's session state says about planning: MySQL's
+        ``sql_mode`` (``mode``), its tables that cannot roll back (``tables``)."""
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         """Run one session statement again (on a new connection, before anything else)."""
@@ -298,11 +298,14 @@ class DatabaseSession(BatchSession):
     def key(self) -> object:
         return self.conn
 
-    def refresh(self) -> None:
-        if self.conn.dialect.name == "mysql":
+    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+        if self.conn.dialect.name != "mysql":
+            return
+        if mode:
             self.merge_safe = strict_sql_mode(
                 str(self.conn.execute_scalar("SELECT @@SESSION.sql_mode"))
             )
+        if tables:
             rows = self.conn.execute(_NONTRANSACTIONAL_SQL)
             self.nontransactional = frozenset(
                 name for row in rows for name in (row["n"], f"{row['s']}.{row['n']}")
@@ -532,17 +535,17 @@ class GenericSession(BatchSession):
     def key(self) -> object:
         return self._adapter  # one connection for the adapter's life
 
-    def refresh(self) -> None:
-        if self._adapter.dialect.name == "mysql":
+    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+        if mode and self._adapter.dialect.name == "mysql":
             # Asked through the connection itself; an answer that is not rows (an
             # execute_func returning counts) is taken as a mode that is not strict.
             rows = self._adapter.execute("SELECT @@SESSION.sql_mode", ())
             try:
                 row = rows[0]
-                mode = str(next(iter(row.values())) if isinstance(row, Mapping) else row[0])
+                value = next(iter(row.values())) if isinstance(row, Mapping) else row[0]
             except (TypeError, IndexError, KeyError, StopIteration):
-                mode = ""
-            self.merge_safe = strict_sql_mode(mode)
+                value = ""
+            self.merge_safe = strict_sql_mode(str(value))
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         if shape.parts is not None:
