@@ -311,18 +311,18 @@ def test_a_dry_run_only_collects() -> None:
 
 
 def test_the_session_is_read_again_after_what_may_change_the_plan() -> None:
-    """MySQL: after a SET of sql_mode, its mode; after DDL or USE, its tables that cannot
-    roll back; after any other statement, nothing."""
-    engine, ledger, _ = make(
-        [
-            "SET @x = 1",
-            "SET SESSION sql_mode = ''",
-            *rows(1),
-            "CREATE TABLE m (a INT) ENGINE=MyISAM",
-            *rows(1),
-        ],
-        lexer="mysql",
-    )
+    """MySQL: after a SET of sql_mode, its mode; after a CREATE TABLE or an ALTER TABLE
+    with an ENGINE clause, that table's engine; after USE, every table's; after any other
+    statement, nothing."""
+    statements = ["SET @x = 1", "SET SESSION sql_mode = ''", *rows(1),
+                  "CREATE TABLE m (a INT) ENGINE=MyISAM", "ALTER TABLE m DISABLE KEYS",
+                  "ALTER TABLE m ENGINE=InnoDB", "DROP TABLE m", *rows(1), "USE other"]  # fmt: skip
+    engine, ledger, _ = make(statements, lexer="mysql")
     refreshes = [a for a in drive(engine, ok) if isinstance(a, Refresh)]
-    assert refreshes == [Refresh(mode=True, tables=False), Refresh(mode=False, tables=True)]
-    assert ledger.counts().applied == 5
+    assert refreshes == [
+        Refresh(mode=True, tables=False),
+        Refresh(mode=False, tables=False, names=("m",)),  # the table created
+        Refresh(mode=False, tables=False, names=("m",)),  # its ENGINE altered
+        Refresh(mode=False, tables=True),  # another database: all of them
+    ]
+    assert ledger.counts().applied == len(statements)

@@ -41,10 +41,11 @@ class Replay:
 @dataclass(frozen=True)
 class Refresh:
     """Read the session again: its sql_mode (``mode``), its tables that cannot roll back
-    (``tables``)."""
+    (``tables``: all of them; else those in ``names``)."""
 
     mode: bool = True
     tables: bool = True
+    names: tuple[str, ...] = ()  # without ``tables``: only these tables
 
 
 @dataclass(frozen=True)

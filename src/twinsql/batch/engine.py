@@ -55,6 +55,7 @@ from twinsql.batch.plan import Batch, Limits, PlanOptions, Unit, plan_batch, val
 from twinsql.batch.queue import Queued, StatementQueue
 from twinsql.batch.resilience import is_statement_error
 from twinsql.batch.session import SessionLog
+from twinsql.batch.statements import Shape
 
 __all__ = [
     "Action",
@@ -110,8 +111,6 @@ class _Failed(Exception):
 
 
 _Steps = Generator[Action, Any, None]
-# MySQL statements after which the tables that cannot roll back are read again.
-_CHANGES_TABLES = frozenset({"CREATE", "ALTER", "DROP", "RENAME", "USE"})
 
 
 class BatchEngine:
@@ -165,6 +164,7 @@ class BatchEngine:
         self._seen: MutableMapping[object, int] = seen if seen is not None else {}
         # What a statement that ran may have changed in the session: re-read, re-plan.
         self._stale_mode = self._stale_tables = False
+        self._recheck: set[str] = set()  # tables whose engine a DDL may have set
         self._key: object = None
         self._steps: _Steps | None = None
 
@@ -259,9 +259,11 @@ class BatchEngine:
     def _replan(self) -> _Steps:
         """After a session statement (or MySQL DDL) ran: read the session again (MySQL's
         sql_mode, its tables that cannot roll back) and plan what follows with it."""
-        if self._stale_mode or self._stale_tables:
-            yield Refresh(mode=self._stale_mode, tables=self._stale_tables)
+        if self._stale_mode or self._stale_tables or self._recheck:
+            names = () if self._stale_tables else tuple(sorted(self._recheck))
+            yield Refresh(mode=self._stale_mode, tables=self._stale_tables, names=names)
             self._stale_mode = self._stale_tables = False
+            self._recheck.clear()
             self._limits, self._plan = self._options()
 
     def _record(self, entries: list[tuple[Any, Any, Any]]) -> None:
@@ -439,9 +441,8 @@ class BatchEngine:
         changed = unit.count == 1 and shape.session
         if changed and "sql_mode" in shape.sql.lower():
             self._stale_mode = True
-        if shape.verb in _CHANGES_TABLES and (shape.implicit_commit or shape.verb == "USE"):
-            # MySQL: a table that cannot roll back may have come (or gone).
-            self._stale_tables = True
+        if shape.implicit_commit or shape.verb == "USE":
+            self._tables_changed(shape)
         if transactional:
             outcome.ran(unit.first, unit.first + unit.count, result)
             if changed:
@@ -450,6 +451,17 @@ class BatchEngine:
             if changed:
                 self._record([unit.statement(unit.lo)])
             self._settle_now(unit, result=result)
+
+    def _tables_changed(self, shape: Shape) -> None:
+        """MySQL: what a statement that ran may have changed in which tables cannot roll
+        back. A new database (USE) or renamed tables: all are read again; a table created,
+        or altered with an ENGINE clause: that one. Other DDL leaves engines as they are (a
+        dropped table stays listed until a CREATE of its name reads it again)."""
+        target = shape.target
+        if shape.verb in ("USE", "RENAME") or (target is not None and "." in target):
+            self._stale_tables = True
+        elif target is not None and (shape.verb == "CREATE" or "ENGINE" in shape.sql.upper()):
+            self._recheck.add(target)
 
     def _atomic(self, unit: Unit) -> _Steps:
         outcome = Outcome(results=self.results is not None)

@@ -79,6 +79,13 @@ _NONTRANSACTIONAL_SQL = (
 )
 
 
+_ENGINE_OF_SQL = (
+    "SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS n, e.TRANSACTIONS AS x "
+    "FROM information_schema.TABLES t JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+    "WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?"
+)
+
+
 class BatchSession:
     """One connection for one flush attempt: transaction levels and unit execution."""
 
@@ -100,9 +107,12 @@ class BatchSession:
         once on each one it has not seen (weakly referenced)."""
         raise NotImplementedError
 
-    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
         """Read again what the server's session state says about planning: MySQL's
-        ``sql_mode`` (``mode``), its tables that cannot roll back (``tables``)."""
+        ``sql_mode`` (``mode``), its tables that cannot roll back (``tables``: all of
+        them; else the current database's tables in ``names``)."""
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         """Run one session statement again (on a new connection, before anything else)."""
@@ -298,7 +308,9 @@ class DatabaseSession(BatchSession):
     def key(self) -> object:
         return self.conn
 
-    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
         if self.conn.dialect.name != "mysql":
             return
         if mode:
@@ -310,6 +322,17 @@ class DatabaseSession(BatchSession):
             self.nontransactional = frozenset(
                 name for row in rows for name in (row["n"], f"{row['s']}.{row['n']}")
             )
+            return
+        found = set(self.nontransactional)
+        for name in names:
+            # One table by schema and name: the server reads that table alone.
+            for row in self.conn.execute(_ENGINE_OF_SQL, (name,)):
+                both = {row["n"], f"{row['s']}.{row['n']}"}
+                if row["x"] == "NO":
+                    found |= both
+                else:
+                    found -= both
+        self.nontransactional = frozenset(found)
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         self._single(shape, shape.compiled.text, bound, params)
@@ -535,7 +558,9 @@ class GenericSession(BatchSession):
     def key(self) -> object:
         return self._adapter  # one connection for the adapter's life
 
-    def refresh(self, *, mode: bool = True, tables: bool = True) -> None:
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
         if mode and self._adapter.dialect.name == "mysql":
             # Asked through the connection itself; an answer that is not rows (an
             # execute_func returning counts) is taken as a mode that is not strict.
