@@ -54,7 +54,8 @@ def make(
 ) -> tuple[BatchEngine, Ledger, StatementQueue]:
     ledger, queue = Ledger(), StatementQueue()
     style = "numeric" if lexer == "postgresql" else "qmark"
-    intake = Intake(ledger, queue, style=style, lexer=lexer, transactional_ddl=True,  # type: ignore[arg-type]
+    intake = Intake(ledger, queue, style=style, lexer=lexer,  # type: ignore[arg-type]
+                    transactional_ddl=lexer != "mysql",
                     max_params=1000, max_query_size=None)  # fmt: skip
     assert intake.feed(iter(statements), None, False)
     options = (Limits(batch_bytes, 1000), PlanOptions(style=style, copy=copy, copy_min_rows=3))  # type: ignore[arg-type]
@@ -263,8 +264,8 @@ def test_session_statements_are_replayed_first_on_a_connection_that_lacks_them()
     engine, ledger, _ = make(["SET search_path = app", *rows(2)], lexer="postgresql",
                              log=log, seen=seen)  # fmt: skip
     first = drive(engine, ok, key="a")
-    assert names(first) == ["Begin", "Run[0]", "Commit", "Refresh", "Begin", "Begin",
-                            "Run[1, 2]", "Commit", "Commit"]  # fmt: skip
+    assert names(first) == ["Begin", "Run[0]", "Commit", "Begin", "Begin", "Run[1, 2]",
+                            "Commit", "Commit"]  # fmt: skip
     assert [shape.sql for shape, _, _ in log.entries()] == ["SET search_path = app"]
     assert seen == {"a": 1}
     # Another attempt on the same connection replays nothing; on a new one, the SET first.
@@ -307,3 +308,21 @@ def test_a_dry_run_only_collects() -> None:
     assert isinstance(action, Done)
     assert [(m["kind"], m["dry_run"], m["job"]) for m in collected] == [("values", True, 1)]
     assert ledger.counts().pending == 3 and not queue
+
+
+def test_the_session_is_read_again_after_what_may_change_the_plan() -> None:
+    """MySQL: after a SET of sql_mode, its mode; after a CREATE TABLE or an ALTER TABLE
+    with an ENGINE clause, that table's engine; after USE, every table's; after any other
+    statement, nothing."""
+    statements = ["SET @x = 1", "SET SESSION sql_mode = ''", *rows(1),
+                  "CREATE TABLE m (a INT) ENGINE=MyISAM", "ALTER TABLE m DISABLE KEYS",
+                  "ALTER TABLE m ENGINE=InnoDB", "DROP TABLE m", *rows(1), "USE other"]  # fmt: skip
+    engine, ledger, _ = make(statements, lexer="mysql")
+    refreshes = [a for a in drive(engine, ok) if isinstance(a, Refresh)]
+    assert refreshes == [
+        Refresh(mode=True, tables=False),
+        Refresh(mode=False, tables=False, names=("m",)),  # the table created
+        Refresh(mode=False, tables=False, names=("m",)),  # its ENGINE altered
+        Refresh(mode=False, tables=True),  # another database: all of them
+    ]
+    assert ledger.counts().applied == len(statements)

@@ -30,11 +30,26 @@ the user-facing account); the runner is the short loop that performs the actions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, MutableMapping
 from typing import Any
 
 from twinsql import errors
+from twinsql.batch.actions import (
+    Action,
+    Begin,
+    Cancelled,
+    Collect,
+    Commit,
+    CopyRefused,
+    Done,
+    Failed,
+    Ok,
+    Refresh,
+    Replay,
+    Rollback,
+    RollbackAll,
+    Run,
+)
 from twinsql.batch.ledger import Ledger, LedgerCounts, Outcome, StatementState
 from twinsql.batch.plan import Batch, Limits, PlanOptions, Unit, plan_batch, values_units
 from twinsql.batch.queue import Queued, StatementQueue
@@ -61,84 +76,6 @@ __all__ = [
     "Stop",
     "UnknownOutcome",
 ]
-
-
-# -- actions ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Replay:
-    shape: Shape
-    bound: Sequence[Any]
-    params: Any
-
-
-@dataclass(frozen=True)
-class Refresh:
-    pass
-
-
-@dataclass(frozen=True)
-class Begin:
-    pass
-
-
-@dataclass(frozen=True)
-class Collect:
-    unit: Unit
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Run:
-    unit: Unit
-
-
-@dataclass(frozen=True)
-class Commit:
-    pass
-
-
-@dataclass(frozen=True)
-class Rollback:
-    pass
-
-
-@dataclass(frozen=True)
-class RollbackAll:
-    pass
-
-
-@dataclass(frozen=True)
-class Done:
-    pass
-
-
-Action = Replay | Refresh | Begin | Collect | Run | Commit | Rollback | RollbackAll | Done
-
-
-# -- outcomes -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ok:
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    error: BaseException
-    broken: bool = False
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    exc: BaseException
-
-
-class CopyRefused(Exception):
-    """What the runner reports when the driver refused a COPY unit before sending any of
-    it (a column type COPY cannot carry): the engine re-plans it as multi-row INSERTs."""
 
 
 # -- what ends an attempt -----------------------------------------------------------------
@@ -226,7 +163,9 @@ class BatchEngine:
         # connection has (see batch.session).
         self._log = session_log if session_log is not None else SessionLog()
         self._seen: MutableMapping[object, int] = seen if seen is not None else {}
-        self._session_changed = False  # a session statement ran: re-read, re-plan
+        # What a statement that ran may have changed in the session: re-read, re-plan.
+        self._stale_mode = self._stale_tables = False
+        self._recheck: set[str] = set()  # tables whose engine a DDL may have set
         self._key: object = None
         self._steps: _Steps | None = None
 
@@ -323,9 +262,11 @@ class BatchEngine:
     def _replan(self) -> _Steps:
         """After a session statement (or MySQL DDL) ran: read the session again (MySQL's
         sql_mode, its tables that cannot roll back) and plan what follows with it."""
-        if self._session_changed:
-            self._session_changed = False
-            yield Refresh()
+        if self._stale_mode or self._stale_tables or self._recheck:
+            names = () if self._stale_tables else tuple(sorted(self._recheck))
+            yield Refresh(mode=self._stale_mode, tables=self._stale_tables, names=names)
+            self._stale_mode = self._stale_tables = False
+            self._recheck.clear()
             self._limits, self._plan = self._options()
 
     def _record(self, entries: list[tuple[Any, Any, Any]]) -> None:
@@ -502,9 +443,10 @@ class BatchEngine:
             yield Commit()  # RELEASE SAVEPOINT
         shape = unit.run.shape_at(unit.lo)
         changed = unit.count == 1 and shape.session
-        if changed or shape.implicit_commit:
-            # MySQL DDL may have made a table that cannot roll back: read the session again.
-            self._session_changed = True
+        if changed and "sql_mode" in shape.sql.lower():
+            self._stale_mode = True
+        if shape.implicit_commit or shape.verb == "USE":
+            self._tables_changed(shape)
         if transactional:
             outcome.ran(unit.first, unit.first + unit.count, result)
             if changed:
@@ -513,6 +455,17 @@ class BatchEngine:
             if changed:
                 self._record([unit.statement(unit.lo)])
             self._settle_now(unit, result=result)
+
+    def _tables_changed(self, shape: Shape) -> None:
+        """MySQL: what a statement that ran may have changed in which tables cannot roll
+        back. A new database (USE) or renamed tables: all are read again; a table created,
+        or altered with an ENGINE clause: that one. Other DDL leaves engines as they are (a
+        dropped table stays listed until a CREATE of its name reads it again)."""
+        target = shape.target
+        if shape.verb in ("USE", "RENAME") or (target is not None and "." in target):
+            self._stale_tables = True
+        elif target is not None and (shape.verb == "CREATE" or "ENGINE" in shape.sql.upper()):
+            self._recheck.add(target)
 
     def _atomic(self, unit: Unit) -> _Steps:
         outcome = Outcome(results=self.results is not None)

@@ -123,8 +123,9 @@ class Shape:
     # It changes the session (SET, USE, PRAGMA, set_config(…)): replayed on every new
     # connection of the batcher once applied, and the last statement of its batch.
     session: bool = False
-    # MySQL: the table an INSERT, REPLACE, UPDATE or DELETE writes, as written (unquoted;
-    # "db.t" when qualified), so that the planner can tell a non-transactional one.
+    # MySQL: the table an INSERT, REPLACE, UPDATE or DELETE writes, or a CREATE TABLE or
+    # ALTER TABLE makes, as written (unquoted; "db.t" when qualified): the planner tells a
+    # write to a non-transactional table by it, the engine which table to look at again.
     target: str | None = None
     copy_in: CopyTarget | None = None  # a COPY … FROM STDIN: its rows come as CopyData
     # What the statement adds to a batch before its values: its text, or for an INSERT that
@@ -227,7 +228,7 @@ def _analyze(
         verb=first,
         outside_transaction=implicit or _no_transaction(sql, items, lexer, first),
         session=_changes_session(sql, items, lexer, first),
-        target=_target(sql, items, first) if lexer == "mysql" and first in _WRITES else None,
+        target=_target(sql, items, first) if lexer == "mysql" else None,
         copy_in=_copy_in(sql, items) if first == "COPY" and lexer == "postgresql" else None,
     )
 
@@ -277,8 +278,20 @@ _BEFORE_TABLE = frozenset({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE",
                            "INTO", "FROM"})  # fmt: skip
 
 
+# Words between CREATE/ALTER and the name of the table.
+_BEFORE_DDL_TABLE = frozenset({"OR", "REPLACE", "TEMPORARY", "ONLINE", "IGNORE", "TABLE", "IF",
+                               "NOT", "EXISTS"})  # fmt: skip
+
+
 def _target(sql: str, items: list[Token] | None, first: str) -> str | None:
-    """The first table a MySQL write names (``db.t`` when qualified), unquoted."""
+    """The first table a MySQL write names, or the table a CREATE/ALTER TABLE makes
+    (``db.t`` when qualified), unquoted; None for any other statement."""
+    if first in _WRITES:
+        skip = _BEFORE_TABLE
+    elif first in ("CREATE", "ALTER") and "TABLE" in _words(sql, items, 4)[1:]:
+        skip = _BEFORE_DDL_TABLE
+    else:
+        return None
     parts: list[str] = []
     seen_verb = False
     want_name = True  # a name may come next (at the start, or after a dot)
@@ -289,7 +302,7 @@ def _target(sql: str, items: list[Token] | None, first: str) -> str | None:
         if not seen_verb:
             seen_verb = kind == WORD
             continue
-        if not parts and kind == WORD and text.upper() in _BEFORE_TABLE:
+        if not parts and kind == WORD and text.upper() in skip:
             continue
         if want_name and (kind == WORD or (kind == QUOTED and text.startswith("`"))):
             parts.append(text[1:-1].replace("``", "`") if kind == QUOTED else text)

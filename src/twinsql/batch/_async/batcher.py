@@ -53,6 +53,7 @@ from twinsql.batch._async.adapters import (
 )
 from twinsql.batch._async.collector import AsyncQueryCollector
 from twinsql.batch._async.runner import AsyncBatchRunner, Stop, UnknownOutcome
+from twinsql.batch.attempts import Attempts, settle_verdicts
 from twinsql.batch.intake import Intake, Refusal, split_item
 from twinsql.batch.ledger import (
     BatchIncomplete,
@@ -476,24 +477,17 @@ class AsyncSQLBatcher:
         if not self._queue or self._queue.size < budget:
             return
         options = self._singles_options if results is not None else self._options
-        attempt = 1
-        breaker = self.circuit_breaker
-
-        def on_commit() -> None:
-            nonlocal attempt
-            attempt = 1
-            breaker.record_success()
-
+        attempts = Attempts(self.retry, self.circuit_breaker)
         while self._queue and self._queue.size >= budget:
             runner = AsyncBatchRunner(
                 ledger=self._ledger, queue=self._queue, mode=self.transaction,
                 isolate=self.isolate_errors,
                 options=options,
                 collector=collector if collector is not None else self.collector,
-                metadata=metadata, attempt=attempt, batch_number=self._batches,
-                results=results, on_commit=on_commit, progress=self.progress, keep_below=budget,
-                copy_refused=self._copy_refused, session_log=self._session_log,
-                seen=self._seen,
+                metadata=metadata, attempt=attempts.attempt, batch_number=self._batches,
+                results=results, on_commit=attempts.committed, progress=self.progress,
+                keep_below=budget, copy_refused=self._copy_refused,
+                session_log=self._session_log, seen=self._seen,
             )  # fmt: skip
             if self.dry_run:
                 try:
@@ -501,33 +495,32 @@ class AsyncSQLBatcher:
                 finally:
                     self._batches = runner.batches
                 return
-            breaker.before_call()
+            attempts.begin()
+            retries = attempts.retries
             try:
                 async with self._adapter.session() as session:
                     await runner.run_session(session)
             except Stop as stop:
-                breaker.record_success()  # the database answered
+                attempts.answered()
                 raise stop.error from stop.error.__cause__
             except UnknownOutcome as unknown:
-                breaker.record_failure(unknown.error)
+                attempts.unknown(unknown.error)
                 if await self._reconcile(unknown):
                     # Some statements proved not applied went back to the queue: retry.
-                    if attempt >= self.retry.max_attempts:
+                    delay = attempts.again(random.random())
+                    if delay is None:
                         raise unknown.error from unknown.error.__cause__
-                    self._retries += 1
-                    await async_sleep(self.retry.delay(attempt, random.random()))
-                    attempt += 1
+                    await async_sleep(delay)
             except errors.Error as exc:
-                breaker.record_failure(exc)
-                if not self.retry.is_retryable(exc) or attempt >= self.retry.max_attempts:
+                delay = attempts.failed(exc, random.random())
+                if delay is None:
                     raise
-                self._retries += 1
-                await async_sleep(self.retry.delay(attempt, random.random()))
-                attempt += 1
+                await async_sleep(delay)
             else:
-                breaker.record_success()
+                attempts.answered()
             finally:
                 self._batches = runner.batches
+                self._retries += attempts.retries - retries
 
     def _singles_options(self, session: AsyncBatchSession | None) -> tuple[Limits, PlanOptions]:
         limits, plan = self._options(session)
@@ -544,23 +537,12 @@ class AsyncSQLBatcher:
         if self.reconcile is not None and items:
             entries = [self._ledger_entry(item.number) for item in items]
             verdicts = list(await _resolve(self.reconcile(entries)))
-            if len(verdicts) != len(items):
-                raise errors.ArgumentError(
-                    f"reconcile returned {len(verdicts)} answers for {len(items)} statements"
-                )
-        retry = []
-        for item, verdict in zip(items, verdicts):
-            if verdict is True:
-                self._ledger.mark(item.number, StatementState.APPLIED)
-            elif verdict is False:
-                self._ledger.mark(item.number, StatementState.PENDING)
-                retry.append(item)
-        self._queue.push_front(retry)
+        retry, unresolved = settle_verdicts(self._ledger, self._queue, items, verdicts)
         if self.progress is not None:
             self.progress(self._ledger.counts())
-        if any(v is None for v in verdicts):
+        if unresolved:
             raise unknown.error from unknown.error.__cause__
-        return bool(retry)
+        return retry
 
     def _ledger_entry(self, index: int) -> LedgerEntry:
         sql, params = self._ledger.held(index) or (None, None)

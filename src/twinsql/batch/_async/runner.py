@@ -158,7 +158,7 @@ class AsyncBatchRunner:
         if isinstance(action, Replay):
             return await session.replay(action.shape, action.bound, action.params)
         assert isinstance(action, Refresh), action
-        return await session.refresh()
+        return await session.refresh(mode=action.mode, tables=action.tables, names=action.names)
 
     async def _collect(self, action: Collect) -> None:
         if self.collector is not None:

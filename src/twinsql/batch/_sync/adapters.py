@@ -80,6 +80,13 @@ _NONTRANSACTIONAL_SQL = (
 )
 
 
+_ENGINE_OF_SQL = (
+    "SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS n, e.TRANSACTIONS AS x "
+    "FROM information_schema.TABLES t JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+    "WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?"
+)
+
+
 class BatchSession:
     """One connection for one flush attempt: transaction levels and unit execution."""
 
@@ -106,9 +113,12 @@ class BatchSession:
         once on each one it has not seen (weakly referenced)."""
         raise NotImplementedError
 
-    def refresh(self) -> None:
-        """Read again what the server's session state says about planning (MySQL's
-        ``sql_mode``, after the session changed it)."""
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
+        """Read again what the server's session state says about planning: MySQL's
+        ``sql_mode`` (``mode``), its tables that cannot roll back (``tables``: all of
+        them; else the current database's tables in ``names``)."""
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         """Run one session statement again (on a new connection, before anything else)."""
@@ -308,15 +318,31 @@ class DatabaseSession(BatchSession):
     def key(self) -> object:
         return self.conn
 
-    def refresh(self) -> None:
-        if self.conn.dialect.name == "mysql":
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
+        if self.conn.dialect.name != "mysql":
+            return
+        if mode:
             self.merge_safe = strict_sql_mode(
                 str(self.conn.execute_scalar("SELECT @@SESSION.sql_mode"))
             )
+        if tables:
             rows = self.conn.execute(_NONTRANSACTIONAL_SQL)
             self.nontransactional = frozenset(
                 name for row in rows for name in (row["n"], f"{row['s']}.{row['n']}")
             )
+            return
+        found = set(self.nontransactional)
+        for name in names:
+            # One table by schema and name: the server reads that table alone.
+            for row in self.conn.execute(_ENGINE_OF_SQL, (name,)):
+                both = {row["n"], f"{row['s']}.{row['n']}"}
+                if row["x"] == "NO":
+                    found |= both
+                else:
+                    found -= both
+        self.nontransactional = frozenset(found)
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         self._single(shape, shape.compiled.text, bound, params)
@@ -542,17 +568,19 @@ class GenericSession(BatchSession):
     def key(self) -> object:
         return self._adapter  # one connection for the adapter's life
 
-    def refresh(self) -> None:
-        if self._adapter.dialect.name == "mysql":
+    def refresh(
+        self, *, mode: bool = True, tables: bool = True, names: Sequence[str] = ()
+    ) -> None:
+        if mode and self._adapter.dialect.name == "mysql":
             # Asked through the connection itself; an answer that is not rows (an
             # execute_func returning counts) is taken as a mode that is not strict.
             rows = self._adapter.execute("SELECT @@SESSION.sql_mode", ())
             try:
                 row = rows[0]
-                mode = str(next(iter(row.values())) if isinstance(row, Mapping) else row[0])
+                value = next(iter(row.values())) if isinstance(row, Mapping) else row[0]
             except (TypeError, IndexError, KeyError, StopIteration):
-                mode = ""
-            self.merge_safe = strict_sql_mode(mode)
+                value = ""
+            self.merge_safe = strict_sql_mode(str(value))
 
     def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
         if shape.parts is not None:

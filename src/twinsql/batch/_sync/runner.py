@@ -158,7 +158,7 @@ class BatchRunner:
         if isinstance(action, Replay):
             return session.replay(action.shape, action.bound, action.params)
         assert isinstance(action, Refresh), action
-        return session.refresh()
+        return session.refresh(mode=action.mode, tables=action.tables, names=action.names)
 
     def _collect(self, action: Collect) -> None:
         if self.collector is not None:
