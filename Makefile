@@ -58,7 +58,7 @@ unit: $(STAMP)
 BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.installed-bench
-BENCH_DEPS := "sqlalchemy[asyncio]>=2" tortoise-orm piccolo peewee aiosqlite matplotlib
+BENCH_DEPS := "sqlalchemy[asyncio]>=2" tortoise-orm piccolo peewee aiosqlite matplotlib fastapi uvicorn httpx
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import markdown as md
@@ -156,6 +157,10 @@ def results_md(res: dict[str, Any], tables: Sequence[dict[str, Any]]) -> str:
             if control:
                 out += ["", "Transaction control and session resets per operation "
                         "(W1 read, W5 insert):", "", *control]  # fmt: skip
+    # The FastAPI app's section is measured by bench/fastapi_app.py on its own schedule.
+    fastapi = Path(__file__).with_name("fastapi_results.md")
+    if fastapi.exists():
+        out += ["", fastapi.read_text().rstrip("\n")]
     return "\n".join(out) + "\n"
 
 

@@ -1,12 +1,13 @@
 """What the pytest plugin's per-test fixtures cost, in milliseconds per test.
 
-    .venv/bin/python bench/plugin_overhead.py [--tests 300] [URL ...]
+    .venv/bin/python bench/plugin_overhead.py [--tests 300] [--loop-scope function] [URL ...]
 
 For each URL (default: a SQLite file) two inner pytest sessions run the same number of
 empty tests: one whose tests take the session database only (``twinsql_database`` /
 ``twinsql_async_database``), one whose tests take the per-test fixture (``twinsql_db``: a
 rolled-back transaction; ``twinsql_async_db``: the same on the test's new event loop, which
-opens a pool there). Both sessions pay the same start-up and schema work, so the difference
+opens a pool there; with ``--loop-scope session`` every test shares one loop and one pool).
+Both sessions pay the same start-up and schema work, so the difference
 of their wall times, divided by the number of tests, is the fixture's cost per test.
 Not part of the test suite: nothing asserts on time.
 """
@@ -44,15 +45,15 @@ FIXTURES = {
 }
 
 
-def session_seconds(url: str | None, mode: str, fixture: str, tests: int) -> float:
+def session_seconds(url: str | None, mode: str, fixture: str, tests: int, scope: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "conftest.py").write_text(CONFTEST)
         body = "".join(BODY[mode].format(i=i, fixture=fixture) for i in range(tests))
         (root / "test_overhead.py").write_text(body)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
-                   str(root)]  # fmt: skip
+                   "-o", "asyncio_mode=auto", "-o", f"asyncio_default_fixture_loop_scope={scope}",
+                   "-o", f"asyncio_default_test_loop_scope={scope}", str(root)]  # fmt: skip
         if url:
             command.append(f"--twinsql-url={url}")
         started = time.perf_counter()
@@ -66,6 +67,7 @@ def session_seconds(url: str | None, mode: str, fixture: str, tests: int) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tests", type=int, default=300)
+    parser.add_argument("--loop-scope", default="function", choices=["function", "session"])
     parser.add_argument("urls", nargs="*")
     args = parser.parse_args()
     for url in args.urls or [None]:
@@ -73,11 +75,11 @@ def main() -> None:
             if mode == "sync" and url and "+asyncpg" in url:
                 continue
             base, per_test = FIXTURES[mode]
-            plain = session_seconds(url, mode, base, args.tests)
-            wrapped = session_seconds(url, mode, per_test, args.tests)
+            plain = session_seconds(url, mode, base, args.tests, args.loop_scope)
+            wrapped = session_seconds(url, mode, per_test, args.tests, args.loop_scope)
             cost = (wrapped - plain) / args.tests * 1000
             label = (url or "sqlite (default)").split("@")[-1]
-            print(f"{label:40} {mode:5} {per_test:18} {cost:6.2f} ms per test "
+            print(f"{label:40} {mode:5} {args.loop_scope:8} {per_test:18} {cost:6.2f} ms per test "
                   f"({plain:.2f} s -> {wrapped:.2f} s for {args.tests} tests)")  # fmt: skip
 
 

@@ -162,6 +162,7 @@ def write(results: dict[str, Any], out: Path) -> None:
     """results.json (the runs, with the geometric means), RESULTS.md, DETAILS.md and
     results.png."""
     import chart
+    import load
     import markdown
     import pages
 
@@ -173,7 +174,10 @@ def write(results: dict[str, Any], out: Path) -> None:
     # Record paths relative to the repository, never this machine's absolute ones.
     root = str(Path(__file__).resolve().parent.parent) + "/"
     (out / "results.json").write_text(text.replace(root, ""))
-    (out / "RESULTS.md").write_text(pages.results_md(results, tables))
+    page = out / "RESULTS.md"
+    # The twinsql load section comes from its own run (load.py): kept as it is.
+    kept = load.section_of(page.read_text()) if page.exists() else ""
+    page.write_text(pages.results_md(results, tables) + (f"\n{kept}" if kept else ""))
     (out / "DETAILS.md").write_text(pages.details_md(results, tables))
     chart.draw(results, tables, out / "results.png")
     print(markdown.summary(tables), flush=True)

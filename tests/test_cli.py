@@ -73,6 +73,36 @@ def test_isolate_errors_loads_the_rest(
     assert names(url) == {1: "x", 2: "it's", 3: "/* not a comment */", 4: "100%"}
 
 
+def test_isolate_errors_rejects_a_statement_with_an_operational_error_and_goes_on(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column count that does not match (MySQL's 1136 is classed operational) is the
+    statement's error: named with its line, the rest loaded."""
+    path = script(tmp_path, bad="INSERT INTO cli_load VALUES (9, 'x', 'extra');\n")
+    assert main(["load", url, str(path), "--isolate-errors", "--no-progress"]) == 1
+    out, _ = capsys.readouterr()
+    assert "applied 7  rejected 1  pending 0  unknown 0" in out
+    assert "rejected #5 (line 8)" in out and "stopped by" not in out
+    assert names(url) == {1: "x", 2: "it's", 3: "/* not a comment */", 4: "100%"}
+
+
+def test_statements_that_refuse_a_transaction_load_in_the_default_mode(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = twinsql.parse_url(url).backend
+    if backend == "mysql":
+        pytest.skip("MySQL commits DDL implicitly: nothing refuses a transaction")
+    alone = "VACUUM;\n"
+    if backend == "postgresql":
+        alone = ("CREATE INDEX CONCURRENTLY cli_load_name ON cli_load (name);\n"
+                 "DROP INDEX CONCURRENTLY cli_load_name;\nVACUUM cli_load;\n")  # fmt: skip
+    path = script(tmp_path, bad=alone)
+    assert main(["load", url, str(path), "--no-progress"]) == 0, capsys.readouterr().out
+    out, _ = capsys.readouterr()
+    assert f"applied {7 + alone.count(';')}  rejected 0" in out
+    assert names(url) == {1: "x", 2: "it's", 3: "/* not a comment */", 4: "100%"}
+
+
 def test_dry_run_sends_nothing(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

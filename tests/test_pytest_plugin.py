@@ -255,7 +255,7 @@ def test_the_testing_example(pytester: pytest.Pytester, backend: str, tmp_path: 
         "-o", "asyncio_default_fixture_loop_scope=function", f"--twinsql-url={url}",
     )  # fmt: skip
     on_postgresql = backend == "psycopg"
-    result.assert_outcomes(passed=10 + on_postgresql, skipped=1 - on_postgresql)
+    result.assert_outcomes(passed=12 + on_postgresql, skipped=1 - on_postgresql)
 
 
 def test_each_xdist_worker_gets_its_own_database(pytester: pytest.Pytester) -> None:
@@ -288,3 +288,20 @@ def test_each_xdist_worker_gets_its_own_database(pytester: pytest.Pytester) -> N
     database = base.rsplit("/", 1)[1]
     assert seen == {worker: f"{database}_test_{worker}" for worker in seen}
     assert len(seen) == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "asyncpg"])
+def test_async_fixtures_on_a_session_wide_event_loop(
+    pytester: pytest.Pytester, backend: str, tmp_path: Path
+) -> None:
+    """With one loop for the whole session the database keeps one pool for every test."""
+    require_server(backend)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_async_app=ASYNC_TESTS)
+    url = support.url_for(backend, str(tmp_path / "base.db"))
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-o", "asyncio_mode=auto",
+        "-o", "asyncio_default_fixture_loop_scope=session",
+        "-o", "asyncio_default_test_loop_scope=session", f"--twinsql-url={url}",
+    )  # fmt: skip
+    result.assert_outcomes(passed=6)

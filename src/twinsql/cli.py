@@ -33,6 +33,7 @@ from typing import IO, Any, TextIO
 
 from twinsql import errors
 from twinsql.batch._sync.batcher import SQLBatcher
+from twinsql.batch.charsets import UTF8_CHARSETS, charset_decoder, set_names
 from twinsql.batch.intake import Refused
 from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
 from twinsql.batch.resilience import RetryPolicy
@@ -173,10 +174,11 @@ class _Progress:
 class _BadText(Exception):
     """The file is not valid in its encoding, from ``line`` on."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, encoding: str | None = None) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
+        self.encoding = encoding  # when not the file's (a script's SET NAMES)
 
 
 def _chunks(
@@ -224,7 +226,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         # One connection for the whole load: the script's session settings (SET, PRAGMA,
         # LOCK TABLES) stay on the connection its later statements run on.
-        database = connect(_keep_journal_mode(url), pool_size=1, max_overflow=0)
+        database = connect(_sqlite_load_options(url), pool_size=1, max_overflow=0)
         batcher = SQLBatcher(
             database, max_bytes=args.max_bytes, merge_inserts=not args.no_merge,
             dry_run=args.dry_run, transaction=args.transaction,
@@ -239,7 +241,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         binary.close()
         print(f"twinsql load: {exc}", file=err)
         return 2
-    script = _Script(reader, url.database or "", args.transaction)
+    script = _Script(reader, url.database or "", args.transaction, args.encoding)
     started = time.monotonic()
     try:
         report = batcher.process_statements(
@@ -249,7 +251,8 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     except _BadText as exc:
         progress.close()
-        print(f"twinsql load: {args.file} is not valid {args.encoding} at line {exc.line} "
+        where = f"at line {exc.line}" if exc.encoding is None else f"after line {exc.line}"
+        print(f"twinsql load: {args.file} is not valid {exc.encoding or args.encoding} {where} "
               f"({exc.reason}); nothing from there on was read", file=err)  # fmt: skip
         report = batcher.report
         _summary(report, script, out, time.monotonic() - started, url.redacted())
@@ -300,16 +303,25 @@ class _Script:
     * psql meta-commands that pg_dump writes are honoured: ``\\restrict``/``\\unrestrict``
       (they guard psql against meta-commands in the data, which nothing here runs) and a
       ``\\connect`` to the database being loaded. Any other is refused, naming its line.
+    * MySQL's ``SET NAMES cs`` says in which character set the script's text is written:
+      the text after it is read in ``cs`` (the file's bytes, re-read), and the statement is
+      not sent: the connection keeps the driver's utf8mb4, so the values arrive as the
+      script meant them. ``SET NAMES`` of utf8 (or DEFAULT) reads on as the file's encoding
+      and is sent; a character set twinsql cannot read this way is refused, naming its line.
     """
 
-    def __init__(self, reader: ScriptReader, database: str, transaction: str) -> None:
+    def __init__(
+        self, reader: ScriptReader, database: str, transaction: str, encoding: str = "utf-8"
+    ) -> None:
         self.reader = reader
         self.database = database
         self.transaction = transaction
+        self.encoding = encoding
         self.lines = array("L")  # the line each submitted statement starts on, by index
         self.mapped = 0  # the script's BEGIN / COMMIT, replaced by the batcher's
         self.meta = 0  # meta-commands honoured
         self.copied = 0  # COPY rows submitted
+        self.charsets: list[tuple[int, str]] = []  # (line, character set) of SET NAMES read
 
     def statements(self, chunks: Iterator[str]) -> Iterator[Any]:
         lines = self.lines
@@ -331,6 +343,15 @@ class _Script:
             if control_verb(item.sql, lexer) in ("begin", "commit"):
                 self.mapped += 1
                 continue
+            charset = set_names(item.sql) if lexer == "mysql" else None
+            if charset is not None:
+                refusal = self._set_names(charset, item.line)
+                if refusal is not None:
+                    lines.append(item.line)
+                    yield Refused(item.sql, errors.ArgumentError(refusal))
+                    continue
+                if self.reader.recode is not None:
+                    continue  # read here, not sent
             lines.append(item.line)
             yield item.sql
 
@@ -346,7 +367,35 @@ class _Script:
             notes.append(f"psql meta-commands honoured: {self.meta}")
         if self.copied:
             notes.append(f"COPY rows read: {self.copied}")
+        for line, charset in self.charsets:
+            notes.append(f"SET NAMES {charset} (line {line}): the text after it was read as "
+                         f"{charset}")  # fmt: skip
         return notes
+
+    def _set_names(self, charset: str, line: int) -> str | None:
+        """Read the script on in ``charset``; why it cannot be, or None."""
+        if charset.lower() in UTF8_CHARSETS:
+            self.reader.recode = None
+            return None
+        decode = charset_decoder(charset)
+        if decode is None:
+            return (
+                f"SET NAMES {charset}: twinsql load reads a script in utf8, utf8mb4 or a "
+                "single-byte character set (latin1, latin2, cp1250 …); convert the file to "
+                "UTF-8"
+            )
+        encoding = self.encoding
+
+        def recode(sql: str) -> str:
+            try:
+                return decode(sql.encode(encoding, "surrogateescape"))
+            except UnicodeDecodeError as exc:
+                # Where exactly is not known here; the SET NAMES line bounds it.
+                raise _BadText(line, f"SET NAMES {charset}: {exc.reason}", charset) from None
+
+        self.reader.recode = recode
+        self.charsets.append((line, charset))
+        return None
 
     def _meta(self, text: str) -> str | None:
         """Why a meta-command is refused; None when it is honoured."""
@@ -362,6 +411,18 @@ class _Script:
             f"the psql meta-command {command} is not supported by twinsql load (only "
             "\\restrict, \\unrestrict and \\connect to the database being loaded are)"
         )
+
+
+def _sqlite_load_options(url: DatabaseURL) -> DatabaseURL:
+    """A load's SQLite connection: no statement cache (a dump's statements are distinct,
+    and sqlite3 would keep its last 128 merged megabyte INSERTs, compiled), and the file's
+    journal mode left as it was (``_keep_journal_mode``); options the URL gives win."""
+    if url.backend != "sqlite":
+        return url
+    url = _keep_journal_mode(url)
+    if "statement_cache_size" in url.options:
+        return url
+    return dataclasses.replace(url, options={**url.options, "statement_cache_size": "0"})
 
 
 def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
@@ -381,7 +442,17 @@ def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:
 
 def _server_version(database: Database) -> dict[str, Any]:
     """For MySQL and MariaDB: the server's version as the reader's executable-comment gate
-    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB."""
+    wants it (``major * 10000 + minor * 100 + patch``) and whether it is MariaDB. For
+    PostgreSQL: the session's ``standard_conforming_strings``, which psql reads the script
+    by."""
+    if database.url.backend == "postgresql":
+        try:
+            value = database.execute_scalar("SHOW standard_conforming_strings")
+        except errors.Error:
+            # Unreachable now: the load reports that itself; the setting is then taken
+            # as on, every server's default since PostgreSQL 9.1.
+            return {}
+        return {"standard_strings": str(value).lower() == "on"}
     if database.url.backend != "mysql":
         return {}
     version = str(database.execute_scalar("SELECT VERSION()"))

@@ -189,7 +189,16 @@ class DatabaseError(Error):
 
 
 class IntegrityError(DatabaseError):
-    """A constraint was violated."""
+    """A constraint was violated.
+
+    ``constraint`` (the constraint or unique index, when the backend names it), ``table``
+    and ``columns`` (the key's columns, in order; empty when unknown) say which, the same
+    way on every backend; they never hold the offending values.
+    """
+
+    constraint: str | None = None
+    table: str | None = None
+    columns: tuple[str, ...] = ()
 
 
 class UniqueViolation(IntegrityError):

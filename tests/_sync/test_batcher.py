@@ -103,9 +103,11 @@ def test_permanent_error_rolls_back_its_batch_and_stops(db: twinsql.Database) ->
     report = batcher.process_statements(statements)
     assert report.indices("applied") == list(range(30))  # three batches committed
     assert report.indices("rejected") == [37]
-    # the rest of the failed batch is pending; what follows it was never read
-    assert report.indices("pending") == [*range(30, 37), 38, 39]
-    assert report.submitted == 40
+    # the rest of the failed batch is pending; so is what follows it, never read: every
+    # statement of the list is accounted for
+    assert report.indices("pending") == [*range(30, 37), *range(38, 60)]
+    assert report.submitted == 60
+    assert report.pending_statements() == [*statements[30:37], *statements[38:]]
     assert isinstance(report.error, twinsql.CheckViolation)
     assert isinstance(report.entry(37).error, twinsql.CheckViolation)
     assert report.entry(37).params == statements[37][1]
@@ -255,7 +257,8 @@ def test_statements_that_can_never_run_are_refused_before_sending(
         [*inserts(table, range(10, 12)), ("SELECT ?", ()), *inserts(table, range(12, 14))]
     )
     assert report.indices("applied") == [0, 1] and report.indices("rejected") == [2]
-    assert report.submitted == 3 and isinstance(report.error, twinsql.ParameterError)
+    assert report.indices("pending") == [3, 4]  # never read, still accounted for
+    assert report.submitted == 5 and isinstance(report.error, twinsql.ParameterError)
 
 
 def test_allow_multiple_sends_each_statement_as_one_entry(db: twinsql.Database) -> None:

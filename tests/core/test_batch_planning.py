@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,19 @@ def test_consecutive_inserts_merge_in_order_around_other_statements() -> None:
     assert units[0].sql == "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
     assert units[0].params == [1, "a", 2, "b"]
     assert units[1].sql == compile_sql(UPDATE, "numeric", "postgresql").text
+
+
+def test_a_repeated_name_in_numeric_style_numbers_each_merged_row_by_its_values() -> None:
+    """``(:x, :y, :x)`` binds two values per row in numeric style: the second row's marks
+    are $3, $4, $3 (not $4, $5, $4)."""
+    sql = "INSERT INTO t (a, b, c) VALUES (:x, :y, :x)"
+    queue = queue_of([(sql, {"x": i, "y": -i}) for i in range(3)], "numeric", "postgresql")
+    batch = plan_batch(queue, 0, Limits(10**6, 5), PlanOptions(style="numeric"))
+    # max_params 5 counts values, not marks: two rows (4 values) per statement
+    assert [(u.kind, u.sql, u.params) for u in batch.units] == [
+        ("values", "INSERT INTO t (a, b, c) VALUES ($1, $2, $1), ($3, $4, $3)", [0, 0, 1, -1]),
+        ("single", "INSERT INTO t (a, b, c) VALUES ($1, $2, $1)", (2, -2)),
+    ]
 
 
 def test_identical_non_inserts_use_executemany_when_allowed() -> None:
@@ -182,14 +196,24 @@ def test_implicit_commit_statement_runs_alone() -> None:
 
 def test_literal_inserts_of_a_dump_merge_into_one_statement() -> None:
     statements = ["INSERT INTO t VALUES (1, 'a;b')", "INSERT INTO t VALUES (2, 'it''s')",
-                  "INSERT INTO t VALUES (3, NOW())", "DELETE FROM t WHERE a = 9",
+                  "INSERT INTO t VALUES (3, lower('X'))", "DELETE FROM t WHERE a = 9",
                   "INSERT INTO t VALUES (4, '100%')"]  # fmt: skip
     units = drain(queue_of(statements, "format", "mysql"), Limits(10**6, 1000),
                   PlanOptions(style="format"))[0].units  # fmt: skip
     assert units[0].kind == "values" and units[0].count == 3
-    assert units[0].sql == ("INSERT INTO t VALUES (1, 'a;b'), (2, 'it''s'), (3, NOW())")
+    assert units[0].sql == ("INSERT INTO t VALUES (1, 'a;b'), (2, 'it''s'), (3, lower('X'))")
     assert [u.kind for u in units[1:]] == ["single", "single"]
     assert units[2].sql == "INSERT INTO t VALUES (4, '100%')"  # no parameters: no %-formatting
+
+
+def test_a_row_calling_an_impure_function_is_sent_alone() -> None:
+    statements = ["INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, NOW())",
+                  "INSERT INTO t VALUES (3, 'c')", "INSERT INTO t VALUES (4, 'd')"]  # fmt: skip
+    units = drain(queue_of(statements, "format", "mysql"), Limits(10**6, 1000),
+                  PlanOptions(style="format"))[0].units  # fmt: skip
+    assert [(u.kind, list(u.indices)) for u in units] == [
+        ("single", [0]), ("single", [1]), ("values", [2, 3])
+    ]  # fmt: skip
 
 
 def test_skip_plans_after_statements_already_run() -> None:
@@ -271,3 +295,44 @@ def test_adjusted_max_bytes() -> None:
     assert adjusted_max_bytes(1000, 5, 10, 0.5, 2.0) == 2000
     assert adjusted_max_bytes(1000, 40, 10, 0.5, 2.0) == 500
     assert adjusted_max_bytes(1000, 1, 10, 0.5, 2.0) == 2000  # capped
+
+
+def test_a_session_statement_ends_its_batch() -> None:
+    statements = [(INSERT, (1, "a")), "SET search_path = app", (INSERT, (2, "b")),
+                  (INSERT, (3, "c"))]  # fmt: skip
+    batches = drain(queue_of(statements, "numeric", "postgresql"), Limits(10**6, 1000),
+                    PlanOptions(style="numeric"))  # fmt: skip
+    assert [[list(u.indices) for u in b.units] for b in batches] == [[[0], [1]], [[2, 3]]]
+    assert not any(b.autocommit for b in batches)
+    repeated = drain(
+        queue_of(["SET a = 1", "SET a = 1", (INSERT, (1, "a"))], "numeric", "postgresql"),
+        Limits(10**6, 1000),
+        PlanOptions(style="numeric"),
+    )
+    assert [b.count for b in repeated] == [1, 1, 1]
+
+
+def test_writes_to_a_table_that_cannot_roll_back_run_alone_and_unmerged() -> None:
+    mine = "INSERT INTO m (a, b) VALUES (?, ?)"
+    statements = [(INSERT, (1, "a")), (mine, (1, "a")), (mine, (2, "b")), (INSERT, (2, "b")),
+                  "UPDATE `db`.`m` SET b = 'x'", "DELETE FROM t"]  # fmt: skip
+    options = PlanOptions(style="format", nontransactional=frozenset({"m", "db.m"}))
+    batches = drain(queue_of(statements, "format", "mysql"), Limits(10**6, 1000), options)
+    assert [(b.count, b.autocommit) for b in batches] == [
+        (1, False), (1, True), (1, True), (1, False), (1, True), (1, False)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "target"),
+    [
+        ("INSERT INTO t VALUES (1)", "t"),
+        ("INSERT IGNORE INTO `db`.`my t` (a) VALUES (1)", "db.my t"),
+        ("REPLACE t VALUES (1)", "t"),
+        ("UPDATE LOW_PRIORITY t SET a = 1", "t"),
+        ("DELETE QUICK FROM db.t WHERE a = 1", "db.t"),
+        ("SELECT 1", None),
+    ],
+)
+def test_the_table_a_mysql_write_names(sql: str, target: str | None) -> None:
+    assert analyze(sql, "format", "mysql").target == target

@@ -64,7 +64,15 @@ def test_error_classes() -> None:
     assert is_statement_error(errors.DataError("x"))
     assert is_statement_error(errors.ProgrammingError("x"))
     assert is_statement_error(errors.DatabaseError("x"))
-    assert not is_statement_error(errors.OperationalError("x"))
+    # an operational error with nothing more specific known is the statement's (MySQL 1136,
+    # PostgreSQL 54000), unless its class says the server or the link is at fault
+    assert is_statement_error(errors.OperationalError("x"))
+    assert is_statement_error(errors.OperationalError("x", sqlstate="54000"))
+    assert not is_statement_error(errors.OperationalError("x", sqlstate="53100"))
+    assert not is_statement_error(errors.OperationalError("x", sqlstate="57P01"))
+    assert not is_statement_error(errors.LockTimeout("x"))
+    assert not is_statement_error(errors.StatementTimeout("x"))
+    assert not is_statement_error(errors.DeadlockDetected("x"))
     assert not is_statement_error(errors.ConnectionLost("x"))
     assert not is_statement_error(errors.TransactionAborted("x"))
     assert is_availability_error(errors.ConnectionLost("x"))

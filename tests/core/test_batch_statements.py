@@ -65,3 +65,53 @@ def test_shapes_are_shared_and_cannot_change() -> None:
     assert shape.template is not None
     with pytest.raises(dataclasses.FrozenInstanceError):
         shape.template.key = ("a", "b")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("sql", "lexer", "alone"),
+    [
+        ("CREATE INDEX CONCURRENTLY i ON t (a)", "postgresql", True),
+        ("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)", "postgresql", True),
+        ("DROP INDEX CONCURRENTLY i", "postgresql", True),
+        ("REINDEX TABLE CONCURRENTLY t", "postgresql", True),
+        ("VACUUM (ANALYZE) t", "postgresql", True),
+        ("CREATE DATABASE d", "postgresql", True),
+        ("DROP DATABASE IF EXISTS d", "postgresql", True),
+        ("ALTER TYPE mood ADD VALUE 'happy'", "postgresql", True),
+        ("ALTER SYSTEM SET work_mem = '8MB'", "postgresql", True),
+        ("CREATE TABLESPACE s LOCATION '/x'", "postgresql", True),
+        ("CREATE INDEX i ON t (a)", "postgresql", False),
+        ("ALTER TYPE mood RENAME VALUE 'a' TO 'b'", "postgresql", False),
+        ("CREATE TABLE t (a int)", "postgresql", False),
+        ("VACUUM", "sqlite", True),
+        ("PRAGMA foreign_keys = OFF", "sqlite", True),
+        ("CREATE DATABASE d", "mysql", True),  # an implicit commit
+    ],
+)
+def test_statements_that_run_outside_a_transaction(sql: str, lexer: str, alone: bool) -> None:
+    style = "numeric" if lexer == "postgresql" else "qmark"
+    shape = analyze(sql, style, lexer, transactional_ddl=lexer != "mysql")  # type: ignore[arg-type]
+    assert shape.outside_transaction is alone
+
+
+@pytest.mark.parametrize(
+    ("sql", "lexer", "session"),
+    [
+        ("SET search_path = app", "postgresql", True),
+        ("SET SESSION statement_timeout = 0", "postgresql", True),
+        ("SET LOCAL search_path = app", "postgresql", False),
+        ("SELECT pg_catalog.set_config('search_path', '', false)", "postgresql", True),
+        ("SELECT 1", "postgresql", False),
+        ("RESET search_path", "postgresql", True),
+        ("SET NAMES utf8mb4", "mysql", True),
+        ("/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='' */", "mysql", True),
+        ("USE other", "mysql", True),
+        ("SET GLOBAL max_connections = 10", "mysql", False),
+        ("SET @@global.max_connections = 10", "mysql", False),
+        ("PRAGMA foreign_keys = OFF", "sqlite", True),
+        ("INSERT INTO t VALUES (1)", "sqlite", False),
+    ],
+)
+def test_statements_that_change_the_session(sql: str, lexer: str, session: bool) -> None:
+    style = "numeric" if lexer == "postgresql" else "qmark"
+    assert analyze(sql, style, lexer).session is session  # type: ignore[arg-type]

@@ -61,14 +61,59 @@ def test_statements_that_are_not_merged(sql: str) -> None:
 
 
 def test_row_with_expressions_and_tricky_literals_is_kept_whole() -> None:
-    """A regex over ``VALUES (…)`` would cut ``NOW()`` and ``'x)y'`` and drop every tuple
+    """A regex over ``VALUES (…)`` would cut ``lower(…)`` and ``'x)y'`` and drop every tuple
     after the first: the template keeps the row whole."""
-    sql = "INSERT INTO t VALUES (:a, NOW(), 'x)y', (1 + 2) * 3)"
+    sql = "INSERT INTO t VALUES (:a, lower('A,B'), 'x)y', (1 + 2) * 3)"
     template = parse_insert(sql, "sqlite")
     assert template is not None
     assert template.arity == 4 and template.columns is None
     assert template.copy_target is None  # an expression is not a bare placeholder
-    assert template.row_text("qmark") == "(?, NOW(), 'x)y', (1 + 2) * 3)"
+    assert template.row_text("qmark") == "(?, lower('A,B'), 'x)y', (1 + 2) * 3)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "lexer"),
+    [
+        ("INSERT INTO c (pid, n) VALUES (LAST_INSERT_ID(), ?)", "mysql"),
+        ("INSERT INTO t (id, n) VALUES (nextval('s'), ?)", "postgresql"),
+        ("INSERT INTO t (id, n) VALUES (currval('s'), ?)", "postgresql"),
+        ("INSERT INTO t (id, n) VALUES (random(), ?)", "sqlite"),
+        ("INSERT INTO t (id, n) VALUES (NOW(), ?)", "mysql"),
+        ("INSERT INTO t (id, n) VALUES (CURRENT_TIMESTAMP, ?)", "sqlite"),
+        ("INSERT INTO t (id, n) VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM t), ?)", "sqlite"),
+        ("INSERT INTO t (id, n) VALUES (lower((SELECT 'A')), ?)", "postgresql"),
+        ("INSERT INTO t (id, n) VALUES (@next, ?)", "mysql"),
+        ("INSERT INTO t (id, n) VALUES (DEFAULT, ?)", "postgresql"),
+        ("INSERT INTO t (id, n) VALUES (id + 1, ?)", "mysql"),
+        ("INSERT INTO t (id) VALUES (?) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)", "mysql"),
+        ("INSERT INTO t (id) VALUES (?) ON DUPLICATE KEY UPDATE n = (SELECT 1)", "mysql"),
+    ],
+)
+def test_rows_whose_value_may_depend_on_the_rows_before_are_not_merged(
+    sql: str, lexer: str
+) -> None:
+    assert parse_insert(sql, lexer) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("sql", "lexer"),
+    [
+        ("INSERT INTO t VALUES (1, -2.5e3, NULL, TRUE, 'x'::character varying(3))", "postgresql"),
+        (
+            "INSERT INTO t VALUES (E'a\\n', '\\x00'::bytea, CAST(? AS integer), ARRAY[1, 2])",
+            "postgresql",
+        ),
+        (
+            "INSERT INTO t VALUES (1, replace(replace('a\\r\\n', '\\r', char(13)), '\\n', "
+            "char(10)), X'00ff', unistr('\\u00e9'))",
+            "sqlite",
+        ),
+        ("INSERT INTO t VALUES (1, _binary 'a', 0x1f, b'01', DATE '2020-01-01')", "mysql"),
+        ("INSERT INTO t (a, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)", "mysql"),
+    ],
+)
+def test_rows_of_literals_and_pure_functions_are_merged(sql: str, lexer: str) -> None:
+    assert parse_insert(sql, lexer) is not None  # type: ignore[arg-type]
 
 
 def test_conflict_clauses() -> None:
@@ -125,7 +170,7 @@ def test_named_placeholders_follow_the_compiled_order() -> None:
         st.one_of(
             st.just("?"),
             st.integers(-5, 5).map(str),
-            st.sampled_from(["'a,b'", "'x)y'", "NOW()", "lower(?)", "'it''s'", "NULL"]),
+            st.sampled_from(["'a,b'", "'x)y'", "upper('a')", "lower(?)", "'it''s'", "NULL"]),
         ),
         min_size=1,
         max_size=8,

@@ -109,6 +109,12 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncSessionContext": "SessionContext",
         "async_adapter_for": "adapter_for",
     },
+    # twinsql.integrations.fastapi: the page helpers (the integration itself is hand-written;
+    # the tests of both modes call them).
+    "integrations": {
+        "async_cursor_page": "cursor_page",
+        "async_offset_page": "offset_page",
+    },
     # twinsql.testing: the helpers behind the pytest fixtures.
     "testing": {
         "async_reset_tables": "reset_tables",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from twinsql.batch.charsets import UTF8_CHARSETS, set_names
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import StatementQueue
 from twinsql.batch.statements import Shape, StatementTooLarge, analyze
@@ -94,6 +95,15 @@ class Intake:
                 "the transactions itself (see its transaction= option)",
                 sql=sql,
             )
+        if shape.verb == "SET" and self.lexer == "mysql":
+            charset = set_names(sql)
+            if charset is not None and charset.lower() not in UTF8_CHARSETS:
+                raise ArgumentError(
+                    f"SET NAMES {charset} is refused: the driver sends and reads text as "
+                    "utf8mb4, so the server would garble it; give the batcher str values "
+                    "(twinsql load reads a script's SET NAMES itself)",
+                    sql=sql,
+                )
         if shape.count > self.max_params:
             raise StatementTooLarge(
                 f"the statement has {shape.count} parameters; at most {self.max_params} "

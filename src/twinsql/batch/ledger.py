@@ -19,7 +19,7 @@ ones; this ledger the rejected and unknown ones).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -82,12 +82,14 @@ class Outcome:
     statements rejected inside it (savepoint isolation), and results when asked for. On
     COMMIT they become ``applied``/``rejected``; on a rollback they are forgotten (pending)."""
 
-    __slots__ = ("applied", "rejected", "results")
+    __slots__ = ("applied", "rejected", "results", "session")
 
     def __init__(self, results: bool = False) -> None:
         self.applied: list[tuple[int, int]] = []
         self.rejected: list[tuple[int, BaseException, str, Any]] = []
         self.results: dict[int, Any] | None = {} if results else None
+        # Session statements that ran (shape, bound values, params): kept on COMMIT.
+        self.session: list[tuple[Any, Any, Any]] = []
 
     def ran(self, start: int, stop: int, result: Any = None) -> None:
         applied = self.applied
@@ -205,16 +207,19 @@ class Ledger:
         batches: int = 0,
         retries: int = 0,
         dry_run: bool = False,
+        unread: Sequence[tuple[str, Any]] = (),
     ) -> BatchReport:
         """A snapshot of statements ``start … stop-1``; ``pending`` gives the SQL and
         parameters of pending statements (the batcher's queue), ``error`` what stopped the
-        last run, if anything did."""
+        last run, if anything did. ``unread``: statements of the input that were never
+        taken in (a run stopped before them), reported as pending after the last one."""
         stop = len(self._states) if stop is None else stop
-        states = bytes(self._states[start:stop])
+        states = bytes(self._states[start:stop]) + bytes([PENDING]) * len(unread)
         held = {i: v for i, v in self._held.items() if start <= i < stop}
         errors = {i: v for i, v in self._errors.items() if start <= i < stop}
         if pending:
             held.update((i, v) for i, v in pending.items() if start <= i < stop)
+        held.update((stop + offset, item) for offset, item in enumerate(unread))
         return BatchReport(
             start, states, held, errors, error=error, batches=batches, retries=retries,
             dry_run=dry_run,

@@ -19,7 +19,11 @@ statement *sent* stays under the driver's parameter limit and ``max_statement_by
 adapter's ``max_query_size``, MySQL's ``max_allowed_packet``). A statement that alone
 breaks a hard limit is refused before anything is sent (``Batch.reject``); one larger than
 the batch budget alone is a batch of its own. A statement that must run outside a
-transaction (``Shape.outside_transaction``) is a batch of its own too (``Batch.autocommit``).
+transaction (``Shape.outside_transaction``), or writes a MySQL table that cannot roll back
+(``PlanOptions.nontransactional``: a failed batch could not be undone, so nothing may be merged
+or batched with it), is a batch of its own too (``Batch.autocommit``).
+A statement that changes the session (``Shape.session``: ``SET``, ``USE`` …) ends its batch:
+what follows is planned once it has run (MySQL's ``sql_mode`` decides whether INSERTs merge).
 
 Order is kept: units follow the queue, so an UPDATE between two INSERTs stays between them.
 Each unit knows the statement indices it carries, so the ledger stays exact through merging.
@@ -47,8 +51,18 @@ __all__ = [
     "Unit",
     "adjusted_max_bytes",
     "plan_batch",
+    "strict_sql_mode",
     "values_units",
 ]
+
+
+def strict_sql_mode(sql_mode: str) -> bool:
+    """Whether MySQL's ``sql_mode`` makes a multi-row INSERT fail where one of its rows
+    alone would (a strict mode). In any other mode MySQL stores a bad value of a multi-row
+    INSERT's later rows as the column's implicit default with a warning, so INSERTs are not
+    merged there."""
+    modes = {mode.strip().upper() for mode in sql_mode.split(",")}
+    return bool(modes & {"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"})
 
 
 def adjusted_max_bytes(
@@ -99,6 +113,15 @@ class PlanOptions:
     # (a column type without a binary COPY format): planned as multi-row VALUES instead.
     copy_refused: Set[str] = frozenset()
     singles_only: bool = False  # one statement per round trip (results per statement)
+    # MySQL tables whose engine cannot roll back (MyISAM …), as ``Shape.target`` names
+    # them: a write to one runs alone in autocommit, so its outcome is settled at once.
+    nontransactional: Set[str] = frozenset()
+
+    def alone(self, shape: Shape) -> bool:
+        """Whether ``shape`` must be a batch of its own, outside any transaction."""
+        return shape.outside_transaction or (
+            shape.target is not None and shape.target in self.nontransactional
+        )
 
 
 @dataclass(eq=False)
@@ -169,7 +192,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
     max_count = None if options.batch_mode else 1
     for run, lo in queue.segments(skip):
         shape = run.shape_at(lo)
-        if shape.outside_transaction:
+        if options.alone(shape):
             if batch.count:
                 return batch
             return _alone(run, lo, limits, batch)
@@ -183,6 +206,8 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
             hi = bisect.bisect_right(cumulative, before + room, lo, n)
             if hi == lo and not batch.count:
                 hi = lo + 1  # a statement always fits an empty batch (none is over budget)
+            if run.shape.session:
+                hi = min(hi, lo + 1)
         else:
             hi = lo
             while hi < n:
@@ -191,10 +216,12 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
                 size = sizes[hi]
                 if size > room and (batch.count or hi > lo):
                     break
-                if run.shapes is not None and run.shapes[hi].outside_transaction:
+                if run.shapes is not None and options.alone(run.shapes[hi]):
                     break
                 room -= size
                 hi += 1
+                if run.shape_at(hi - 1).session:
+                    break
         if hi == lo:
             return batch
         # Hard limits, per statement sent: find the first statement that breaks one.
@@ -213,7 +240,12 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
         batch.units.extend(_units(run, lo, hi, limits, options))
         batch.count += hi - lo
         batch.size += sum(sizes[lo:hi])
-        if hi < n or bad is not None or (max_count is not None and batch.count >= max_count):
+        if (
+            hi < n
+            or bad is not None
+            or (max_count is not None and batch.count >= max_count)
+            or run.shape_at(hi - 1).session
+        ):
             return batch
     return batch
 
@@ -290,7 +322,8 @@ def values_units(
     """Statements ``lo … hi-1`` of ``run`` (same-shape INSERTs) as multi-row INSERT units
     under the limits (a lone row as a single statement)."""
     shape = run.shape
-    per_row = shape.count
+    # Values each row binds: a name used twice in a row is bound once in numeric style.
+    per_row = len(run.bound[lo])
     prefix, suffix, _, _ = template.rendered(style)
     fixed = len(prefix) + len(suffix)
     # Rows per statement: under the parameter limits, and a cap for literal rows.
@@ -342,7 +375,7 @@ def values_units(
 def _values_unit(run: Run, lo: int, hi: int, template: InsertTemplate, style: ParamStyle) -> Unit:
     count = hi - lo
     if run.shapes is None:
-        sql = merged_sql(template, style, count, run.shape.count)
+        sql = merged_sql(template, style, count, len(run.bound[lo]))
         if run.shape.count:
             params: Any = list(itertools.chain.from_iterable(run.bound[lo:hi]))
         else:

@@ -7,6 +7,12 @@ which is what the planner (``plan``) merges. A run keeps its statements' bound
 values, the parameters as submitted (for ``executemany``, reports and resubmission) and
 their nominal sizes in parallel lists, so that a 100 000-row load is three lists, not
 100 000 objects.
+
+A run's lists only grow (positions never move, see ``Run``), so a run that kept taking
+statements while its front was sent would hold every statement of a long load: once most of
+a run has left, the next statement of that key opens a new run instead, and the old one is
+dropped when its last statement leaves. Memory then follows what is queued, not the length
+of the load.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from typing import Any, NamedTuple
 from twinsql.batch.statements import Shape
 
 __all__ = ["Queued", "Run", "StatementQueue"]
+
+# A run whose front has lost at least this many statements, and at least half of them, takes
+# no more: the next statement of its key starts a new run.
+_RETIRE_AFTER = 1024
 
 
 class Run:
@@ -97,12 +107,17 @@ class StatementQueue:
 
     def open_run(self, shape: Shape, index: int) -> Run:
         """The run statement ``index`` (of ``shape``) joins: the last one when it has the
-        same key and ends just before ``index``, else a new one. Appending to its lists is
-        the caller's job (and updating ``count`` and ``size``)."""
+        same key and ends just before ``index`` (and has not retired, see the module
+        docstring), else a new one. Appending to its lists is the caller's job (and
+        updating ``count`` and ``size``)."""
         runs = self._runs
         if runs:
             run = runs[-1]
-            if run.shape.key == shape.key and run.start + len(run.sizes) == index:
+            if (
+                run.shape.key == shape.key
+                and run.start + len(run.sizes) == index
+                and (run.head < _RETIRE_AFTER or 2 * run.head < len(run.sizes))
+            ):
                 return run
         run = Run(shape, index)
         runs.append(run)

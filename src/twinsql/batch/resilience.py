@@ -122,14 +122,28 @@ def is_availability_error(exc: BaseException) -> bool:
 _STATEMENT_ERRORS = (errors.IntegrityError, errors.DataError, errors.ProgrammingError)
 
 
+# SQLSTATE classes of operational errors that are the server's or the link's state, not
+# the statement's: connection exception, insufficient resources, operator intervention,
+# system error.
+_SERVER_STATE_CLASSES = frozenset({"08", "53", "57", "58"})
+
+
 def is_statement_error(exc: BaseException) -> bool:
     """True when ``exc`` condemns the statement that raised it (a constraint violation, a
-    bad value, bad SQL) rather than the batch or the connection."""
+    bad value, bad SQL, a limit the statement itself breaks) rather than the batch or the
+    connection."""
     if isinstance(exc, _STATEMENT_ERRORS):
         return True
     # A database error with nothing more specific known (an unmapped code) is the
-    # statement's, unless it is operational.
-    return type(exc) is errors.DatabaseError
+    # statement's. So is an operational error that is nothing more specific either (not a
+    # lost link, a timeout, a deadlock …) and not about the server's state: MySQL's 1136
+    # (column count), PostgreSQL's 54000 (index row too large) come from the statement.
+    if type(exc) is errors.DatabaseError:
+        return True
+    if type(exc) is errors.OperationalError:
+        sqlstate = getattr(exc, "sqlstate", None)
+        return not (isinstance(sqlstate, str) and sqlstate[:2] in _SERVER_STATE_CLASSES)
+    return False
 
 
 class CircuitState(str, enum.Enum):

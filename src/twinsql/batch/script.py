@@ -8,6 +8,12 @@ statement as soon as the separator that ends it has arrived, with the line it st
 and reads what the clients read besides SQL:
 
 * a UTF-8 byte order mark at the start is dropped (psql and mariadb accept one);
+* PostgreSQL: a ``;`` inside parentheses ends nothing (psql tracks their depth: a rule's
+  ``DO ALSO (a; b)`` is one statement); ``standard_conforming_strings`` is followed as psql
+  follows it — from the session's value (``standard_strings``) and the script's own
+  ``SET``/``RESET standard_conforming_strings`` on: while it is off, ``'…'`` takes backslash
+  escapes, and such a literal holding a backslash is sent as the ``E'…'`` literal it means
+  (the same value under either setting, and read alike by every later reader);
 * PostgreSQL: ``COPY … FROM STDIN;`` is followed by its rows, up to a line ``\\.``: they
   come as ``CopyData`` with the statement, cut at row ends into pieces of about
   ``copy_chunk_bytes`` (each piece one statement); a line starting with ``\\`` where a
@@ -91,12 +97,18 @@ class ScriptReader:
         server_version: int | None = None,
         mariadb: bool = False,
         copy_chunk_bytes: int = 1 << 20,
+        standard_strings: bool = True,
     ) -> None:
         self.lexer: Lexer = check_lexer(lexer)  # type: ignore[assignment]
         self.server_version = server_version
         self.mariadb = mariadb
+        # PostgreSQL's standard_conforming_strings: the session's, then as the script sets it.
+        self.standard_strings = self._session_strings = standard_strings
         self.copy_chunk_bytes = max(1, copy_chunk_bytes)
         self.delimiter = ";"
+        # Set by the caller while the script's text is to be read in another character set
+        # (a MySQL script's SET NAMES): applied to each statement before it is yielded.
+        self.recode: Callable[[str], str] | None = None
         self._buf = ""
         self._pos = 0  # the buffer is read up to here
         self._line = 1  # the line at _pos
@@ -165,6 +177,8 @@ class ScriptReader:
                 return None  # the statement has not ended yet
             if code < stop:
                 sql = self._gate(text[begin:stop].strip())
+                if self.recode is not None:
+                    sql = self.recode(sql)
                 if self.lexer == "mysql" and _UNDECODED_RE.search(sql):
                     sql = _binary_literals(sql)
                 if sql and self.lexer == "postgresql" and reads_stdin(sql, self.lexer):
@@ -177,6 +191,16 @@ class ScriptReader:
                     self._copy = (sql, False)
                     return True
                 self._advance(pos + code)
+                if sql and self.lexer == "postgresql":
+                    if not self.standard_strings and "\\" in sql:
+                        sql = _escape_strings(sql)
+                    strings = self._strings_set(text, code, stop)
+                    if strings is not None and strings != self.standard_strings:
+                        yield ScriptStatement(sql, self._line)
+                        # The rest was split under the old setting: read it again.
+                        self.standard_strings = strings
+                        self._advance(pos + after)
+                        return True
                 if sql:
                     yield ScriptStatement(sql, self._line)
             begin = after
@@ -186,7 +210,7 @@ class ScriptReader:
     def _split(self, text: str, final: bool) -> tuple[list[Token], list[tuple[int, int]]]:
         """The tokens of ``text`` and each statement end in it as ``(separator start,
         separator end)``; with ``final`` the end of the text ends the last statement."""
-        tokens, _ = scan(text, self.lexer)
+        tokens, _ = scan(text, self.lexer, standard_strings=self.standard_strings)
         if self.delimiter == ";":
             ends = [(tokens[i][1], tokens[i][2]) for i in separators(text, tokens, self.lexer)]
         else:
@@ -214,6 +238,20 @@ class ScriptReader:
             self.delimiter = match.group(1)
             return True
         return MetaCommand(text[code:eol].rstrip("\r"), line)
+
+    def _strings_set(self, text: str, code: int, stop: int) -> bool | None:
+        """What ``standard_conforming_strings`` is after the statement ``text[code:stop]``
+        runs, when it sets or resets it; None for any other statement (or a value the server
+        refuses)."""
+        if text[code : code + 3].upper() not in ("SET", "RES"):
+            return None
+        match = _STANDARD_STRINGS_RE.fullmatch(text, code, stop)
+        if match is None:
+            return None
+        value = match.group("value")
+        if value is None or value.upper() == "DEFAULT":
+            return self._session_strings  # RESET, or SET … TO DEFAULT
+        return _pg_bool(value.strip("'\""))
 
     def _gate(self, sql: str) -> str:
         """``sql`` without the executable comments the server would not run."""
@@ -307,6 +345,52 @@ class ScriptReader:
         self._line += self._buf.count("\n", self._pos, to)
         self._pos = to
 
+
+
+def _pg_bool(value: str) -> bool | None:
+    """A boolean setting as PostgreSQL reads it (any unambiguous prefix of on/off, true,
+    false, yes, no; 1 and 0); None when it refuses the value."""
+    value = value.lower()
+    for spelling, meaning, shortest in _PG_BOOLEANS:
+        if len(value) >= shortest and spelling.startswith(value):
+            return meaning
+    return None
+
+
+_PG_BOOLEANS = (("true", True, 1), ("false", False, 1), ("yes", True, 1), ("no", False, 1),
+                ("on", True, 2), ("off", False, 2), ("1", True, 1), ("0", False, 1))  # fmt: skip
+# SET [SESSION] standard_conforming_strings {TO | =} value, RESET of it or of all; a SET
+# LOCAL ends with its transaction, which the load's batches own: it is not followed.
+_STANDARD_STRINGS_RE = re.compile(
+    r"(?:SET\s+(?:SESSION\s+)?standard_conforming_strings\s*(?:=|\s+TO)\s*"
+    r"(?P<value>'[A-Za-z0-9]*'|\"[A-Za-z0-9]*\"|[A-Za-z0-9]+)"
+    r"|RESET\s+(?:standard_conforming_strings|ALL))\s*",
+    re.IGNORECASE,
+)
+
+
+def _escape_strings(sql: str) -> str:
+    """``sql`` (read with ``standard_conforming_strings`` off) with each ``'…'`` literal that
+    holds a backslash written as ``E'…'``: the same value whatever the setting."""
+    tokens, _ = scan(sql, "postgresql", standard_strings=False)
+    pieces, at = [], 0
+    for kind, start, end in tokens:
+        if (
+            kind == QUOTED
+            and sql[start] == "'"
+            and (start == 0 or not _PREFIXED_RE.match(sql, start - 1))
+            and sql.find("\\", start, end) >= 0
+        ):
+            pieces.append(sql[at:start])
+            pieces.append("E")
+            at = start
+    pieces.append(sql[at:])
+    return "".join(pieces)
+
+
+# A character before a quote that makes it a prefixed literal (B'…', X'…', N'…', U&'…').
+# An identifier character or "&", written as the ASCII characters it is not (fast to compile).
+_PREFIXED_RE = re.compile(r"[^\x00-\x23\x25\x27-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]")
 
 
 def _end_of_data(buf: str, pos: int) -> int:

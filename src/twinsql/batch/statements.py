@@ -25,6 +25,8 @@ batcher learns while it runs (a COPY its server refused, say) is kept by that ba
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +43,8 @@ from twinsql.sql.lexer import (
     WORD,
     Lexer,
     Token,
+    check_lexer,
+    scan,
     scan_items,
 )
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
@@ -116,6 +120,12 @@ class Shape:
     verb: str = ""  # the first keyword, upper-case
     # Run alone, outside any transaction: implicit commits, SQLite pragmas.
     outside_transaction: bool = False
+    # It changes the session (SET, USE, PRAGMA, set_config(…)): replayed on every new
+    # connection of the batcher once applied, and the last statement of its batch.
+    session: bool = False
+    # MySQL: the table an INSERT, REPLACE, UPDATE or DELETE writes, as written (unquoted;
+    # "db.t" when qualified), so that the planner can tell a non-transactional one.
+    target: str | None = None
     copy_in: CopyTarget | None = None  # a COPY … FROM STDIN: its rows come as CopyData
     # What the statement adds to a batch before its values: its text, or for an INSERT that
     # can share a multi-row statement its row (", (?, ?)"), which is all it adds there.
@@ -167,7 +177,9 @@ def _analyze(
     transactional_ddl: bool,
     verbatim: bool = False,
 ) -> Shape:
-    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple)
+    # One scan serves the compiler and the item walk below.
+    scanned = scan(sql, check_lexer(lexer))
+    compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple, scanned=scanned)
     as_written = verbatim and compiled.count > 0
     if as_written:
         # No parameters given: every "?" belongs to the server. Sent as written, unmerged.
@@ -187,14 +199,15 @@ def _analyze(
                 control=any(part.control for part in parts),
                 implicit_commit=any(part.implicit_commit for part in parts),
                 outside_transaction=any(part.outside_transaction for part in parts),
+                session=any(part.session for part in parts),
                 parts=parts,
                 base=sum(part.text_size for part in parts),
             )
-    items = scan_items(sql, lexer)
+    items = scan_items(sql, lexer, scanned)
     first = _first_word(sql, items) if items is not None else ""
     template = None
     if first in ("INSERT", "REPLACE") and not as_written:
-        template = parse_insert(sql, lexer)
+        template = parse_insert(sql, lexer, items)
     key: object = sql
     if template is not None and compiled.count == 0:
         key = template.key
@@ -212,17 +225,116 @@ def _analyze(
         control=first in _CONTROL_VERBS or (first == "SET" and _sets_transaction(sql, items)),
         implicit_commit=implicit,
         verb=first,
-        outside_transaction=implicit or (lexer == "sqlite" and first == "PRAGMA"),
+        outside_transaction=implicit or _no_transaction(sql, items, lexer, first),
+        session=_changes_session(sql, items, lexer, first),
+        target=_target(sql, items, first) if lexer == "mysql" and first in _WRITES else None,
         copy_in=_copy_in(sql, items) if first == "COPY" and lexer == "postgresql" else None,
     )
+
+
+def _words(sql: str, items: list[Token] | None, count: int) -> list[str]:
+    """The first ``count`` words of the statement, upper-case."""
+    words = (sql[s:e].upper() for kind, s, e in items or () if kind == WORD)
+    return list(itertools.islice(words, count))
+
+
+def _no_transaction(sql: str, items: list[Token] | None, lexer: Lexer, first: str) -> bool:
+    """Whether the server refuses to run the statement inside a transaction block (or, for
+    ``ALTER TYPE … ADD VALUE``, lets no later statement of that transaction use the new
+    value): such a statement runs alone, in autocommit."""
+    if lexer == "sqlite":
+        return first in ("PRAGMA", "VACUUM")
+    if lexer != "postgresql" or first not in _PG_NO_TRANSACTION_VERBS:
+        return False
+    words = _words(sql, items, 8)
+    if first == "VACUUM":
+        return True
+    if first in ("CREATE", "DROP"):
+        rest = words[2:] if words[1:2] == ["UNIQUE"] else words[1:]
+        if rest[:1] == ["INDEX"]:
+            return rest[1:2] == ["CONCURRENTLY"]
+        return rest[:1] in (["DATABASE"], ["TABLESPACE"], ["SUBSCRIPTION"])
+    if first == "REINDEX":
+        return "CONCURRENTLY" in words or words[1:2] in (["DATABASE"], ["SYSTEM"])
+    # ALTER
+    if words[1:2] == ["TYPE"]:
+        return "ADD" in words and "VALUE" in words
+    if words[1:2] == ["DATABASE"]:
+        return "TABLESPACE" in words
+    return words[1:2] in (["SYSTEM"], ["SUBSCRIPTION"])
+
+
+_PG_NO_TRANSACTION_VERBS = frozenset({"VACUUM", "CREATE", "DROP", "REINDEX", "ALTER"})
+# MySQL SET forms that change the server, not the session.
+_NOT_SESSION = frozenset({"GLOBAL", "PERSIST", "PERSIST_ONLY", "LOCAL"})
+_SERVER_VARIABLE_RE = re.compile(r"@@(?:global|persist|persist_only)\.", re.I)
+_SET_CONFIG_RE = re.compile(r"\s*SELECT\s+(?:pg_catalog\s*\.\s*)?set_config\s*\(", re.I)
+
+
+_WRITES = frozenset({"INSERT", "REPLACE", "UPDATE", "DELETE"})
+# Words between the verb and the table name (INTO and FROM included).
+_BEFORE_TABLE = frozenset({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "QUICK",
+                           "INTO", "FROM"})  # fmt: skip
+
+
+def _target(sql: str, items: list[Token] | None, first: str) -> str | None:
+    """The first table a MySQL write names (``db.t`` when qualified), unquoted."""
+    parts: list[str] = []
+    seen_verb = False
+    want_name = True  # a name may come next (at the start, or after a dot)
+    for kind, start, end in items or ():
+        text = sql[start:end]
+        if kind == COMMENT:
+            continue
+        if not seen_verb:
+            seen_verb = kind == WORD
+            continue
+        if not parts and kind == WORD and text.upper() in _BEFORE_TABLE:
+            continue
+        if want_name and (kind == WORD or (kind == QUOTED and text.startswith("`"))):
+            parts.append(text[1:-1].replace("``", "`") if kind == QUOTED else text)
+            want_name = False
+        elif kind == DOT and parts and not want_name:
+            want_name = True
+        else:
+            break
+    return ".".join(parts[-2:]) if parts else None
+
+
+def _changes_session(sql: str, items: list[Token] | None, lexer: Lexer, first: str) -> bool:
+    """Whether the statement sets session state a new connection would lack: ``SET``
+    (not ``SET LOCAL``/``GLOBAL``, not ``SET TRANSACTION``), ``RESET``, MySQL's ``USE``,
+    SQLite's ``PRAGMA``, and pg_dump's ``SELECT pg_catalog.set_config(…)``."""
+    if first == "SET":
+        words = _words(sql, items, 5)
+        if "TRANSACTION" in words or "AUTOCOMMIT" in words:
+            return False
+        if lexer == "postgresql":
+            return words[1:2] != ["LOCAL"]
+        return not (set(words[1:2]) & _NOT_SESSION or _SERVER_VARIABLE_RE.search(sql))
+    if first == "RESET":
+        return lexer == "postgresql"
+    if first == "USE":
+        return lexer == "mysql"
+    if first == "PRAGMA":
+        return lexer == "sqlite"
+    return first == "SELECT" and lexer == "postgresql" and _SET_CONFIG_RE.match(sql) is not None
 
 
 def control_verb(sql: str, lexer: Lexer) -> str | None:
     """What a transaction-control statement does — ``"begin"``, ``"commit"``,
     ``"rollback"`` or ``"savepoint"`` (also RELEASE) — or None for any other statement.
     The one rule of what the batcher refuses as transaction control by its first word."""
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None:  # the usual case, a word first: no need to scan the statement
+        return _CONTROL_VERBS.get(leading.group().upper())
     items = scan_items(sql, lexer)
     return _CONTROL_VERBS.get(_first_word(sql, items)) if items is not None else None
+
+
+# A word at the very start, ended by a blank, a ";" or the end: nothing before it is a
+# comment or a quote, and nothing after it makes it part of a longer word.
+_LEADING_WORD_RE = re.compile(r"[A-Za-z]+(?=[\s;]|\Z)")
 
 
 def reads_stdin(sql: str, lexer: Lexer) -> bool:
@@ -230,6 +342,9 @@ def reads_stdin(sql: str, lexer: Lexer) -> bool:
     script, up to a ``\\.`` line)."""
     if lexer != "postgresql":
         return False
+    leading = _LEADING_WORD_RE.match(sql)
+    if leading is not None and leading.group().upper() != "COPY":
+        return False  # the usual case, decided without scanning the statement
     items = scan_items(sql, lexer)
     return _first_word(sql, items or []) == "COPY" and _stdin_at(sql, items) >= 0
 

@@ -60,6 +60,7 @@ from twinsql.drivers.base import (
 from twinsql.drivers.deadline import CANCEL_WAIT, in_background
 from twinsql.sql.dialects import ASYNCPG_MAX_PARAMS, POSTGRESQL
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import postgresql_violation
 
 try:
     import asyncpg  # type: ignore[import-untyped]
@@ -148,7 +149,14 @@ def classify_asyncpg_error(exc: BaseException) -> ErrorInfo | None:
         message = postgresql.with_detail(message, getattr(exc, "detail", None))
         sqlstate = getattr(exc, "sqlstate", None)
         if isinstance(exc, pgexc.PostgresError) or sqlstate:  # 08003: connection gone
-            return postgresql.server_error(sqlstate, message)
+            violation = postgresql_violation(
+                sqlstate,
+                getattr(exc, "constraint_name", None),
+                getattr(exc, "table_name", None),
+                getattr(exc, "column_name", None),
+                getattr(exc, "detail", None),
+            )
+            return postgresql.server_error(sqlstate, message, violation)
         if isinstance(exc, pgexc.ClientConfigurationError):
             return ErrorInfo(errors.ConfigurationError, message, None)
         if isinstance(exc, ValueError):  # asyncpg's client-side DataError: a bad argument

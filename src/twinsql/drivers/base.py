@@ -63,6 +63,7 @@ from twinsql.connection.url import DatabaseURL
 from twinsql.errors import Error
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import Violation
 
 __all__ = [
     "AsyncDriver",
@@ -105,11 +106,14 @@ class CopyUnsupported(Exception):
 
 class ErrorInfo(NamedTuple):
     """A native driver error, classified: the twinsql class to raise, the driver's message
-    (the shell appends the SQL and parameters) and the SQLSTATE when the backend gave one."""
+    (the shell appends the SQL and parameters), the SQLSTATE when the backend gave one and,
+    for an integrity error, what the error says of the constraint, table and columns (the
+    shell adds the statement's table when the error named none)."""
 
     cls: type[Error]
     message: str
     sqlstate: str | None
+    violation: Violation | None = None
 
 
 class DriverResult:

@@ -49,6 +49,7 @@ from twinsql.drivers.base import ConnectOptions, ErrorInfo, hide_password
 from twinsql.sql.dialects import MYSQL, MYSQL_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_mysql_errno
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import mysql_violation
 
 __all__ = [
     "SERVER_STATUS_IN_TRANS",
@@ -116,7 +117,9 @@ def _classify_mysql_error(exc: BaseException, base: type[BaseException] | None) 
         if cls is None:
             names = {c.__name__ for c in type(exc).__mro__}
             cls = next((c for name, c in _BY_CLASS_NAME if name in names), errors.DatabaseError)
-        return ErrorInfo(cls, message, sqlstate if isinstance(sqlstate, str) else None)
+        integrity = issubclass(cls, errors.IntegrityError)
+        violation = mysql_violation(errno, message) if integrity else None
+        return ErrorInfo(cls, message, sqlstate if isinstance(sqlstate, str) else None, violation)
     if isinstance(exc, (OSError, EOFError)):
         return ErrorInfo(errors.ConnectionLost, str(exc) or type(exc).__name__, None)
     return None

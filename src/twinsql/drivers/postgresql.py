@@ -13,6 +13,7 @@ from twinsql import errors
 from twinsql.drivers.base import ErrorInfo
 from twinsql.sql.dialects import POSTGRESQL
 from twinsql.sql.errorcodes import classify_sqlstate
+from twinsql.sql.violations import Violation
 
 __all__ = ["PostgreSQLTraits", "server_error", "statement_timeout_ms", "with_detail"]
 
@@ -34,13 +35,16 @@ def with_detail(message: str, detail: str | None) -> str:
     return f"{message}\nDETAIL: {detail}" if detail else message
 
 
-def server_error(sqlstate: str | None, message: str) -> ErrorInfo:
+def server_error(
+    sqlstate: str | None, message: str, violation: Violation | None = None
+) -> ErrorInfo:
     """An error the server reported, classified by its SQLSTATE. A cancellation caused by
-    ``statement_timeout`` (the SQLSTATE of any cancellation) is a ``StatementTimeout``."""
+    ``statement_timeout`` (the SQLSTATE of any cancellation) is a ``StatementTimeout``.
+    ``violation``: what an integrity error's fields said (``sql.violations``)."""
     cls = classify_sqlstate(sqlstate)
     if sqlstate == _QUERY_CANCELED and "statement timeout" in message:
         cls = errors.StatementTimeout
-    return ErrorInfo(cls, message, sqlstate)
+    return ErrorInfo(cls, message, sqlstate, violation)
 
 
 def statement_timeout_ms(seconds: float) -> int:

@@ -58,6 +58,7 @@ from twinsql.drivers.base import (
 from twinsql.drivers.deadline import CANCEL_WAIT, LinkBreaker, in_background
 from twinsql.sql.dialects import PSYCOPG_MAX_PARAMS
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import postgresql_violation
 
 try:
     import psycopg
@@ -171,7 +172,15 @@ def classify_psycopg_error(exc: BaseException) -> ErrorInfo | None:
         message = _message(exc)
         sqlstate = exc.sqlstate
         if sqlstate:
-            return postgresql.server_error(sqlstate, message)
+            diag = exc.diag
+            violation = postgresql_violation(
+                sqlstate,
+                diag.constraint_name,
+                diag.table_name,
+                diag.column_name,
+                diag.message_detail,
+            )
+            return postgresql.server_error(sqlstate, message, violation)
         if isinstance(exc, psycopg.OperationalError):
             # No SQLSTATE: the connection failed or broke ("server closed the connection
             # unexpectedly", "the connection is closed", "connection timeout expired").

@@ -35,6 +35,7 @@ from twinsql.drivers.base import ConnectOptions, DriverResult, ErrorInfo, Rows
 from twinsql.sql.dialects import SQLITE, SQLITE_DEFAULT_MAX_PARAMS
 from twinsql.sql.errorcodes import classify_sqlite
 from twinsql.sql.placeholders import ParamStyle
+from twinsql.sql.violations import sqlite_violation
 
 __all__ = [
     "BudgetExceeded",
@@ -267,7 +268,9 @@ class SqliteConnection(SqliteTraits):
         cls = classify_sqlite(name, str(exc))
         if cls is errors.QueryCanceled and self._stop_reason == "timeout":
             cls = errors.StatementTimeout
-        return ErrorInfo(cls, str(exc), None)
+        message = str(exc)
+        violation = sqlite_violation(message) if issubclass(cls, errors.IntegrityError) else None
+        return ErrorInfo(cls, message, None, violation)
 
 
 class SqliteDriver(SqliteTraits):
@@ -293,6 +296,9 @@ def is_busy(exc: BaseException) -> bool:
     return "database is locked" in str(exc)
 
 
+_CACHED_STATEMENTS = 128  # sqlite3's own default
+
+
 def open_sqlite(
     url: DatabaseURL, options: ConnectOptions, *, wait_for_locks: bool = True
 ) -> sqlite3.Connection:
@@ -303,10 +309,17 @@ def open_sqlite(
     extra = dict(options.extra)
     busy_ms = int(float(extra.pop("busy_timeout", _BUSY_TIMEOUT_MS)))
     journal = extra.pop("journal_mode", "wal").lower()
+    # sqlite3 keeps this many prepared statements, each with its text and compiled program:
+    # a bulk load of distinct megabyte statements sets it to 0 (nothing it sends repeats).
+    cached = extra.pop("statement_cache_size", None)
     if extra:
         raise errors.ConfigurationError(
             f"unknown SQLite option(s): {', '.join(sorted(extra))}; "
-            "supported: busy_timeout, journal_mode"
+            "supported: busy_timeout, journal_mode, statement_cache_size"
+        )
+    if cached is not None and (not str(cached).isdigit()):
+        raise errors.ConfigurationError(
+            f"SQLite statement_cache_size must be a whole number >= 0, not {cached!r}"
         )
     if journal not in {"wal", "delete", "truncate", "persist", "memory", "off"}:
         raise errors.ConfigurationError(f"unknown SQLite journal_mode {journal!r}")
@@ -316,6 +329,7 @@ def open_sqlite(
             isolation_level=None,
             check_same_thread=False,
             timeout=busy_ms / 1000 if wait_for_locks else 0,
+            cached_statements=_CACHED_STATEMENTS if cached is None else int(str(cached)),
         )
     except sqlite3.Error as exc:
         raise errors.OperationalError(

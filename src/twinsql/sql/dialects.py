@@ -141,6 +141,11 @@ class Dialect:
     end_readonly_sql: tuple[str, ...] = ()  # after a read-only transaction ends
     # Accepted besides the isolation levels: SQLite's choice of when the write lock is taken.
     transaction_modes: tuple[str, ...] = ()
+    # --- catalog look-ups after an integrity error (``sql.violations``), one ``?``: the
+    # table. Rows of (unique index, column) in key order, and of (foreign key id, column);
+    # None where the error itself says enough.
+    unique_keys_sql: str | None = None
+    foreign_keys_sql: str | None = None
 
     # --- identifiers ---------------------------------------------------------------------
 
@@ -331,6 +336,13 @@ SQLITE = Dialect(
     begin_sql=_begin_with_mode,
     end_readonly_sql=(_QUERY_ONLY_OFF,),
     transaction_modes=("deferred", "immediate", "exclusive"),
+    # A unique failure names its columns but not the index; a foreign-key failure names
+    # nothing (the table comes from the statement).
+    unique_keys_sql=(
+        "SELECT il.name, ii.name FROM pragma_index_list(?) AS il, "
+        'pragma_index_info(il.name) AS ii WHERE il."unique" = 1 ORDER BY il.name, ii.seqno'
+    ),
+    foreign_keys_sql='SELECT id, "from" FROM pragma_foreign_key_list(?) ORDER BY id, seq',
 )
 
 POSTGRESQL = Dialect(
@@ -418,6 +430,12 @@ MYSQL = Dialect(
     key_from_lastrowid=True,
     indexes_in_create_table=True,
     begin_sql=_set_then_start,
+    # A duplicate key is named without its columns.
+    unique_keys_sql=(
+        "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 "
+        "ORDER BY INDEX_NAME, SEQ_IN_INDEX"
+    ),
 )
 
 _DIALECTS = {

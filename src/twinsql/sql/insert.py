@@ -13,6 +13,12 @@ identifiers, comments and dollar quotes are opaque tokens), the parentheses are 
 outside them, and only a statement that has exactly the expected structure, with every
 placeholder inside the row, gets a template.  Anything else is None: sent as written.
 
+Merging must not change what the statements do, so a row is merged only when its value
+cannot depend on the rows before it: literals, placeholders, casts and the pure functions of
+``PURE_FUNCTIONS``. A subquery (it may read the table being filled), a function outside that
+list (``LAST_INSERT_ID()``, ``nextval``, ``random()``: side effects or session state), a
+column or variable reference and ``DEFAULT`` make the statement unmergeable.
+
 A template holds only data derived from its text and lexer, including its caches of
 rendered text, so one template may be shared by every batcher on every database.
 """
@@ -30,6 +36,7 @@ from twinsql.sql.lexer import (
     LITQ,
     LPAREN,
     NAMED,
+    OTHER,
     QMARK,
     QUOTED,
     RPAREN,
@@ -41,13 +48,25 @@ from twinsql.sql.lexer import (
 )
 from twinsql.sql.placeholders import ParamStyle
 
-__all__ = ["InsertTemplate", "merged_sql", "parse_insert"]
+__all__ = ["PURE_FUNCTIONS", "InsertTemplate", "merged_sql", "parse_insert"]
 
 # Words allowed between INSERT/REPLACE and INTO (MySQL and SQLite modifiers).
 _MODIFIERS = frozenset(
     {"OR", "IGNORE", "REPLACE", "ABORT", "FAIL", "ROLLBACK", "LOW_PRIORITY", "DELAYED",
      "HIGH_PRIORITY"}
 )  # fmt: skip
+# Functions whose result depends on their arguments alone (no side effect, no session or
+# table state, no clock): a row calling only these means the same merged or alone. Dumps
+# use some of them for values (sqlite3 .dump: replace(…, char(10)), unistr(…)).
+PURE_FUNCTIONS = frozenset(
+    {"abs", "cast", "char", "chr", "coalesce", "concat", "concat_ws", "decode", "encode",
+     "from_base64", "hex", "ifnull", "lcase", "left", "length", "lower", "ltrim", "nullif",
+     "replace", "reverse", "right", "round", "rtrim", "substr", "substring", "to_base64",
+     "trim", "ucase", "unhex", "unistr", "upper"}
+)  # fmt: skip
+# Words a mergeable row may hold outside a function name and a type: constants.
+_CONSTANT_WORDS = frozenset({"NULL", "TRUE", "FALSE", "ARRAY"})
+_SUBQUERY_WORDS = frozenset({"SELECT", "WITH", "TABLE"})
 _UNQUOTED_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _IDENT_CHAR = re.compile(r"[\w$]")
 
@@ -170,10 +189,14 @@ def _identifier(sql: str, item: Token) -> str | None:
     return None
 
 
-def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
+def parse_insert(
+    sql: str, lexer: Lexer, items: list[Token] | None = None
+) -> InsertTemplate | None:
     """The ``InsertTemplate`` of a single-row INSERT, or None when ``sql`` is anything else
-    (or an INSERT whose rows cannot be merged without changing what it does)."""
-    items = scan_items(sql, lexer)
+    (or an INSERT whose rows cannot be merged without changing what it does). ``items``:
+    ``scan_items(sql, lexer)`` when the caller has it already."""
+    if items is None:
+        items = scan_items(sql, lexer)
     if items is None:
         return None
     items = [item for item in items if item[0] != COMMENT]
@@ -261,8 +284,12 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     if element or arity:
         arity += 1
     simple = simple and element == 1 and arity > 0
+    if not _pure_row(sql, items[i + 1 : j]):
+        return None
     row_end = items[j][2]
     j += 1
+    if j < n and items[j][0] == COMMA:
+        return None  # a second row: the statement is a multi-row INSERT already
     # What may follow the row: nothing, a conflict clause without placeholders, a ";".
     suffix_start = row_end
     suffix_end = len(sql)
@@ -276,6 +303,8 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
     other_marks: list[Token] = []
     if rest:
         if any(kind in (QMARK, NAMED) for kind, _, _ in rest):
+            return None
+        if not _pure_suffix(sql, rest):
             return None
         words = [sql[s:e].upper() for kind, s, e in rest if kind == WORD]
         if words[:2] == ["ON", "CONFLICT"] and lexer != "mysql":
@@ -318,6 +347,66 @@ def parse_insert(sql: str, lexer: Lexer) -> InsertTemplate | None:
         copy_target=copy_target,
         key=(sql[:row_start], sql[suffix_start:suffix_end].rstrip()),
     )
+
+
+def _calls_pure(sql: str, items: list[Token], at: int) -> bool | None:
+    """For the word at ``items[at]``: None when it is no function call, else whether the
+    function is pure."""
+    if at + 1 >= len(items) or items[at + 1][0] != LPAREN:
+        return None
+    return sql[items[at][1] : items[at][2]].lower() in PURE_FUNCTIONS
+
+
+def _pure_row(sql: str, items: list[Token]) -> bool:
+    """Whether the row's values depend on nothing but its text and parameters (see the
+    module docstring): literals, placeholders, operators, casts, constants and pure
+    functions."""
+    in_type = False  # after "::" or CAST's AS: words name a type
+    for at, (kind, start, end) in enumerate(items):
+        if kind == OTHER:
+            text = sql[start:end]
+            if "@" in text:
+                return False  # a MySQL variable, a SQL Server-style name: session state
+            in_type = "::" in text
+        elif kind == WORD:
+            if in_type:
+                continue
+            call = _calls_pure(sql, items, at)
+            if call is not None:
+                if not call:
+                    return False
+                continue
+            word = sql[start:end].upper()
+            if word in _SUBQUERY_WORDS:
+                return False
+            if word == "AS":
+                in_type = True
+            elif word not in _CONSTANT_WORDS and not (
+                at + 1 < len(items) and items[at + 1][0] == QUOTED
+                and not sql.startswith(('"', "`", "["), items[at + 1][1])
+            ):  # fmt: skip
+                # Not a constant, nor a prefix of a literal (X'…', _binary '…', DATE '…'):
+                # a column, a subquery's SELECT, DEFAULT, CURRENT_TIMESTAMP …
+                return False
+        elif kind in (COMMA, QUOTED, QMARK, NAMED, LITQ):
+            in_type = False
+    return True
+
+
+def _pure_suffix(sql: str, items: list[Token]) -> bool:
+    """Whether a conflict clause calls only pure functions (MySQL's ``VALUES(col)`` reads
+    the row being inserted; ``ON CONFLICT (…)`` names columns) and holds no subquery."""
+    for at, (kind, start, end) in enumerate(items):
+        if kind == OTHER and "@" in sql[start:end]:
+            return False
+        if kind != WORD:
+            continue
+        word = sql[start:end].upper()
+        if word in _SUBQUERY_WORDS:
+            return False
+        if word not in ("VALUES", "CONFLICT") and _calls_pure(sql, items, at) is False:
+            return False
+    return True
 
 
 _MERGED_CACHE_MAX = 64

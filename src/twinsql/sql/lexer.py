@@ -16,7 +16,8 @@ statement the caller did not mean to run):
 * PostgreSQL: ``--`` comments end at a line feed or a carriage return; ``/* */`` comments
   nest; ``$tag$ … $tag$`` dollar quotes; ``E'…'`` strings take backslash escapes, also in
   their continuation across a newline (``E'a'`` newline ``'b'`` is one string); no
-  backslash escapes elsewhere (standard_conforming_strings);
+  backslash escapes elsewhere (standard_conforming_strings on; ``scan(…,
+  standard_strings=False)`` reads ``'…'`` as ``E'…'``, as the server does with it off);
 * MySQL: ``--`` starts a comment only before a space or a control character; ``#``
   comments; both end at a line feed only; backslash escapes in ``'…'`` and ``"…"``;
   backtick identifiers; ``/*!…*/`` and ``/*M!…*/`` executable comments hold code: their
@@ -114,9 +115,13 @@ _TO_THE_END = r"[\s\S]*"
 # SQLite take every byte >= 0x80 of the UTF-8 text; MySQL U+0080 and above), and "$" may
 # continue one.  A word, an E'…' prefix or a $tag$ starts only where no such character
 # stands before it.
-_LETTER = r"A-Za-z_\x80-\U0010ffff"
-_IDENT = _LETTER + r"0-9$"
-_NOT_IN_WORD = rf"(?<![{_IDENT}])"
+# Each set is written as the ASCII characters it leaves out: the same set as "A-Za-z_"
+# plus "\x80-\U0010ffff" (and digits, "$"), but compiled in microseconds instead of the
+# milliseconds a range up to U+10FFFF costs each time it appears (every process pays them).
+_LETTER = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"  # A-Za-z_ and every non-ASCII character
+_LETTER_OR_DIGIT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_IDENT = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # and "$"
+_NOT_IN_WORD = rf"(?<!{_IDENT})"
 # PostgreSQL continues a string across blanks holding a newline ('a'<newline>'b' is 'ab'),
 # and the continuation of an E'…' string is read with backslash escapes too.  The blanks
 # may hold "--" comments; only a newline ends one there (\v is a blank from PostgreSQL 16).
@@ -141,17 +146,23 @@ _SQLITE_RULES: list[_Rule] = [
     *[(_OPEN, first, _TO_THE_END) for first in "'\"`["],
     (_OPEN, "/", r"\*" + _TO_THE_END),
 ]
-_POSTGRESQL_RULES: list[_Rule] = [
-    (COMMENT, "-", r"-[^\n\r]*"),  # ends at a line feed or a carriage return
-    (_BLOCK, "/", r"\*"),  # block comments nest: the scanner measures them
-    # $tag$ … $tag$, the tag made of letters, digits and "_", not starting with a digit
-    (_DOLLAR, "$", rf"(?<![{_IDENT}]\$)(?:[{_LETTER}][{_LETTER}0-9]*)?\$"),
-    (QUOTED, "'", _SQ),  # standard_conforming_strings: no backslash escapes
-    (QUOTED, '"', _DQ),
-    *[(QUOTED, first, rf"(?<![{_IDENT}]{first}){_PG_E_STRING}") for first in "Ee"],
-    *[(_OPEN, first, rf"(?<![{_IDENT}]{first})'{_TO_THE_END}") for first in "Ee"],
-    *[(_OPEN, first, _TO_THE_END) for first in "'\""],
-]
+
+
+def _postgresql_rules(standard_strings: bool) -> list[_Rule]:
+    return [
+        (COMMENT, "-", r"-[^\n\r]*"),  # ends at a line feed or a carriage return
+        (_BLOCK, "/", r"\*"),  # block comments nest: the scanner measures them
+        # $tag$ … $tag$, the tag made of letters, digits and "_", not starting with a digit
+        (_DOLLAR, "$", rf"(?<!{_IDENT}\$)(?:{_LETTER}{_LETTER_OR_DIGIT}*)?\$"),
+        # standard_conforming_strings on: no backslash escapes; off: '…' reads as E'…'
+        (QUOTED, "'", _SQ if standard_strings else _PG_E_STRING[1:]),
+        (QUOTED, '"', _DQ),
+        *[(QUOTED, first, rf"(?<!{_IDENT}{first}){_PG_E_STRING}") for first in "Ee"],
+        *[(_OPEN, first, rf"(?<!{_IDENT}{first})'{_TO_THE_END}") for first in "Ee"],
+        *[(_OPEN, first, _TO_THE_END) for first in "'\""],
+    ]
+
+
 # MySQL: "--" starts a comment only before a space or a control character (or at the end
 # of the text); the comment, like a "#" one, ends at a line feed only.  "/*!…*/" and
 # MariaDB's "/*M!…*/" are executable comments: what they hold is code, read like the rest
@@ -194,19 +205,21 @@ def _scanner(rules: list[_Rule]) -> _Scanner:
 
 _SCANNERS: dict[str, _Scanner] = {
     "sqlite": _scanner(_SQLITE_RULES),
-    "postgresql": _scanner(_POSTGRESQL_RULES),
+    "postgresql": _scanner(_postgresql_rules(standard_strings=True)),
     "mysql": _scanner(_MYSQL_RULES),
 }
+# PostgreSQL with standard_conforming_strings off (a script may set it).
+_NONSTANDARD_POSTGRESQL = _scanner(_postgresql_rules(standard_strings=False))
 _IN_EXECUTABLE_COMMENT = _scanner(_IN_MYSQL_EXECUTABLE_COMMENT)
 _NESTED_RE = re.compile(r"/\*|\*/")
-_WORD = rf"[{_LETTER}][{_IDENT}]*"
+_WORD = rf"{_LETTER}{_IDENT}*"
 _LEXEME_RE = re.compile(rf"{_NOT_IN_WORD}{_WORD}|(\()|(\))|(=)|(\.)")
 _LEXEME_KINDS = (WORD, LPAREN, RPAREN, EQUALS, DOT)  # by group number; no group: a word
 # A word, a bracket, a comma or a dot; any other run of non-blank characters (a number, an
 # operator) is an OTHER item, so that "(? + 1)" is never mistaken for a bare placeholder.
-_ITEM_RE = re.compile(rf"{_WORD}|[(),.]|[^\s(),.]+")
-_ITEM_KINDS = {"(": LPAREN, ")": RPAREN, ",": COMMA, ".": DOT}
-_WORD_RE = re.compile(_WORD)
+# Each alternative its own group, so that the kind is the group number (``m.lastindex``).
+_ITEM_RE = re.compile(rf"({_WORD})|(\()|(\))|(,)|(\.)|([^\s(),.]+)")
+_ITEM_KINDS = (OTHER, WORD, LPAREN, RPAREN, COMMA, DOT, OTHER)
 
 
 def check_lexer(lexer: str) -> str:
@@ -218,12 +231,17 @@ def check_lexer(lexer: str) -> str:
     return lexer
 
 
-def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
+def scan(sql: str, lexer: str, *, standard_strings: bool = True) -> tuple[list[Token], bool]:
     """The tokens of ``sql`` in text order, and whether the text ends inside a quote or a
     comment (an unterminated quote or comment runs to the end of the text; a MySQL
     executable comment left open is code up to the end).  ``lexer`` must be valid (see
-    ``check_lexer``)."""
-    pattern, kinds = _SCANNERS[lexer]
+    ``check_lexer``).  ``standard_strings=False``: PostgreSQL with
+    ``standard_conforming_strings`` off, where ``'…'`` takes backslash escapes as ``E'…'``
+    does (the other dialects ignore it)."""
+    if standard_strings or lexer != "postgresql":
+        pattern, kinds = _SCANNERS[lexer]
+    else:
+        pattern, kinds = _NONSTANDARD_POSTGRESQL
     tokens: list[Token] = []
     append = tokens.append
     pos, unterminated = 0, False
@@ -262,13 +280,15 @@ def scan(sql: str, lexer: str) -> tuple[list[Token], bool]:
             return tokens, unterminated or pattern is _IN_EXECUTABLE_COMMENT[0]
 
 
-def lexemes(sql: str, tokens: list[Token]) -> Iterator[tuple[int, int, int, int]]:
+def lexemes(sql: str, tokens: list[Token], first: int = 0) -> Iterator[tuple[int, int, int, int]]:
     """Words, ``(``, ``)``, ``=`` and ``.`` outside quotes and comments, and the ``;``
     tokens, in text order, as ``(kind, start, end, index)`` with ``kind`` one of ``WORD``,
     ``LPAREN``, ``RPAREN``, ``EQUALS``, ``DOT``, ``SEMI``; ``index`` is the token's index in
-    ``tokens`` for ``;``, else -1."""
-    pos = 0
-    for index, (kind, start, end) in enumerate([*tokens, (-1, len(sql), len(sql))]):
+    ``tokens`` for ``;``, else -1. ``first``: start after token ``first - 1``."""
+    pos = tokens[first - 1][2] if first else 0
+    ends = (-1, len(sql), len(sql))
+    for index in range(first, len(tokens) + 1):
+        kind, start, end = tokens[index] if index < len(tokens) else ends
         for m in _LEXEME_RE.finditer(sql, pos, start):
             yield _LEXEME_KINDS[m.lastindex or 0], m.start(), m.end(), -1
         if kind == SEMI:
@@ -288,23 +308,25 @@ def is_blank(sql: str, tokens: list[Token], index: int, begin: int, end: int) ->
     return not sql[pos:end].strip()
 
 
-def scan_items(sql: str, lexer: str) -> list[Token] | None:
+def scan_items(
+    sql: str, lexer: str, scanned: tuple[list[Token], bool] | None = None
+) -> list[Token] | None:
     """Every token of ``sql`` and every item of the gaps between them (``WORD``, ``LPAREN``,
     ``RPAREN``, ``COMMA``, ``DOT``, ``OTHER``), in text order; None when a quote or comment
-    is unterminated.  ``lexer`` must be valid (see ``check_lexer``)."""
-    tokens, unterminated = scan(sql, lexer)
+    is unterminated.  ``lexer`` must be valid (see ``check_lexer``); ``scanned``: ``scan(sql,
+    lexer)`` when the caller has it."""
+    tokens, unterminated = scan(sql, lexer) if scanned is None else scanned
     if unterminated:
         return None
     items: list[Token] = []
+    extend, append, finditer, kinds = items.extend, items.append, _ITEM_RE.finditer, _ITEM_KINDS
     pos = 0
-    for kind, start, end in [*tokens, (-1, len(sql), len(sql))]:
-        for m in _ITEM_RE.finditer(sql, pos, start):
-            text = m.group()
-            kind_found = _ITEM_KINDS.get(text)
-            if kind_found is None:
-                kind_found = WORD if _WORD_RE.fullmatch(text) else OTHER
-            items.append((kind_found, m.start(), m.end()))
-        if kind != -1:
-            items.append((kind, start, end))
-        pos = end
+    for token in tokens:
+        start = token[1]
+        if pos < start:
+            extend([(kinds[m.lastindex or 0], m.start(), m.end())
+                    for m in finditer(sql, pos, start)])  # fmt: skip
+        append(token)
+        pos = token[2]
+    extend([(kinds[m.lastindex or 0], m.start(), m.end()) for m in finditer(sql, pos)])
     return items

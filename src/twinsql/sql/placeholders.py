@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from twinsql.errors import ArgumentError, ParameterError
-from twinsql.sql.lexer import LITQ, NAMED, QMARK, SEMI, Lexer, check_lexer, scan
+from twinsql.sql.lexer import LITQ, NAMED, QMARK, SEMI, Lexer, Token, check_lexer, scan
 from twinsql.sql.readonly import is_read_only_scanned
 from twinsql.sql.script import check_single_statement
 
@@ -173,12 +173,19 @@ def _is_ident_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or ch == "$"
 
 
-def _compile(sql: str, style: ParamStyle, lexer: Lexer, allow_multiple: bool) -> CompiledSQL:
+def _compile(
+    sql: str,
+    style: ParamStyle,
+    lexer: Lexer,
+    allow_multiple: bool,
+    scanned: tuple[list[Token], bool] | None = None,
+) -> CompiledSQL:
     if style not in _STYLES:
         raise ArgumentError(
             f"unknown parameter style {style!r}; expected one of {', '.join(sorted(_STYLES))}"
         )
-    tokens, unterminated = scan(sql, check_lexer(lexer))
+    lexer = check_lexer(lexer)  # type: ignore[assignment]
+    tokens, unterminated = scan(sql, lexer) if scanned is None else scanned
     marks = [tok for tok in tokens if QMARK <= tok[0] <= NAMED]
     if not allow_multiple and any(tok[0] == SEMI for tok in tokens):
         check_single_statement(sql, tokens, lexer)
@@ -250,16 +257,24 @@ _CACHE_MAX_CHARS = 32_768
 
 
 def compile_sql(
-    sql: str, style: ParamStyle, lexer: Lexer, *, allow_multiple: bool = False
+    sql: str,
+    style: ParamStyle,
+    lexer: Lexer,
+    *,
+    allow_multiple: bool = False,
+    scanned: tuple[list[Token], bool] | None = None,
 ) -> CompiledSQL:
     """Translate ``?`` / ``:name`` placeholders in ``sql`` to ``style``.
 
     Raises ``ParameterError`` for mixed placeholder styles, ``??`` with ``qmark`` or ``?1``,
     and ``MultipleStatementsError`` when the text holds more than one statement (a single
-    trailing ``;`` is kept) unless ``allow_multiple`` is true.
+    trailing ``;`` is kept) unless ``allow_multiple`` is true. ``scanned``: ``scan(sql,
+    lexer)`` when the caller has it (the result is then not cached here).
     """
     if not isinstance(sql, str):
         raise ArgumentError(f"SQL must be a str, not {type(sql).__name__}")
+    if scanned is not None:  # the caller scanned it already (and caches its own results)
+        return _compile(sql, style, lexer, allow_multiple, scanned)
     if len(sql) <= _CACHE_MAX_CHARS:
         return _compile_cached(sql, style, lexer, allow_multiple)
     return _compile(sql, style, lexer, allow_multiple)

@@ -24,6 +24,7 @@ statement.
 from __future__ import annotations
 
 import bisect
+import re
 
 from twinsql.errors import MultipleStatementsError
 from twinsql.sql.lexer import (
@@ -46,23 +47,34 @@ _ROUTINES = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"})
 _NAMERS = _ROUTINES | {"ON", "FOLLOWS", "PRECEDES"}  # the next word names an object
 _IF_NOT_EXISTS = frozenset({"IF", "NOT", "EXISTS"})
 _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})  # MySQL: END IF is no block end
+_PAREN_RE = re.compile(r"[()]")
 
 
 def separators(sql: str, tokens: list[Token], lexer: str) -> list[int]:
     """The indexes (in ``tokens``, the result of ``scan(sql, lexer)``) of the ``;`` tokens
     that end a statement."""
-    atomic_body = lexer == "postgresql"
     seps: list[int] = []
+    index = 0
+    while True:
+        stop = _separator(sql, tokens, lexer, index)
+        if stop < 0:
+            return seps
+        seps.append(stop)
+        index = stop + 1
+
+
+def _separator(sql: str, tokens: list[Token], lexer: str, index: int) -> int:
+    """The index of the ``;`` token that ends the statement starting after token
+    ``index - 1``; -1 when the text ends first."""
+    postgresql = lexer == "postgresql"
     first: str | None = None
     routine = seen_paren = naming = named = begun = False
     paren = depth = 0
     end_at = -1  # where the END that last closed a block ends ("END IF" closes no block)
-    for kind, start, end, index in lexemes(sql, tokens):
+    for kind, start, end, at in lexemes(sql, tokens, index):
         if kind == SEMI:
-            if depth == 0:
-                seps.append(index)
-                first, routine, seen_paren, naming, named, begun = None, *[False] * 5
-                paren = 0
+            if depth == 0 and (paren == 0 or not postgresql):
+                return at
             continue
         if kind != WORD:
             if kind == LPAREN:
@@ -73,8 +85,11 @@ def separators(sql: str, tokens: list[Token], lexer: str) -> list[int]:
             continue
         if first is None:
             first = sql[start:end].upper()
-            continue
-        if first != "CREATE":
+            if first != "CREATE":
+                # Only CREATE opens a body: the rest of this statement is read token by
+                # token, without looking at its words.
+                return _plain_end(sql, tokens, bisect.bisect_left(tokens, end, key=_start),
+                                  end, paren if postgresql else -1)  # fmt: skip
             continue
         word = sql[start:end].upper()
         after_end = end_at >= 0 and _only_blanks(sql, tokens, end_at, start)
@@ -88,7 +103,7 @@ def separators(sql: str, tokens: list[Token], lexer: str) -> list[int]:
         naming = word in _NAMERS
         if paren:
             continue
-        if atomic_body:
+        if postgresql:
             if depth == 0:
                 depth, begun = int(begun and word == "ATOMIC"), word == "BEGIN"
             elif word == "CASE":
@@ -102,7 +117,23 @@ def separators(sql: str, tokens: list[Token], lexer: str) -> list[int]:
         elif word == "END" and depth:
             depth -= 1
             end_at = end
-    return seps
+    return -1
+
+
+def _plain_end(sql: str, tokens: list[Token], index: int, pos: int, paren: int) -> int:
+    """The index of the first ``;`` token from ``index`` on (the text before it starting at
+    ``pos``) — for PostgreSQL (``paren`` >= 0: the parenthesis depth at ``pos``) the first one
+    outside parentheses, as psql reads a script; -1 when there is none."""
+    find = sql.find
+    for at in range(index, len(tokens)):
+        kind, start, end = tokens[at]
+        if paren >= 0 and (find("(", pos, start) >= 0 or find(")", pos, start) >= 0):
+            for mark in _PAREN_RE.finditer(sql, pos, start):
+                paren = paren + 1 if mark.group() == "(" else max(paren - 1, 0)
+        if kind == SEMI and paren <= 0:
+            return at
+        pos = end
+    return -1
 
 
 def _only_blanks(sql: str, tokens: list[Token], begin: int, end: int) -> bool:

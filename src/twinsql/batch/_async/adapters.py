@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
 from twinsql import errors
-from twinsql.batch.plan import Unit
+from twinsql.batch.plan import Unit, strict_sql_mode
+from twinsql.batch.statements import Shape
 from twinsql.connection._async.connection import AsyncConnection, as_dicts
 from twinsql.connection._async.database import AsyncDatabase, AsyncPinnedConnection, connect_async
 from twinsql.connection._async.transaction import AsyncTransaction
@@ -71,12 +72,24 @@ _STYLES: dict[str, ParamStyle] = {"qmark": "qmark", "format": "format", "pyforma
                                    "numeric": "numeric"}  # fmt: skip
 
 
+# The current database's tables whose engine cannot roll back (MyISAM, MEMORY, Aria …).
+_NONTRANSACTIONAL_SQL = (
+    "SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS n FROM information_schema.TABLES t "
+    "JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE "
+    "WHERE t.TABLE_SCHEMA = DATABASE() AND e.TRANSACTIONS = 'NO'"
+)
+
+
 class AsyncBatchSession:
     """One connection for one flush attempt: transaction levels and unit execution."""
 
     max_params: int
     max_statement_bytes: int | None
     can_copy: bool = False
+    # Whether same-shape INSERTs may be merged on this session (MySQL: a strict sql_mode).
+    merge_safe: bool = True
+    # MySQL: the current database's tables whose engine has no transactions ("t", "db.t").
+    nontransactional: frozenset[str] = frozenset()
 
     @property
     def broken(self) -> bool:
@@ -86,6 +99,20 @@ class AsyncBatchSession:
     def observer(self) -> Observer | None:
         """What watches the target's work (a twinsql database's observers), if anything."""
         return None
+
+    @property
+    def key(self) -> object:
+        """The connection under the session: the batcher replays its session statements
+        once on each one it has not seen (weakly referenced)."""
+        raise NotImplementedError
+
+    async def refresh(self) -> None:
+        """Read again what the server's session state says about planning (MySQL's
+        ``sql_mode``, after the session changed it)."""
+
+    async def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
+        """Run one session statement again (on a new connection, before anything else)."""
+        raise NotImplementedError
 
     async def begin(self) -> None:
         """Open the transaction, or a savepoint inside it."""
@@ -145,10 +172,13 @@ class AsyncSessionContext(Protocol):
 class AsyncSessionBlock:
     """The ``session()`` context manager of adapters without a pool."""
 
-    def __init__(self, session: AsyncBatchSession) -> None:
+    def __init__(self, session: AsyncBatchSession, *, refresh: bool = False) -> None:
         self._session = session
+        self._refresh = refresh
 
     async def __aenter__(self) -> AsyncBatchSession:
+        if self._refresh:
+            await self._session.refresh()
         return self._session
 
     async def __aexit__(
@@ -226,9 +256,15 @@ class AsyncDatabaseSessionBlock:
         except BaseException as exc:
             await pin.__aexit__(type(exc), exc, exc.__traceback__)
             raise
+        session = AsyncDatabaseSession(conn, adapter)
+        try:
+            await session.refresh()
+        except BaseException as exc:
+            await pin.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
         self._pin = pin
-        self._session = AsyncDatabaseSession(conn, adapter)
-        return self._session
+        self._session = session
+        return session
 
     async def __aexit__(
         self,
@@ -268,6 +304,23 @@ class AsyncDatabaseSession(AsyncBatchSession):
     def observer(self) -> Observer | None:
         return self.conn.settings.observer
 
+    @property
+    def key(self) -> object:
+        return self.conn
+
+    async def refresh(self) -> None:
+        if self.conn.dialect.name == "mysql":
+            self.merge_safe = strict_sql_mode(
+                str(await self.conn.execute_scalar("SELECT @@SESSION.sql_mode"))
+            )
+            rows = await self.conn.execute(_NONTRANSACTIONAL_SQL)
+            self.nontransactional = frozenset(
+                name for row in rows for name in (row["n"], f"{row['s']}.{row['n']}")
+            )
+
+    async def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
+        await self._single(shape, shape.compiled.text, bound, params)
+
     async def begin(self) -> None:
         self._levels.append(await self.conn.transaction().begin())
 
@@ -302,20 +355,24 @@ class AsyncDatabaseSession(AsyncBatchSession):
                     raise errors.InterfaceError("COPY … FROM STDIN needs a PostgreSQL driver")
                 schema, table, columns = shape.copy_in
                 return await conn.copy_text(table, columns, unit.params[0], schema=schema)
-            if shape.parts is not None:  # several statements: one by one
-                result = None
-                for part, values in zip(shape.parts, unit.params):
-                    result = await conn.run_prepared((part.compiled.text, values), part.sql, values)
-                assert result is not None
-            else:
-                result = await conn.run_prepared((unit.sql, unit.params), shape.sql, params)
-            return as_dicts(result) if result.columns is not None else result.rowcount
+            return await self._single(shape, unit.sql, unit.params, params)
         if kind == "values":
             label = f"{unit.run.shape.sql} [merged: {unit.count} rows]"
             return (await conn.run_prepared((unit.sql, unit.params), label, None)).rowcount
         if kind == "many":
             return await conn.execute_many(unit.sql, unit.params)
         return await self._copy(unit)
+
+    async def _single(self, shape: Shape, text: str, bound: Any, params: Any) -> Any:
+        conn = self.conn
+        if shape.parts is not None:  # several statements: one by one
+            result = None
+            for part, values in zip(shape.parts, bound):
+                result = await conn.run_prepared((part.compiled.text, values), part.sql, values)
+            assert result is not None
+        else:
+            result = await conn.run_prepared((text, bound), shape.sql, params)
+        return as_dicts(result) if result.columns is not None else result.rowcount
 
     async def _copy(self, unit: Unit) -> int:
         """COPY through the driver, with the same guards as ``AsyncConnection.run_prepared``: one
@@ -438,7 +495,7 @@ class AsyncGenericAdapter(AsyncBatchAdapter):
         return f"{type(self).__name__}({type(self.connection).__name__}, {self.dialect.name})"
 
     def session(self) -> AsyncSessionBlock:
-        return AsyncSessionBlock(AsyncGenericSession(self))
+        return AsyncSessionBlock(AsyncGenericSession(self), refresh=True)
 
     async def execute(self, sql: str, params: Sequence[Any]) -> Any:
         """Run one statement: what ``execute_func`` returns, or for a DB-API cursor its
@@ -480,6 +537,29 @@ class AsyncGenericSession(AsyncBatchSession):
         self.max_statement_bytes = adapter.max_query_size
         self._levels: list[str | None] = []  # None: the transaction; else a savepoint name
         self._counter = 0
+
+    @property
+    def key(self) -> object:
+        return self._adapter  # one connection for the adapter's life
+
+    async def refresh(self) -> None:
+        if self._adapter.dialect.name == "mysql":
+            # Asked through the connection itself; an answer that is not rows (an
+            # execute_func returning counts) is taken as a mode that is not strict.
+            rows = await self._adapter.execute("SELECT @@SESSION.sql_mode", ())
+            try:
+                row = rows[0]
+                mode = str(next(iter(row.values())) if isinstance(row, Mapping) else row[0])
+            except (TypeError, IndexError, KeyError, StopIteration):
+                mode = ""
+            self.merge_safe = strict_sql_mode(mode)
+
+    async def replay(self, shape: Shape, bound: Sequence[Any], params: Any) -> None:
+        if shape.parts is not None:
+            for part, values in zip(shape.parts, bound):
+                await self._adapter.execute(part.compiled.text, values)
+        else:
+            await self._adapter.execute(shape.compiled.text, bound)
 
     async def begin(self) -> None:
         dialect = self._adapter.dialect

@@ -23,6 +23,10 @@ Failures, and what the batcher does about them:
   fail fast with ``CircuitOpenError`` while it is open. Nothing is dropped: the statements
   stay queued (pending) for the next ``flush``.
 
+A retry, or the next flush, may run on another connection: the session statements applied
+so far (``SET``, ``USE``, ``PRAGMA`` …) run there first (``batch.session``), so the script's
+session state holds wherever its statements run.
+
 The context manager flushes on a normal exit and then raises ``BatchIncomplete`` unless
 every statement was applied; on an exception (or a cancellation) it sends nothing and logs
 how many statements were left pending (``batcher.report`` lists them). After a run stopped
@@ -34,7 +38,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence, Sized
 from types import TracebackType
 from typing import Any, Literal
 
@@ -60,6 +65,7 @@ from twinsql.batch.ledger import (
 from twinsql.batch.plan import Limits, PlanOptions, adjusted_max_bytes
 from twinsql.batch.queue import StatementQueue
 from twinsql.batch.resilience import CircuitBreaker, CircuitState, RetryPolicy
+from twinsql.batch.session import SessionLog
 from twinsql.batch.statements import Shape, analyze
 from twinsql.sql.lexer import Lexer
 
@@ -170,6 +176,10 @@ class AsyncSQLBatcher:
         # the planner reads it (PlanOptions.copy_refused). Kept across reset(): it is
         # knowledge of the server, not of the queue.
         self._copy_refused: set[str] = set()
+        # The session statements applied so far, replayed on each connection that lacks
+        # them (batch.session); which version each connection has, held weakly.
+        self._session_log = SessionLog()
+        self._seen: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return (
@@ -292,8 +302,11 @@ class AsyncSQLBatcher:
         as rejected (and, unless ``isolate_errors``, ends the run after the statements before
         it were sent). When the run stops early, ``report.error`` says why, the statements
         not yet committed stay queued (pending) and the rest of ``statements`` is not read;
-        no statement-level error is raised. Fails fast with ``CircuitOpenError`` when the
-        breaker is open."""
+        no statement-level error is raised. For an input with a length (a list, a tuple)
+        every statement is in the report: those never read are ``pending`` after the last
+        one read (the four counts add up to the input; ``pending_statements()`` gives them
+        back), though the batcher itself holds only what it read. Fails fast with
+        ``CircuitOpenError`` when the breaker is open."""
         self._check_open()
         if self.circuit_breaker.state is CircuitState.OPEN:
             self.circuit_breaker.before_call()  # raises: nothing consumed
@@ -327,7 +340,10 @@ class AsyncSQLBatcher:
         except errors.Error as exc:
             error = exc
         self._stopped = error
-        return self._report(start, error)
+        unread: list[tuple[str, Any]] = []
+        if isinstance(statements, Sized) and not isinstance(statements, str):
+            unread = [_unread(item) for item in items]
+        return self._report(start, error, unread)
 
     async def process_batch(self, statements: Sequence[Statement]) -> list[Any]:
         """Send ``statements`` one per round trip (no merging) and return their results in
@@ -407,12 +423,17 @@ class AsyncSQLBatcher:
         if self._closed:
             raise errors.InterfaceError("this batcher is closed")
 
-    def _report(self, start: int, error: BaseException | None = None) -> BatchReport:
+    def _report(
+        self,
+        start: int,
+        error: BaseException | None = None,
+        unread: Sequence[tuple[str, Any]] = (),
+    ) -> BatchReport:
         pending = {index: (sql, params) for index, sql, params in self._queue.items()
                    if index >= start}  # fmt: skip
         return self._ledger.report(
             start, pending=pending, error=error if error is not None else self._stopped,
-            batches=self._batches, retries=self._retries, dry_run=self.dry_run,
+            batches=self._batches, retries=self._retries, dry_run=self.dry_run, unread=unread,
         )  # fmt: skip
 
     def _options(self, session: AsyncBatchSession | None) -> tuple[Limits, PlanOptions]:
@@ -428,7 +449,7 @@ class AsyncSQLBatcher:
         )
         plan = PlanOptions(
             style=self._style,
-            merge_inserts=self.merge_inserts,
+            merge_inserts=self.merge_inserts and (session is None or session.merge_safe),
             batch_mode=self.batch_mode,
             # executemany needs a unit that fails as a whole: inside a transaction only.
             executemany=self.transaction != "none"
@@ -437,6 +458,7 @@ class AsyncSQLBatcher:
             copy=can_copy and self.copy_min_rows is not None,
             copy_min_rows=self.copy_min_rows or 0,
             copy_refused=self._copy_refused,
+            nontransactional=frozenset() if session is None else session.nontransactional,
         )  # fmt: skip
         return limits, plan
 
@@ -470,7 +492,8 @@ class AsyncSQLBatcher:
                 collector=collector if collector is not None else self.collector,
                 metadata=metadata, attempt=attempt, batch_number=self._batches,
                 results=results, on_commit=on_commit, progress=self.progress, keep_below=budget,
-                copy_refused=self._copy_refused,
+                copy_refused=self._copy_refused, session_log=self._session_log,
+                seen=self._seen,
             )  # fmt: skip
             if self.dry_run:
                 try:
@@ -543,6 +566,14 @@ class AsyncSQLBatcher:
         sql, params = self._ledger.held(index) or (None, None)
         return LedgerEntry(index, self._ledger.state(index), sql, params,
                            self._ledger.error(index))  # fmt: skip
+
+
+def _unread(item: Any) -> tuple[str, Any]:
+    """An input item never read, as ``(sql, params)`` for the report."""
+    try:
+        return split_item(item)
+    except errors.ArgumentError:
+        return repr(item), None
 
 
 async def _resolve(value: Any) -> Any:

@@ -25,6 +25,7 @@ from twinsql.connection.observe import Observer
 from twinsql.connection.txn import TransactionStack
 from twinsql.drivers.base import AsyncDriverConnection, AsyncStream, CopyUnsupported, DriverResult
 from twinsql.drivers.deadline import CLIENT_GRACE, Armed
+from twinsql.sql import violations
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle, compile_sql
@@ -268,9 +269,11 @@ class CallGuard:
         if self._timer is not None:
             self._disarm()
         if exc is None:
-            self.release()
+            # The observer first: once released, the connection's next call (another
+            # user's, in a shared block) reuses these fields.
             if self._observer is not None:
                 self.observed(None)
+            self.release()
             return
         try:
             if isinstance(exc, Exception):
@@ -323,6 +326,8 @@ class CallGuard:
             sqlstate=info.sqlstate,
             driver_error=exc,
         )
+        if info.violation is not None and isinstance(error, errors.IntegrityError):
+            violations.apply(error, violations.locate(info.violation, sql, raw.dialect.lexer))
         if self._commit and isinstance(error, errors.ConnectionLost):
             raise errors.CommitOutcomeUnknown(
                 "the connection broke after COMMIT was sent: the transaction may or may "
@@ -531,10 +536,29 @@ class AsyncConnection:
         """Run a statement already in the driver's placeholder style, with its values bound,
         and return the driver's result; ``sql``/``params`` are the caller's, for errors and
         the echo log. Internal: the database, the ORM and the batcher run statements here."""
-        with self.calls.statement(sql, params):
-            if checkpoints.hook is not None:
-                checkpoints.hook(checkpoints.QUERY)
-            return await self.raw.execute(prepared[0], prepared[1])
+        try:
+            with self.calls.statement(sql, params):
+                if checkpoints.hook is not None:
+                    checkpoints.hook(checkpoints.QUERY)
+                return await self.raw.execute(prepared[0], prepared[1])
+        except errors.IntegrityError as error:
+            lookup = violations.lookup_sql(error, self.dialect)
+            if lookup is not None:
+                await self._complete_violation(error, lookup)
+            raise
+
+    async def _complete_violation(self, error: errors.IntegrityError, lookup: str) -> None:
+        """Read from the catalog what ``error``'s message did not say (which columns a
+        MySQL duplicate key covers, SQLite's index and foreign-key names). A control call:
+        a transaction the error failed does not refuse it; if it fails, ``error`` is raised
+        as it is."""
+        text, values = self._prepare(lookup, (error.table,))
+        try:
+            with self.calls.control(lookup, is_commit=False):
+                result = await self.raw.execute(text, values)
+        except errors.Error:
+            return
+        violations.complete(error, result.rows)
 
     async def send_control(self, sql: str, *, is_commit: bool = False) -> None:
         """Send a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …): generated SQL

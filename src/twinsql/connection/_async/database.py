@@ -134,6 +134,9 @@ class AsyncDatabase:
         self._loop: object | None = None
         self._loop_pools: dict[object, AsyncPool] = {}
         self._loops_lock = threading.Lock()
+        # What watches this database's calls and operations (None: nothing does; a plain
+        # attribute, so that each hook point costs one comparison with None).
+        self.observer: Observer | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url.redacted()!r})"
@@ -171,18 +174,18 @@ class AsyncDatabase:
 
     # -- observers ------------------------------------------------------------------------
 
-    @property
-    def observer(self) -> Observer | None:
-        """What watches this database's calls and operations (None: nothing does)."""
-        return self._settings.observer
-
     def add_observer(self, observer: Observer) -> None:
         """Tell ``observer`` about every call and operation of this database from now on
         (tracing, a test's statement capture); several observers may watch at once."""
-        self._settings.observer = with_observer(self._settings.observer, observer)
+        self._set_observer(with_observer(self.observer, observer))
 
     def remove_observer(self, observer: Observer) -> None:
-        self._settings.observer = without_observer(self._settings.observer, observer)
+        self._set_observer(without_observer(self.observer, observer))
+
+    def _set_observer(self, observer: Observer | None) -> None:
+        # The connections read it from the shared settings, the layers above from here.
+        self._settings.observer = observer
+        self.observer = observer
 
     # -- statements -----------------------------------------------------------------------
 

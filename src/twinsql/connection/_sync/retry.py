@@ -39,6 +39,23 @@ def run_in_transaction(
     deadlock roll back and call it again (up to ``retries`` more times)."""
     if retries < 0:
         raise errors.ArgumentError(f"retries must be >= 0, got {retries!r}")
+    observer = db.observer
+    if observer is not None:
+        # One operation around the attempts: each attempt is a transaction inside it, and
+        # each retry an event on it, with what caused it.
+        with observer.operation("transaction", "run_in_transaction", {"twinsql.retries": retries}):
+            return _attempts(fn, db, retries, isolation, base_delay, max_delay)
+    return _attempts(fn, db, retries, isolation, base_delay, max_delay)
+
+
+def _attempts(
+    fn: Callable[[Connection], Returns[T]],
+    db: Database,
+    retries: int,
+    isolation: str | None,
+    base_delay: float,
+    max_delay: float,
+) -> T:
     attempt = 0
     while True:
         try:
@@ -50,8 +67,6 @@ def run_in_transaction(
             delay = min(max_delay, base_delay * (2**attempt))
             attempt += 1
             if db.observer is not None:
-                # Each attempt is a transaction of its own; the retry is recorded where it
-                # happens (the caller's span), with what caused it.
                 db.observer.event(
                     "twinsql.retry",
                     {"twinsql.attempt": attempt + 1, "error.type": type(exc).__qualname__},
