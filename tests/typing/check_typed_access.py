@@ -107,3 +107,9 @@ async def async_aggregates(db: twinsql.AsyncDatabase) -> None:
     assert_type(await query.async_average(Invoice.c.total), decimal.Decimal | None)
     assert_type(await query.async_update(paid=True), int)
     assert_type(await query.returning("id").async_delete(), list[dict[str, Any]])
+
+
+async def reflection(db: twinsql.Database, adb: twinsql.AsyncDatabase) -> None:
+    assert_type(twinsql.reflect(db, tables=["users"], naming="PascalCase"), str)
+    assert_type(await twinsql.reflect_async(adb), str)
+    twinsql.reflect(db, naming="pascal")  # type: ignore[arg-type]

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import keyword
 import re
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from twinsql.errors import ArgumentError
 from twinsql.orm.catalog import CatalogColumn, CatalogForeignKey, CatalogTable
@@ -40,9 +41,10 @@ from twinsql.orm.naming import (
     table_name,
 )
 
-__all__ = ["NAMINGS", "render_models"]
+__all__ = ["NAMINGS", "NamingChoice", "render_models"]
 
-NAMINGS: tuple[str, ...] = ("auto", "snake_case", "PascalCase", "camelCase", "as_is")
+NamingChoice = Literal["auto", "snake_case", "PascalCase", "camelCase", "as_is"]
+NAMINGS: tuple[NamingChoice, ...] = typing.get_args(NamingChoice)
 _PRESETS: dict[str, Preset] = {"PascalCase": "PascalCase", "camelCase": "camelCase",
                                "snake_case": "snake_case"}  # fmt: skip
 
@@ -243,7 +245,7 @@ def _keys(names: Sequence[str]) -> str:
 def render_models(
     tables: Sequence[CatalogTable],
     *,
-    naming: str = "auto",
+    naming: NamingChoice = "auto",
     only: Sequence[str] | None = None,
     reserved: frozenset[str] = frozenset(),
 ) -> str:

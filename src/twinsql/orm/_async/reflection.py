@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.orm.catalog import CatalogTable
 from twinsql.orm.catalog_queries import VERSION_QUERY, assemble, queries
-from twinsql.orm.model_source import render_models
+from twinsql.orm.model_source import NamingChoice, render_models
 
 __all__ = ["read_catalog_async", "reflect_async"]
 
@@ -34,7 +34,7 @@ async def reflect_async(
     db: AsyncDatabase,
     *,
     tables: Sequence[str] | None = None,
-    naming: str = "auto",
+    naming: NamingChoice = "auto",
 ) -> str:
     """Python source of model classes for the tables of ``db`` (``tables``: only these).
     ``naming``: ``"auto"`` states the naming rule that fits the schema best on an abstract

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from twinsql.connection._sync.database import Database
 from twinsql.orm.catalog import CatalogTable
 from twinsql.orm.catalog_queries import VERSION_QUERY, assemble, queries
-from twinsql.orm.model_source import render_models
+from twinsql.orm.model_source import NamingChoice, render_models
 
 __all__ = ["read_catalog", "reflect"]
 
@@ -34,7 +34,7 @@ def reflect(
     db: Database,
     *,
     tables: Sequence[str] | None = None,
-    naming: str = "auto",
+    naming: NamingChoice = "auto",
 ) -> str:
     """Python source of model classes for the tables of ``db`` (``tables``: only these).
     ``naming``: ``"auto"`` states the naming rule that fits the schema best on an abstract
