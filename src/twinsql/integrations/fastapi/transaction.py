@@ -125,7 +125,7 @@ def _sync_dependency(
         if not limiters:  # created on the app's event loop
             limiters.append(anyio.CapacityLimiter(max(1, capacity)))
         block = db.transaction(isolation, readonly=readonly, shared=True)
-        conn = await _in_thread(block.__enter__, limiters[0])
+        conn = await _begin(block, limiters[0], options.pool_timeout)
         try:
             yield conn
             if _failed(response, rollback_status):
@@ -138,6 +138,28 @@ def _sync_dependency(
             await _exit(block, None)
 
     return twinsql_transaction
+
+
+async def _begin(
+    block: DatabaseTransaction, limiter: anyio.CapacityLimiter, pool_timeout: float
+) -> Connection:
+    """Open ``block`` on a thread of ``limiter``: at most as many threads wait for a
+    connection as the pool holds, and a request that cannot even get such a thread within
+    ``pool_timeout`` gets ``PoolTimeout`` as one waiting in the pool would."""
+    acquired = False
+    with anyio.move_on_after(pool_timeout):
+        await limiter.acquire()
+        acquired = True
+    if not acquired:
+        raise errors.PoolTimeout(
+            f"no connection became free within pool_timeout ({pool_timeout:g}s): every one is "
+            "held by a request in progress"
+        )
+    try:
+        # The token is held here: the thread itself comes from a limiter of its own.
+        return await _in_thread(block.__enter__, anyio.CapacityLimiter(1))
+    finally:
+        limiter.release()
 
 
 async def _exit(block: DatabaseTransaction, exc: BaseException | None) -> None:
