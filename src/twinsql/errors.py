@@ -34,6 +34,7 @@ __all__ = [
     "InterfaceError",
     "InvalidIdentifierError",
     "LockTimeout",
+    "MigrationError",
     "MultipleStatementsError",
     "NotNullViolation",
     "OperationalError",
@@ -141,6 +142,12 @@ class MultipleStatementsError(ArgumentError):
 
 class InvalidIdentifierError(ArgumentError):
     """An identifier (table, column, savepoint, alias) that cannot be quoted safely."""
+
+
+class MigrationError(ArgumentError):
+    """A migration set that cannot run: a file edited after it was applied, a missing
+    dependency, a cycle, several heads, an irreversible step, an ambiguous change. Raised
+    before any DDL is sent."""
 
 
 class ConfigurationError(ArgumentError):

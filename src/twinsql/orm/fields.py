@@ -46,6 +46,8 @@ class ColumnOptions:
     unique: bool = False
     # A Python literal (rendered safely) or an SQLExpression.
     server_default: Any = None
+    # The field's former name, for the migrations autodetector: a rename, not drop + add.
+    renamed_from: str | None = None
 
 
 def Field(
@@ -56,10 +58,13 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """``pydantic.Field`` with column options: ``primary_key``, ``column`` (the DB column
-    name when it differs from the field name), ``index``, ``unique``, ``server_default``."""
+    name when it differs from the field name), ``index``, ``unique``, ``server_default``,
+    ``renamed_from`` (the former field name: a migration renames the column instead of
+    dropping it and adding another)."""
     info: FieldInfo = pydantic.Field(default, **kwargs)
     info.metadata.append(
         ColumnOptions(
@@ -68,6 +73,7 @@ def Field(
             index=index,
             unique=unique,
             server_default=server_default,
+            renamed_from=renamed_from,
         )
     )
     return info

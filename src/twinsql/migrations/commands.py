@@ -1,0 +1,82 @@
+"""Migrations feature, files: the commands that need no database (make, merge, check).
+
+Each reads the directory, works on the replayed state and writes at most one file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from twinsql.errors import MigrationError
+from twinsql.migrations.autodetect import Questioner, detect
+from twinsql.migrations.graph import MigrationGraph
+from twinsql.migrations.loader import load_directory, write_migration
+from twinsql.migrations.operations import CreateTable, Operation
+from twinsql.migrations.writer import migration_name, render_migration
+
+__all__ = ["check_models", "make_migration", "merge_heads", "pending_operations"]
+
+
+def _graph(directory: str | Path) -> MigrationGraph:
+    path = Path(directory)
+    return MigrationGraph(load_directory(path) if path.is_dir() else [])
+
+
+def pending_operations(
+    directory: str | Path,
+    models: Iterable[type[Any]],
+    questioner: Questioner | None = None,
+    *,
+    allow_destructive: bool = False,
+) -> list[Operation]:
+    """The operations a new migration would hold (empty: the files match the models)."""
+    graph = _graph(directory)
+    if len(graph.heads()) > 1:
+        raise MigrationError(
+            f"the migrations have several heads ({', '.join(graph.heads())}): run "
+            "`twinsql migrations merge` first"
+        )
+    return detect(graph.state(), models, questioner, allow_destructive=allow_destructive)
+
+
+def make_migration(
+    directory: str | Path,
+    models: Iterable[type[Any]],
+    questioner: Questioner | None = None,
+    *,
+    allow_destructive: bool = False,
+    name: str | None = None,
+) -> Path | None:
+    """Write the next migration for ``models``; None when nothing changed."""
+    ops = pending_operations(directory, models, questioner, allow_destructive=allow_destructive)
+    if not ops:
+        return None
+    graph = _graph(directory)
+    number = len(graph.migrations) + 1
+    if number == 1 and all(isinstance(op, CreateTable) for op in ops):
+        name = name or "initial"
+    full = migration_name(number, ops, name)
+    return write_migration(directory, full, render_migration(full, graph.heads(), ops))
+
+
+def merge_heads(directory: str | Path, name: str | None = None) -> Path | None:
+    """A migration with no operations that depends on every head (None: one head)."""
+    graph = _graph(directory)
+    heads = graph.heads()
+    if len(heads) < 2:
+        return None
+    # Both branches must replay together: a clash (the same column added twice) shows here.
+    graph.state()
+    full = migration_name(len(graph.migrations) + 1, [], name or "merge")
+    return write_migration(directory, full, render_migration(full, heads, []))
+
+
+def check_models(directory: str | Path, models: Iterable[type[Any]]) -> list[str]:
+    """Problems for CI: several heads, or models that changed without a migration."""
+    graph = _graph(directory)
+    heads = graph.heads()
+    if len(heads) > 1:
+        return [f"several heads: {', '.join(heads)} (run `twinsql migrations merge`)"]
+    ops = detect(graph.state(), models, None, allow_destructive=True)
+    return [f"models changed without a migration: {op.describe()}" for op in ops]
