@@ -63,6 +63,7 @@ DIR_PAIRS: Final[tuple[tuple[str, str], ...]] = (
     ("src/twinsql/connection/_async", "src/twinsql/connection/_sync"),
     ("src/twinsql/orm/_async", "src/twinsql/orm/_sync"),
     ("src/twinsql/batch/_async", "src/twinsql/batch/_sync"),
+    ("src/twinsql/migrations/_async", "src/twinsql/migrations/_sync"),
     ("tests/_async", "tests/_sync"),
 )
 

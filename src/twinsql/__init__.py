@@ -85,6 +85,8 @@ from twinsql.errors import (
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.migrations._async.runner import AsyncMigrator, migrate_async
+from twinsql.migrations._sync.runner import Migrator, migrate
 from twinsql.orm._async.schema import create_all_async, drop_all_async
 from twinsql.orm._sync.schema import create_all, drop_all
 from twinsql.orm.fields import Field, sql_expression
@@ -110,6 +112,7 @@ __all__ = [
     "AsyncDatabaseTransaction",
     "AsyncGenericAdapter",
     "AsyncListQueryCollector",
+    "AsyncMigrator",
     "AsyncPinnedConnection",
     "AsyncPostgreSQLAdapter",
     "AsyncQueryCollector",
@@ -157,6 +160,7 @@ __all__ = [
     "ManyToMany",
     "Max",
     "MigrationError",
+    "Migrator",
     "Min",
     "Model",
     "MultipleStatementsError",
@@ -205,6 +209,8 @@ __all__ = [
     "execute_async",
     "execute_scalar",
     "execute_scalar_async",
+    "migrate",
+    "migrate_async",
     "parse_url",
     "plan_insert_batches",
     "raw",

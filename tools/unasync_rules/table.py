@@ -105,6 +105,10 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncSessionContext": "SessionContext",
         "async_adapter_for": "adapter_for",
     },
+    "migrations": {
+        "AsyncMigrator": "Migrator",
+        "migrate_async": "migrate",
+    },
     # Names only the test sources use: the return type of their generator fixtures.
     "tests": {
         "AsyncIterator": "Iterator",

@@ -31,10 +31,12 @@ from twinsql.sql.dialects import Dialect
 
 __all__ = [
     "VERSION_TABLE",
+    "MigrationStatus",
     "OperationSteps",
     "backward",
     "forward",
     "offline_script",
+    "table_exists_sql",
     "version_table_sql",
 ]
 
@@ -176,3 +178,39 @@ def _inline(statement: Statement, dialect: Dialect) -> str:
             literal = dialect.string_literal(str(value))
         text += literal + rest
     return text
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """One migration as ``show`` reports it. ``steps`` of ``total`` operations are in
+    effect; ``edited``: the file changed after it was applied."""
+
+    name: str
+    steps: int
+    total: int
+    edited: bool = False
+
+    recorded: bool = False
+
+    @property
+    def applied(self) -> bool:
+        return self.recorded and self.steps == self.total
+
+    def describe(self) -> str:
+        if not self.recorded:
+            state = "pending"
+        elif self.steps < self.total:
+            state = f"partly applied ({self.steps} of {self.total} operations)"
+        else:
+            state = "applied"
+        return f"{self.name}: {state}{' (file edited since)' if self.edited else ''}"
+
+
+def table_exists_sql(dialect: Dialect) -> str:
+    """A query with one parameter (the table name) that returns a row if it exists."""
+    if dialect.name == "sqlite":
+        return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    schema = "DATABASE()" if dialect.name == "mysql" else "current_schema()"
+    return (
+        f"SELECT 1 FROM information_schema.tables WHERE table_schema = {schema} AND table_name = ?"
+    )

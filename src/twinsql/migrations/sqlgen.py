@@ -54,9 +54,13 @@ __all__ = [
 # SQLite gained ALTER TABLE … DROP COLUMN in 3.35.
 SQLITE_DROP_COLUMN = (3, 35, 0)
 
-# Kind changes every backend converts in place without changing what a value means.
+# Kind changes every backend converts in place without changing what a value means (the
+# ones that lose precision, such as float → int, are also guarded as destructive by
+# ``narrows``).
 _CONVERTIBLE = {
     ("int", "float"),
+    ("float", "int"),
+    ("decimal", "int"),
     ("int", "decimal"),
     ("int", "str"),
     ("float", "decimal"),
