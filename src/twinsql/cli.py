@@ -11,6 +11,8 @@ left pending or unknown, with the line and the error of each one that was not ap
 Exit status: 0 when every statement was applied (in a dry run: when none was refused),
 1 when anything was rejected, pending or unknown, 2 for a usage error (bad URL, missing file).
 The URL's password is never printed.
+
+``twinsql migrations …`` makes and applies schema migrations (``twinsql.migrations.cli``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from twinsql.batch.script import MetaCommand, ScriptReader
 from twinsql.batch.statements import control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
+from twinsql.migrations import cli as migrations_cli
 
 __all__ = ["main"]
 
@@ -75,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--retries", type=int, default=3, help="attempts per batch (default 3)")
     load.add_argument("--encoding", default="utf-8", help="file encoding (default utf-8)")
     load.add_argument("--no-progress", action="store_true", help="no progress output")
+    migrations_cli.add_parser(commands)
     return parser
 
 
@@ -83,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "load":
         return _load(args, sys.stdout, sys.stderr)
+    if args.command == "migrations":
+        return migrations_cli.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a command
 
 
