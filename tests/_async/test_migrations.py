@@ -206,3 +206,106 @@ async def test_a_failing_migration_leaves_a_precise_state_and_resumes(
     assert [(r["code"], r["qty"]) for r in rows] == [("a", 0), ("b", 0)]
     assert await migrator.revert("zero") == ["0002_more", "0001_items"]
     assert "mg_items" not in await table_names(mdb)
+
+
+def _two_tables() -> list[ops.Operation]:
+    parent = ops.Table(
+        "mg_parents",
+        (ops.Column("id", "int", auto=True), ops.Column("label", "str", nullable=True)),
+        ("id",),
+    )
+    child = ops.Table(
+        "mg_children",
+        (
+            ops.Column("id", "int", auto=True),
+            ops.Column("parent_id", "int"),
+            ops.Column("note", "str", nullable=True, max_length=40),
+        ),
+        ("id",),
+        foreign_keys=(
+            ops.ForeignKey("fk_mg_children_parent_id", ("parent_id",), "mg_parents", ("id",)),
+        ),
+    )
+    return [ops.CreateTable(parent), ops.CreateTable(child)]
+
+
+async def test_altering_tables_with_foreign_keys_and_a_view_keeps_rows_view_and_keys(
+    mdb: twinsql.AsyncDatabase, tmp_path: Path
+) -> None:
+    # On SQLite both changes are table rebuilds: the referenced table is recreated under
+    # the child's foreign key, and the view naming both is dropped and recreated.
+    await drop_tables(mdb, "mg_children", "mg_parents")
+    write_migration(tmp_path, "0001_tables", render_migration("0001_tables", [], _two_tables()))
+    changes = [
+        ops.AlterColumn("mg_parents", ops.Column("label", "str"), backfill="none"),
+        ops.AlterColumn("mg_children", ops.Column("note", "str", max_length=40), backfill="-"),
+    ]
+    write_migration(
+        tmp_path, "0002_tighten", render_migration("0002_tighten", ["0001_tables"], changes)
+    )
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    try:
+        await migrator.apply("0001_tables")
+        await mdb.execute_many("INSERT INTO mg_parents (label) VALUES (?)", [("a",), (None,)])
+        await mdb.execute_many(
+            "INSERT INTO mg_children (parent_id, note) VALUES (?, ?)", [(1, "x"), (2, None)]
+        )
+        await mdb.execute(
+            "CREATE VIEW mg_family AS SELECT c.id, p.label, c.note FROM mg_children c "
+            "JOIN mg_parents p ON p.id = c.parent_id"
+        )
+        assert await migrator.apply() == ["0002_tighten"]
+        rows = await mdb.execute("SELECT id, label, note FROM mg_family ORDER BY id")
+        assert [(r["id"], r["label"], r["note"]) for r in rows] == [(1, "a", "x"), (2, "none", "-")]
+        layout = await schema_of(mdb, ["mg_children", "mg_parents"])
+        assert layout["mg_children"]["foreign"] == [(("parent_id",), "mg_parents", ("id",))]
+        with pytest.raises(twinsql.IntegrityError):
+            await mdb.execute("INSERT INTO mg_children (parent_id, note) VALUES (9, 'y')")
+        with pytest.raises(twinsql.IntegrityError):
+            await mdb.execute("INSERT INTO mg_parents (label) VALUES (NULL)")
+        assert await migrator.revert("0001_tables") == ["0002_tighten"]
+        await mdb.execute("INSERT INTO mg_parents (label) VALUES (NULL)")
+        rows = await mdb.execute("SELECT id, label, note FROM mg_family ORDER BY id")
+        assert [(r["id"], r["label"], r["note"]) for r in rows] == [(1, "a", "x"), (2, "none", "-")]
+    finally:
+        await mdb.execute_non_query("DROP VIEW IF EXISTS mg_family")
+        await drop_tables(mdb, "mg_children", "mg_parents")
+
+
+async def test_a_foreign_key_that_rows_break_changes_nothing_and_applies_once_fixed(
+    mdb: twinsql.AsyncDatabase, tmp_path: Path
+) -> None:
+    await drop_tables(mdb, "mg_children", "mg_parents")
+    first = _two_tables()
+    first[1] = ops.CreateTable(
+        ops.Table(first[1].table.name, first[1].table.columns, ("id",))  # type: ignore[attr-defined]
+    )
+    write_migration(tmp_path, "0001_tables", render_migration("0001_tables", [], first))
+    key = ops.ForeignKey("fk_mg_children_parent_id", ("parent_id",), "mg_parents", ("id",))
+    write_migration(
+        tmp_path,
+        "0002_key",
+        render_migration("0002_key", ["0001_tables"], [ops.AddForeignKey("mg_children", key)]),
+    )
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    try:
+        await migrator.apply("0001_tables")
+        await mdb.execute("INSERT INTO mg_children (parent_id, note) VALUES (7, 'orphan')")
+        with pytest.raises(twinsql.MigrationError):
+            await migrator.apply()
+        layout = await schema_of(mdb, ["mg_children"])
+        assert layout["mg_children"]["foreign"] == []
+        second = (await migrator.status())[1]
+        if mdb.dialect.name == "mysql":
+            # Recorded as started with no operation done, so that apply resumes it.
+            assert (second.recorded, second.steps) == (True, 0)
+        else:
+            # SQLite checks the rebuilt table's keys before committing; PostgreSQL refuses
+            # the constraint: either way the transaction leaves nothing.
+            assert not second.recorded
+        await mdb.execute("DELETE FROM mg_children")
+        assert await migrator.apply() == ["0002_key"]
+        layout = await schema_of(mdb, ["mg_children"])
+        assert layout["mg_children"]["foreign"] == [(("parent_id",), "mg_parents", ("id",))]
+    finally:
+        await drop_tables(mdb, "mg_children", "mg_parents")
