@@ -25,6 +25,7 @@ from twinsql.migrations.loader import write_migration
 from twinsql.migrations.writer import render_migration
 
 VERSIONS = "twinsql_migrations_test"
+_IS_ASYNC = False
 
 
 @pytest.fixture
@@ -309,3 +310,66 @@ def test_a_foreign_key_that_rows_break_changes_nothing_and_applies_once_fixed(
         assert layout["mg_children"]["foreign"] == [(("parent_id",), "mg_parents", ("id",))]
     finally:
         drop_tables(mdb, "mg_children", "mg_parents")
+
+
+DATA_MIGRATION = """from tests import migration_data
+from twinsql.migrations import operations as ops
+
+dependencies = ["0001_items"]
+
+operations = [
+    ops.AddColumn("mg_items", ops.Column("slug", "str", nullable=True, max_length=40)),
+    ops.RunPython({callables}),
+]
+"""
+BOTH = (
+    "forward=migration_data.fill_slugs, backward=migration_data.clear_slugs, "
+    "forward_async=migration_data.fill_slugs_async, "
+    "backward_async=migration_data.clear_slugs_async"
+)
+
+
+def _items_migration(tmp_path: Path, callables: str) -> None:
+    items = ops.Table(
+        "mg_items",
+        (ops.Column("id", "int", auto=True), ops.Column("code", "str", max_length=20)),
+        ("id",),
+    )
+    write_migration(
+        tmp_path, "0001_items", render_migration("0001_items", [], [ops.CreateTable(items)])
+    )
+    (tmp_path / "0002_slugs.py").write_text(DATA_MIGRATION.format(callables=callables))
+
+
+def test_a_python_data_migration_runs_with_historical_models_and_reverts(
+    mdb: twinsql.Database, tmp_path: Path
+) -> None:
+    _items_migration(tmp_path, BOTH)
+    migrator = twinsql.Migrator(mdb, tmp_path, table=VERSIONS)
+    migrator.apply("0001_items")
+    mdb.execute_many("INSERT INTO mg_items (code) VALUES (?)", [("a",), ("b",)])
+    assert migrator.apply() == ["0002_slugs"]
+    rows = mdb.execute("SELECT slug FROM mg_items ORDER BY id")
+    assert [r["slug"] for r in rows] == ["a-1", "b-2"]
+    assert migrator.revert("0001_items") == ["0002_slugs"]
+    assert "slug" not in (schema_of(mdb, ["mg_items"]))["mg_items"]["columns"]
+    assert migrator.revert("zero") == ["0001_items"]
+
+
+def test_a_runner_without_the_callable_of_its_mode_refuses_before_anything(
+    mdb: twinsql.Database, tmp_path: Path
+) -> None:
+
+
+
+    only_other_mode = "forward_async=migration_data.fill_slugs_async"
+    _items_migration(tmp_path, only_other_mode)
+    migrator = twinsql.Migrator(mdb, tmp_path, table=VERSIONS)
+    mode = "async" if _IS_ASYNC else "sync"
+    with pytest.raises(
+        twinsql.MigrationError,
+        match=f"migration 0002_slugs, operation 2: run python .* has no {mode} callable",
+    ):
+        migrator.apply()
+    # Nothing ran: not even the first migration, which needs no callable.
+    assert "mg_items" not in table_names(mdb)

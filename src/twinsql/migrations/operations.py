@@ -390,9 +390,11 @@ class RunSQL(Operation):
 
 @dataclass(frozen=True)
 class RunPython(Operation):
-    """A data migration in Python: ``forward`` (and ``backward``) receive the runner's
-    database and the historical models. Give ``forward_async``/``backward_async`` for the
-    async runner; a runner lacking the callable of its mode refuses before doing anything."""
+    """A data migration in Python: ``forward`` (and ``backward``) are called with the
+    runner's database and the historical models (table name → a model of the table as it
+    is at this step, bound to that database). Give ``forward_async``/``backward_async`` for
+    the async runner; a runner lacking the callable of its mode refuses before doing
+    anything, naming the migration."""
 
     forward: Callable[..., Any] | None = None
     backward: Callable[..., Any] | None = None

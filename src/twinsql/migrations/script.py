@@ -27,6 +27,7 @@ from twinsql.migrations.sqlgen import (
     rebuild_statements,
     statements,
 )
+from twinsql.migrations.state import SchemaState
 from twinsql.sql.dialects import Dialect
 
 __all__ = [
@@ -52,6 +53,8 @@ class OperationSteps:
     operations: tuple[Operation, ...]
     steps: tuple[tuple[Step, ...], ...]
     atomic: bool
+    # The schema the operations run against (what a data migration's models describe).
+    before: SchemaState
 
     def python(self) -> list[RunPython]:
         return [op for op in self.operations if isinstance(op, RunPython)]
@@ -69,10 +72,11 @@ def forward(
     for index, op in enumerate(migration.operations):
         try:
             steps = statements(op, state, dialect, sqlite_version=sqlite_version)
-            state = op.apply(state)
+            after = op.apply(state)
         except MigrationError as exc:
             raise MigrationError(f"migration {migration.name}, operation {index + 1}: {exc}")
-        out.append(OperationSteps(index, (op,), (tuple(steps),), op.atomic))
+        out.append(OperationSteps(index, (op,), (tuple(steps),), op.atomic, state))
+        state = after
     return out
 
 
@@ -101,7 +105,8 @@ def backward(
                 state = reverse_op.apply(state)
         except MigrationError as exc:
             raise MigrationError(f"migration {migration.name}, operation {index + 1}: {exc}")
-        out.append(OperationSteps(index, tuple(undo), tuple(steps), all(u.atomic for u in undo)))
+        atomic = all(u.atomic for u in undo)
+        out.append(OperationSteps(index, tuple(undo), tuple(steps), atomic, states[index + 1]))
     return out
 
 

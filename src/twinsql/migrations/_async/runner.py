@@ -25,6 +25,7 @@ from typing import Any
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.errors import MigrationError, OperationalError
 from twinsql.migrations.graph import ZERO, Migration, MigrationGraph
+from twinsql.migrations.historical import historical_models
 from twinsql.migrations.loader import load_graph
 from twinsql.migrations.operations import RunPython
 from twinsql.migrations.script import (
@@ -305,7 +306,7 @@ class AsyncMigrator:
         try:
             for op, steps in zip(operation.operations, operation.steps):
                 if isinstance(op, RunPython):
-                    await self._run_python(op)
+                    await self._run_python(op, historical_models(operation.before, self.db))
                     continue
                 for step in steps:
                     if isinstance(step, Rebuild):
@@ -318,13 +319,13 @@ class AsyncMigrator:
             if alone and dialect.name == "postgresql":
                 await self.db.execute_non_query("RESET lock_timeout")
 
-    async def _run_python(self, op: RunPython) -> None:
+    async def _run_python(self, op: RunPython, models: dict[str, Any]) -> None:
         if _IS_ASYNC:
             assert op.forward_async is not None
-            await op.forward_async(self.db)
+            await op.forward_async(self.db, models)
         else:
             assert op.forward is not None
-            op.forward(self.db)
+            op.forward(self.db, models)
 
     # -- backend specifics -----------------------------------------------------------------
 

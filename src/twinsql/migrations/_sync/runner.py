@@ -25,6 +25,7 @@ from typing import Any
 from twinsql.connection._sync.database import Database
 from twinsql.errors import MigrationError, OperationalError
 from twinsql.migrations.graph import ZERO, Migration, MigrationGraph
+from twinsql.migrations.historical import historical_models
 from twinsql.migrations.loader import load_graph
 from twinsql.migrations.operations import RunPython
 from twinsql.migrations.script import (
@@ -305,7 +306,7 @@ class Migrator:
         try:
             for op, steps in zip(operation.operations, operation.steps):
                 if isinstance(op, RunPython):
-                    self._run_python(op)
+                    self._run_python(op, historical_models(operation.before, self.db))
                     continue
                 for step in steps:
                     if isinstance(step, Rebuild):
@@ -318,13 +319,13 @@ class Migrator:
             if alone and dialect.name == "postgresql":
                 self.db.execute_non_query("RESET lock_timeout")
 
-    def _run_python(self, op: RunPython) -> None:
+    def _run_python(self, op: RunPython, models: dict[str, Any]) -> None:
 
 
 
 
         assert op.forward is not None
-        op.forward(self.db)
+        op.forward(self.db, models)
 
     # -- backend specifics -----------------------------------------------------------------
 
