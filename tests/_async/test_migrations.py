@@ -373,3 +373,28 @@ async def test_a_runner_without_the_callable_of_its_mode_refuses_before_anything
         await migrator.apply()
     # Nothing ran: not even the first migration, which needs no callable.
     assert "mg_items" not in await table_names(mdb)
+
+
+async def test_an_index_built_concurrently_runs_outside_a_transaction(
+    mdb: twinsql.AsyncDatabase, tmp_path: Path
+) -> None:
+    items = ops.Table(
+        "mg_items",
+        (ops.Column("id", "int", auto=True), ops.Column("code", "str", max_length=20)),
+        ("id",),
+    )
+    index = ops.CreateIndex("mg_items", ops.Index("ix_mg_items_code", ("code",)), concurrently=True)
+    write_migration(
+        tmp_path,
+        "0001_items",
+        render_migration("0001_items", [], [ops.CreateTable(items), index]),
+    )
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    # PostgreSQL refuses CREATE INDEX CONCURRENTLY inside a transaction block: this passes
+    # only because the runner sends it alone.
+    assert await migrator.apply() == ["0001_items"]
+    assert (await migrator.status())[0].applied
+    layout = (await schema_of(mdb, ["mg_items"]))["mg_items"]
+    assert layout["indexes"] == [(("code",), False)]
+    assert await migrator.revert("zero") == ["0001_items"]
+    assert "mg_items" not in await table_names(mdb)

@@ -241,3 +241,29 @@ def test_sqlite_rebuilds_what_alter_table_cannot_and_keeps_views() -> None:
         'ALTER TABLE "_twinsql_new_ev_books" RENAME TO "ev_books"',
     ]
     assert text[-1] == view[2]
+
+
+def test_a_concurrent_index_is_marked_to_run_alone_and_spelled_per_backend() -> None:
+    state = models_state(_people(2))
+    op = ops.CreateIndex(
+        "mg_people", ops.Index("ix_mg_people_handle", ("handle",)), concurrently=True
+    )
+    assert not op.atomic
+    assert statements(op, state, get_dialect("postgresql")) == [
+        Statement('CREATE INDEX CONCURRENTLY "ix_mg_people_handle" ON "mg_people" ("handle")')
+    ]
+    assert statements(op, state, get_dialect("sqlite")) == [
+        Statement('CREATE INDEX "ix_mg_people_handle" ON "mg_people" ("handle")')
+    ]
+
+
+def test_the_offline_script_holds_the_ddl_and_the_version_table_writes(tmp_path: Path) -> None:
+    from twinsql.migrations.script import offline_script
+
+    write_evolution(str(tmp_path), 5)
+    graph = load_graph(tmp_path)
+    script = offline_script(graph, graph.order, get_dialect("postgresql"))
+    assert script.count('INSERT INTO "twinsql_migrations"') == 5
+    # The backfill of the NOT NULL column is written as a literal in an offline script.
+    assert 'UPDATE "ev_authors" SET "age" = 0;' in script
+    assert f"'{graph.migrations['0001_initial'].checksum}'" in script
