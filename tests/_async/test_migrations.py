@@ -398,3 +398,28 @@ async def test_an_index_built_concurrently_runs_outside_a_transaction(
     assert layout["indexes"] == [(("code",), False)]
     assert await migrator.revert("zero") == ["0001_items"]
     assert "mg_items" not in await table_names(mdb)
+
+
+async def test_a_squash_takes_the_place_of_applied_migrations_and_builds_a_new_database(
+    mdb: twinsql.AsyncDatabase, tmp_path: Path
+) -> None:
+    from twinsql.migrations.commands import squash
+
+    names = write_evolution(str(tmp_path), 5)
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    assert await migrator.apply() == names
+    squashed = squash(tmp_path, names[-1]).stem
+    # Beside its originals it is dormant: nothing to apply.
+    assert await twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS).apply() == []
+    for name in names:
+        (tmp_path / f"{name}.py").unlink()
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    assert [s.describe() for s in await migrator.status()] == [f"{squashed}: applied"]
+    assert await migrator.apply() == []
+    recorded = await mdb.execute(f"SELECT name FROM {VERSIONS}")
+    assert [r["name"] for r in recorded] == [squashed]
+    migrated = await schema_of(mdb, ["ev_authors", "ev_books"])
+    assert await migrator.revert("zero") == [squashed]
+    assert not ({"ev_authors", "ev_books"} & await table_names(mdb))
+    assert await migrator.apply() == [squashed]
+    assert await schema_of(mdb, ["ev_authors", "ev_books"]) == migrated

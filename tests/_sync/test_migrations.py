@@ -398,3 +398,28 @@ def test_an_index_built_concurrently_runs_outside_a_transaction(
     assert layout["indexes"] == [(("code",), False)]
     assert migrator.revert("zero") == ["0001_items"]
     assert "mg_items" not in table_names(mdb)
+
+
+def test_a_squash_takes_the_place_of_applied_migrations_and_builds_a_new_database(
+    mdb: twinsql.Database, tmp_path: Path
+) -> None:
+    from twinsql.migrations.commands import squash
+
+    names = write_evolution(str(tmp_path), 5)
+    migrator = twinsql.Migrator(mdb, tmp_path, table=VERSIONS)
+    assert migrator.apply() == names
+    squashed = squash(tmp_path, names[-1]).stem
+    # Beside its originals it is dormant: nothing to apply.
+    assert twinsql.Migrator(mdb, tmp_path, table=VERSIONS).apply() == []
+    for name in names:
+        (tmp_path / f"{name}.py").unlink()
+    migrator = twinsql.Migrator(mdb, tmp_path, table=VERSIONS)
+    assert [s.describe() for s in migrator.status()] == [f"{squashed}: applied"]
+    assert migrator.apply() == []
+    recorded = mdb.execute(f"SELECT name FROM {VERSIONS}")
+    assert [r["name"] for r in recorded] == [squashed]
+    migrated = schema_of(mdb, ["ev_authors", "ev_books"])
+    assert migrator.revert("zero") == [squashed]
+    assert not ({"ev_authors", "ev_books"} & table_names(mdb))
+    assert migrator.apply() == [squashed]
+    assert schema_of(mdb, ["ev_authors", "ev_books"]) == migrated

@@ -189,8 +189,8 @@ def test_two_branches_are_two_heads_until_merged(tmp_path: Path) -> None:
     with pytest.raises(twinsql.MigrationError, match="several heads"):
         make_migration(tmp_path, models_at(3))
     merged = merge_heads(tmp_path)
-    assert merged is not None and merged.stem == "0004_merge"
-    assert load_graph(tmp_path).heads() == ["0004_merge"]
+    assert merged is not None and merged.stem == "0003_merge"
+    assert load_graph(tmp_path).heads() == ["0003_merge"]
     assert check_models(tmp_path, models_at(2)) == []
 
 
@@ -267,3 +267,31 @@ def test_the_offline_script_holds_the_ddl_and_the_version_table_writes(tmp_path:
     # The backfill of the NOT NULL column is written as a literal in an offline script.
     assert 'UPDATE "ev_authors" SET "age" = 0;' in script
     assert f"'{graph.migrations['0001_initial'].checksum}'" in script
+
+
+def test_a_squash_is_dormant_beside_its_originals_and_replaces_them_once_deleted(
+    tmp_path: Path,
+) -> None:
+    from twinsql.migrations.commands import squash
+
+    names = write_evolution(str(tmp_path), 5)
+    path = squash(tmp_path, names[-1])
+    assert path.stem == "0006_squashed_0005"
+    assert "replaces: list[str] = ['0001_initial'," in path.read_text()
+    graph = load_graph(tmp_path)
+    assert graph.order == names
+    for name in names:
+        (tmp_path / f"{name}.py").unlink()
+    after = make_migration(tmp_path, models_at(6))
+    assert after is not None and after.stem.startswith("0007_")
+    graph = load_graph(tmp_path)
+    assert graph.order == ["0006_squashed_0005", after.stem]
+    assert graph.state() == models_state(models_at(6))
+    done = {n: {"steps": 1, "total": 1} for n in names}
+    rows = graph.normalize_rows(done)
+    assert list(rows) == ["0006_squashed_0005"]
+    with pytest.raises(twinsql.MigrationError, match="applied only part of what"):
+        graph.normalize_rows({names[0]: {"steps": 1, "total": 1}})
+    (tmp_path / f"{names[0]}.py").write_text("operations = []\n")
+    with pytest.raises(twinsql.MigrationError, match="but only 0001_initial are present"):
+        load_graph(tmp_path)

@@ -1,5 +1,5 @@
 """Migrations feature, command line: ``twinsql migrations make|apply|revert|show|sql|plan|
-check|merge``.
+check|merge|squash``.
 
 Settings come from the options, else from ``[tool.twinsql]`` in ``pyproject.toml`` of the
 current directory (``models = "app.models"``, ``migrations = "migrations"``, ``url = …``),
@@ -23,6 +23,7 @@ from twinsql.connection.url import parse_url
 from twinsql.migrations._sync.runner import Migrator
 from twinsql.migrations.autodetect import NoInput, Questioner
 from twinsql.migrations.commands import check_models, make_migration, merge_heads
+from twinsql.migrations.commands import squash as squash_migrations
 from twinsql.migrations.graph import MigrationGraph
 from twinsql.migrations.loader import load_directory
 from twinsql.migrations.script import offline_script
@@ -64,6 +65,8 @@ def add_parser(commands: Any) -> None:
     sql.add_argument("--dialect", choices=("sqlite", "postgresql", "mysql"))
     sub.add_parser("check", help="exit 1 if the models changed without a migration")
     sub.add_parser("merge", help="join two branches of migrations")
+    squash = sub.add_parser("squash", help="one migration replacing those up to TARGET")
+    squash.add_argument("target")
 
 
 class _Ask:
@@ -167,6 +170,9 @@ def _run(
     if action == "merge":
         path = merge_heads(directory)
         out.write("One head: nothing to merge.\n" if path is None else f"Wrote {path}\n")
+        return 0
+    if action == "squash":
+        out.write(f"Wrote {squash_migrations(directory, args.target)}\n")
         return 0
     if action == "sql":
         graph = MigrationGraph(load_directory(directory))

@@ -1,4 +1,5 @@
-"""Migrations feature, files: the commands that need no database (make, merge, check).
+"""Migrations feature, files: the commands that need no database (make, merge, squash,
+check).
 
 Each reads the directory, works on the replayed state and writes at most one file."""
 
@@ -12,10 +13,19 @@ from twinsql.errors import MigrationError
 from twinsql.migrations.autodetect import Questioner, detect
 from twinsql.migrations.graph import MigrationGraph
 from twinsql.migrations.loader import load_directory, write_migration
-from twinsql.migrations.operations import CreateTable, Operation
+from twinsql.migrations.operations import CreateTable, Operation, RunPython
 from twinsql.migrations.writer import migration_name, render_migration
 
-__all__ = ["check_models", "make_migration", "merge_heads", "pending_operations"]
+__all__ = ["check_models", "make_migration", "merge_heads", "pending_operations", "squash"]
+
+
+def _next_number(directory: str | Path) -> int:
+    """One more than the highest file number (a dormant squash counts too)."""
+    path = Path(directory)
+    if not path.is_dir():
+        return 1
+    numbers = [int(p.name[:4]) for p in path.glob("[0-9][0-9][0-9][0-9]_*.py")]
+    return max(numbers, default=0) + 1
 
 
 def _graph(directory: str | Path) -> MigrationGraph:
@@ -53,7 +63,7 @@ def make_migration(
     if not ops:
         return None
     graph = _graph(directory)
-    number = len(graph.migrations) + 1
+    number = _next_number(directory)
     if number == 1 and all(isinstance(op, CreateTable) for op in ops):
         name = name or "initial"
     full = migration_name(number, ops, name)
@@ -68,8 +78,28 @@ def merge_heads(directory: str | Path, name: str | None = None) -> Path | None:
         return None
     # Both branches must replay together: a clash (the same column added twice) shows here.
     graph.state()
-    full = migration_name(len(graph.migrations) + 1, [], name or "merge")
+    full = migration_name(_next_number(directory), [], name or "merge")
     return write_migration(directory, full, render_migration(full, heads, []))
+
+
+def squash(directory: str | Path, upto: str, name: str | None = None) -> Path:
+    """One migration holding the operations of ``upto`` and everything before it, marked as
+    replacing them. It stays dormant while their files exist; delete them once every
+    database has applied them, and it takes their place."""
+    graph = _graph(directory)
+    target = graph.get(upto).name
+    keep = graph.ancestors(target)
+    names = [m for m in graph.order if m in keep]
+    if any(graph.migrations[m].replaces for m in names):
+        raise MigrationError("squash from the first migration after an earlier squash")
+    ops = [op for m in names for op in graph.migrations[m].operations]
+    if any(isinstance(op, RunPython) for op in ops):
+        raise MigrationError(
+            "the migrations hold data migrations in Python, which a file cannot repeat: "
+            "squash up to the one before them"
+        )
+    full = migration_name(_next_number(directory), ops, name or f"squashed_{target[:4]}")
+    return write_migration(directory, full, render_migration(full, [], ops, replaces=names))
 
 
 def check_models(directory: str | Path, models: Iterable[type[Any]]) -> list[str]:

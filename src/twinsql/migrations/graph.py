@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from twinsql.errors import MigrationError
 from twinsql.migrations.operations import Operation
@@ -33,15 +34,40 @@ class Migration:
     dependencies: tuple[str, ...]
     operations: tuple[Operation, ...]
     checksum: str
+    # A squashed migration names the migrations it stands for.
+    replaces: tuple[str, ...] = ()
 
 
 class MigrationGraph:
+    """The migrations of a directory. A squashed migration is dormant while the files it
+    replaces are all present (they run as before); once they are deleted it takes their
+    place: dependencies on them point to it, and a database that applied them counts it
+    as applied (``normalize_rows``). Some of them present and some deleted is an error."""
+
     def __init__(self, migrations: Iterable[Migration]) -> None:
+        given = list(migrations)
+        present = {m.name for m in given}
         self.migrations: dict[str, Migration] = {}
-        for migration in migrations:
+        # Replaced migration (its file deleted) → the squashed migration standing for it.
+        self.replaced: dict[str, str] = {}
+        for migration in given:
             if migration.name in self.migrations:
                 raise MigrationError(f"two migrations are named {migration.name!r}")
+            if migration.replaces:
+                found = [r for r in migration.replaces if r in present]
+                if found and len(found) < len(migration.replaces):
+                    raise MigrationError(
+                        f"{migration.name} replaces {', '.join(migration.replaces)}, but only "
+                        f"{', '.join(found)} are present: keep all of them or delete all"
+                    )
+                if found:
+                    continue
+                self.replaced.update((r, migration.name) for r in migration.replaces)
             self.migrations[migration.name] = migration
+        for name, migration in list(self.migrations.items()):
+            deps = tuple(dict.fromkeys(self.replaced.get(d, d) for d in migration.dependencies))
+            if deps != migration.dependencies:
+                self.migrations[name] = replace(migration, dependencies=deps)
         for migration in self.migrations.values():
             for dependency in migration.dependencies:
                 if dependency not in self.migrations:
@@ -71,6 +97,32 @@ class MigrationGraph:
         for name in sorted(self.migrations):
             visit(name, [])
         return done
+
+    def normalize_rows(self, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Version-table rows with the rows of replaced migrations folded into the squashed
+        migration's row (applied when all of them were); a partial set is an error."""
+        out = {name: row for name, row in rows.items() if name not in self.replaced}
+        for squash in dict.fromkeys(self.replaced.values()):
+            replaced = self.migrations[squash].replaces
+            done = [
+                r for r in replaced if r in rows and int(rows[r]["steps"]) >= int(rows[r]["total"])
+            ]
+            if not done or squash in out:
+                continue
+            if len(done) < len(replaced):
+                raise MigrationError(
+                    f"the database applied only part of what {squash} replaces "
+                    f"({', '.join(done)}): apply the rest from the original files first"
+                )
+            total = len(self.migrations[squash].operations)
+            out[squash] = {
+                "name": squash,
+                "checksum": self.migrations[squash].checksum,
+                "steps": total,
+                "total": total,
+                "folded": True,
+            }
+        return out
 
     def heads(self) -> list[str]:
         needed = {d for m in self.migrations.values() for d in m.dependencies}

@@ -49,7 +49,12 @@ def _load(file: Path) -> Migration:
         isinstance(d, str) for d in dependencies
     ):
         raise MigrationError(f"migration {file.name}: `dependencies` must be a list of names")
-    return Migration(file.stem, tuple(dependencies), tuple(operations), checksum(data))
+    replaces = namespace.get("replaces", [])
+    if not isinstance(replaces, (list, tuple)) or not all(isinstance(r, str) for r in replaces):
+        raise MigrationError(f"migration {file.name}: `replaces` must be a list of names")
+    return Migration(
+        file.stem, tuple(dependencies), tuple(operations), checksum(data), tuple(replaces)
+    )
 
 
 def write_migration(directory: str | Path, name: str, text: str) -> Path:

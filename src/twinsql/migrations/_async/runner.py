@@ -75,7 +75,7 @@ class AsyncMigrator:
         rows = await self.db.execute(
             f"SELECT {q('name')}, {q('checksum')}, {q('steps')}, {q('total')} FROM {q(self.table)}"
         )
-        return {row["name"]: row for row in rows}
+        return self.graph.normalize_rows({row["name"]: row for row in rows})
 
     async def status(self) -> list[MigrationStatus]:
         """Every migration in order, applied, partly applied or pending."""
@@ -155,6 +155,9 @@ class AsyncMigrator:
                 await self._read_sqlite_version()
                 rows = await self._rows()
                 self._verify(rows)
+                for name, row in rows.items():
+                    if row.get("folded"):
+                        await self._fold(self.graph.migrations[name])
                 pending = self._pending(rows, target)
                 plans = {m.name: self._forward(m) for m in pending}
                 done = []
@@ -279,6 +282,17 @@ class AsyncMigrator:
             await self._run(operation, alone=not operation.atomic)
             await self._record(migration, operation.index, exists=True)
         await self.db.execute_non_query(delete, (migration.name,))
+
+    async def _fold(self, squash: Migration) -> None:
+        """Record a squashed migration as applied in place of the rows of the migrations
+        it replaces, which the database had all applied."""
+        q = self.db.dialect.quote_identifier
+        marks = ", ".join("?" for _ in squash.replaces)
+        async with self.db.transaction():
+            await self.db.execute_non_query(
+                f"DELETE FROM {q(self.table)} WHERE {q('name')} IN ({marks})", squash.replaces
+            )
+            await self._record(squash, len(squash.operations), exists=False)
 
     async def _record(self, migration: Migration, steps: int, *, exists: bool) -> None:
         q = self.db.dialect.quote_identifier
