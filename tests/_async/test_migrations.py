@@ -423,3 +423,65 @@ async def test_a_squash_takes_the_place_of_applied_migrations_and_builds_a_new_d
     assert not ({"ev_authors", "ev_books"} & await table_names(mdb))
     assert await migrator.apply() == [squashed]
     assert await schema_of(mdb, ["ev_authors", "ev_books"]) == migrated
+
+
+async def test_check_constraints_partial_and_expression_indexes(
+    mdb: twinsql.AsyncDatabase, tmp_path: Path
+) -> None:
+    items = ops.Table(
+        "mg_items",
+        (
+            ops.Column("id", "int", auto=True),
+            ops.Column("code", "str", max_length=20),
+            ops.Column("qty", "int"),
+        ),
+        ("id",),
+    )
+    write_migration(
+        tmp_path, "0001_items", render_migration("0001_items", [], [ops.CreateTable(items)])
+    )
+    check = ops.AddCheck("mg_items", ops.Check("ck_mg_items_qty", "qty >= 0"))
+    write_migration(tmp_path, "0002_check", render_migration("0002_check", ["0001_items"], [check]))
+    indexes = [
+        ops.CreateIndex(
+            "mg_items", ops.Index("ix_mg_items_lower_code", (), expression="lower(code)")
+        ),
+        ops.CreateIndex(
+            "mg_items", ops.Index("uq_mg_items_live_code", ("code",), unique=True, where="qty > 0")
+        ),
+    ]
+    write_migration(
+        tmp_path, "0003_indexes", render_migration("0003_indexes", ["0002_check"], indexes)
+    )
+    migrator = twinsql.AsyncMigrator(mdb, tmp_path, table=VERSIONS)
+    assert await migrator.apply("0002_check") == ["0001_items", "0002_check"]
+    await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('a', 1)")
+    with pytest.raises(twinsql.IntegrityError):
+        await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('b', -1)")
+    if mdb.dialect.name == "mysql":
+        with pytest.raises(
+            twinsql.MigrationError, match="MySQL and MariaDB have no partial indexes"
+        ):
+            await migrator.apply()
+        assert [s.recorded for s in await migrator.status()] == [True, True, False]
+    else:
+        assert await migrator.apply() == ["0003_indexes"]
+        if mdb.dialect.name == "sqlite":
+            found = "SELECT sql AS text FROM sqlite_master WHERE name = 'ix_mg_items_lower_code'"
+        else:
+            found = (
+                "SELECT indexdef AS text FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname = 'ix_mg_items_lower_code'"
+            )
+        # PostgreSQL shows it normalised: lower((code)::text).
+        text = str(await mdb.execute_scalar(found)).replace("(code)::text", "code")
+        assert "lower(code)" in text
+        # Unique among rows with qty > 0 only.
+        await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('a', 0)")
+        with pytest.raises(twinsql.IntegrityError):
+            await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('a', 2)")
+        assert await migrator.revert("0002_check") == ["0003_indexes"]
+        await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('a', 2)")
+    assert await migrator.revert("0001_items") == ["0002_check"]
+    await mdb.execute("INSERT INTO mg_items (code, qty) VALUES ('b', -1)")
+    assert await migrator.revert("zero") == ["0001_items"]

@@ -295,3 +295,19 @@ def test_a_squash_is_dormant_beside_its_originals_and_replaces_them_once_deleted
     (tmp_path / f"{names[0]}.py").write_text("operations = []\n")
     with pytest.raises(twinsql.MigrationError, match="but only 0001_initial are present"):
         load_graph(tmp_path)
+
+
+def test_checks_and_partial_indexes_are_written_and_refused_where_missing() -> None:
+    state = models_state(_people(2))
+    check = ops.AddCheck("mg_people", ops.Check("ck_handle", "handle <> ''"))
+    assert statements(check, state, get_dialect("postgresql")) == [
+        Statement('ALTER TABLE "mg_people" ADD CONSTRAINT "ck_handle" CHECK (handle <> \'\')')
+    ]
+    (rebuild,) = statements(check, state, get_dialect("sqlite"))
+    assert isinstance(rebuild, Rebuild) and rebuild.after.checks == (check.check,)
+    partial = ops.CreateIndex("mg_people", ops.Index("ix_p", ("handle",), where="id > 0"))
+    assert statements(partial, state, get_dialect("sqlite")) == [
+        Statement('CREATE INDEX "ix_p" ON "mg_people" ("handle") WHERE id > 0')
+    ]
+    with pytest.raises(twinsql.MigrationError, match="no partial indexes"):
+        statements(partial, state, get_dialect("mysql"))

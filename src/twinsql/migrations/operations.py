@@ -14,16 +14,19 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from twinsql.errors import MigrationError
-from twinsql.migrations.state import Column, ForeignKey, Index, SchemaState, Table
+from twinsql.migrations.state import Check, Column, ForeignKey, Index, SchemaState, Table
 
 __all__ = [
     "SQL",
+    "AddCheck",
     "AddColumn",
     "AddForeignKey",
     "AlterColumn",
+    "Check",
     "Column",
     "CreateIndex",
     "CreateTable",
+    "DropCheck",
     "DropColumn",
     "DropForeignKey",
     "DropIndex",
@@ -360,6 +363,48 @@ class DropForeignKey(Operation):
 
     def describe(self) -> str:
         return f"drop foreign key {self.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class AddCheck(Operation):
+    table: str
+    check: Check
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        table = state.table(self.table)
+        if any(c.name == self.check.name for c in table.checks):
+            raise MigrationError(f"check {self.check.name!r} already exists on {self.table}")
+        return state.put(replace(table, checks=(*table.checks, self.check)))
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        return [DropCheck(self.table, self.check.name)]
+
+    def describe(self) -> str:
+        return f"add check {self.check.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class DropCheck(Operation):
+    table: str
+    name: str
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        table = state.table(self.table)
+        self.find(state)
+        checks = tuple(c for c in table.checks if c.name != self.name)
+        return state.put(replace(table, checks=checks))
+
+    def find(self, state: SchemaState) -> Check:
+        for check in state.table(self.table).checks:
+            if check.name == self.name:
+                return check
+        raise MigrationError(f"table {self.table!r} has no check {self.name!r}")
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        return [AddCheck(self.table, self.find(before))]
+
+    def describe(self) -> str:
+        return f"drop check {self.name} on {self.table}"
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ from typing import Any
 from twinsql.errors import MigrationError
 from twinsql.migrations.operations import (
     SQL,
+    AddCheck,
     AddColumn,
     AddForeignKey,
     AlterColumn,
     CreateIndex,
     CreateTable,
+    DropCheck,
     DropColumn,
     DropForeignKey,
     DropIndex,
@@ -146,6 +148,8 @@ def create_table_sql(table: Table, dialect: Dialect, *, name: str | None = None)
     lines = [column_sql(table, c, dialect) for c in table.columns]
     if len(table.primary_key) > 1:
         lines.append(f"PRIMARY KEY ({_names(dialect, table.primary_key)})")
+    for check in table.checks:
+        lines.append(f"CONSTRAINT {_quote(dialect, check.name)} CHECK ({check.condition})")
     for fk in table.foreign_keys:
         lines.append(
             f"CONSTRAINT {_quote(dialect, fk.name)} FOREIGN KEY ({_names(dialect, fk.columns)}) "
@@ -158,9 +162,22 @@ def create_table_sql(table: Table, dialect: Dialect, *, name: str | None = None)
 def _create_index(table: str, index: Index, dialect: Dialect, concurrently: bool = False) -> str:
     unique = "UNIQUE " if index.unique else ""
     how = "CONCURRENTLY " if concurrently and dialect.name == "postgresql" else ""
+    if index.expression is not None:
+        # MySQL 8 wants a functional key part in its own parentheses; PostgreSQL accepts
+        # them too; SQLite takes the bare expression.
+        target = index.expression if dialect.name == "sqlite" else f"({index.expression})"
+    else:
+        target = _names(dialect, index.columns)
+    where = ""
+    if index.where is not None:
+        if dialect.name == "mysql":
+            raise MigrationError(
+                f"index {index.name}: MySQL and MariaDB have no partial indexes (WHERE)"
+            )
+        where = f" WHERE {index.where}"
     return (
         f"CREATE {unique}INDEX {how}{_quote(dialect, index.name)} ON {_quote(dialect, table)} "
-        f"({_names(dialect, index.columns)})"
+        f"({target}){where}"
     )
 
 
@@ -260,6 +277,17 @@ def statements(
         if sqlite:
             return [_rebuild(before.table(op.table), after.table(op.table))]
         return [_drop_fk(op.table, op.name, dialect)]
+    if isinstance(op, (AddCheck, DropCheck)):
+        if sqlite:
+            return [_rebuild(before.table(op.table), after.table(op.table))]
+        if isinstance(op, AddCheck):
+            return [
+                Statement(
+                    f"ALTER TABLE {q(op.table)} ADD CONSTRAINT {q(op.check.name)} "
+                    f"CHECK ({op.check.condition})"
+                )
+            ]
+        return [Statement(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.name)}")]
     if isinstance(op, RunSQL):
         text = op.text_for(dialect.name)
         return [] if text is None else [Statement(text)]

@@ -15,7 +15,7 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 
-__all__ = ["Column", "ForeignKey", "Index", "SchemaState", "Table"]
+__all__ = ["Check", "Column", "ForeignKey", "Index", "SchemaState", "Table"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,23 @@ class Column:
 
 @dataclass(frozen=True)
 class Index:
+    """An index on ``columns``, or on one SQL ``expression`` (``lower(email)``); ``where``
+    makes it partial (PostgreSQL, SQLite). Expressions and conditions are the developer's
+    SQL, written into the migration file by hand, and are not rewritten by renames."""
+
     name: str
     columns: tuple[str, ...]
     unique: bool = False
+    expression: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named CHECK constraint; ``condition`` is the developer's SQL."""
+
+    name: str
+    condition: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class Table:
     primary_key: tuple[str, ...]
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
 
     def column(self, name: str) -> Column:
         for column in self.columns:
