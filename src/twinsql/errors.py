@@ -146,8 +146,9 @@ class InvalidIdentifierError(ArgumentError):
 
 class MigrationError(ArgumentError):
     """A migration set that cannot run: a file edited after it was applied, a missing
-    dependency, a cycle, several heads, an irreversible step, an ambiguous change. Raised
-    before any DDL is sent."""
+    dependency, a cycle, several heads, an irreversible step, an ambiguous change (all
+    raised before any DDL is sent); or a migration that failed part-way, whose message says
+    which operations are in effect (the database error is its ``__cause__``)."""
 
 
 class ConfigurationError(ArgumentError):
