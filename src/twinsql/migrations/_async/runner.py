@@ -153,11 +153,7 @@ class AsyncMigrator:
             try:
                 await self.db.execute_non_query(version_table_sql(self.db.dialect, self.table))
                 await self._read_sqlite_version()
-                rows = await self._rows()
-                self._verify(rows)
-                for name, row in rows.items():
-                    if row.get("folded"):
-                        await self._fold(self.graph.migrations[name])
+                rows = await self._prepared_rows()
                 pending = self._pending(rows, target)
                 plans = {m.name: self._forward(m) for m in pending}
                 done = []
@@ -175,8 +171,7 @@ class AsyncMigrator:
             await self._lock()
             try:
                 await self._read_sqlite_version()
-                rows = await self._rows()
-                self._verify(rows)
+                rows = await self._prepared_rows()
                 doomed = self._to_revert(rows, target)
                 plans = {m.name: self._backward(m) for m in doomed}
                 done = []
@@ -188,6 +183,16 @@ class AsyncMigrator:
                 return done
             finally:
                 await self._unlock()
+
+    async def _prepared_rows(self) -> dict[str, dict[str, Any]]:
+        """The version rows, verified, with squashed migrations recorded in place of the
+        ones they replace (under the lock, before anything runs)."""
+        rows = await self._rows()
+        self._verify(rows)
+        for name, row in rows.items():
+            if row.get("folded"):
+                await self._fold(self.graph.migrations[name])
+        return rows
 
     def _forward(self, migration: Migration) -> list[OperationSteps]:
         planned = forward(
