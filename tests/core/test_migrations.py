@@ -311,3 +311,35 @@ def test_checks_and_partial_indexes_are_written_and_refused_where_missing() -> N
     ]
     with pytest.raises(twinsql.MigrationError, match="no partial indexes"):
         statements(partial, state, get_dialect("mysql"))
+
+
+def _named(version: int) -> list[type[Any]]:
+    class Base(Model):
+        __abstract__: ClassVar[bool] = True
+        __registry__ = Registry(f"named-{version}")
+        __naming__ = twinsql.Naming(column="PascalCase", table="PascalCase")
+
+    class MediaType(Base):
+        media_type_id: int | None = twinsql.Field(None, primary_key=True)
+        if version == 1:
+            label: str = ""
+        else:
+            display_name: str = twinsql.Field("", renamed_from="label")
+
+    class Track(Base):
+        track_id: int | None = twinsql.Field(None, primary_key=True)
+        media_type_id: int
+
+        media_type: ClassVar[twinsql.BelongsTo[MediaType]] = twinsql.BelongsTo()
+
+    return [MediaType, Track]
+
+
+def test_naming_rules_give_the_names_of_tables_columns_and_renames() -> None:
+    state = models_state(_named(1))
+    assert list(state) == ["MediaType", "Track"]
+    assert [c.name for c in state["MediaType"].columns] == ["MediaTypeId", "Label"]
+    assert state["Track"].foreign_keys == (
+        ops.ForeignKey("fk_Track_MediaTypeId", ("MediaTypeId",), "MediaType", ("MediaTypeId",)),
+    )
+    assert detect(state, _named(2)) == [ops.RenameColumn("MediaType", "Label", "DisplayName")]
