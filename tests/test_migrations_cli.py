@@ -103,6 +103,12 @@ def test_make_check_apply_show_and_revert(url: str, tmp_path: Path) -> None:
         script = twinsql_cli(root, "sql", "--dialect", "postgresql").stdout
         assert 'ALTER TABLE "mc_authors" RENAME COLUMN "name" TO "full_name";' in script
         assert 'INSERT INTO "twinsql_migrations"' in script
+        empty = twinsql_cli(root, "make", "--empty", "--name", "backfill")
+        assert empty.stdout == "Wrote migs/0003_backfill.py\n", empty.stderr
+        text = (root / "migs" / "0003_backfill.py").read_text()
+        second_name = "0002_rename_column_mc_authors_name_to_full_name"
+        assert f"dependencies: list[str] = [{second_name!r}]" in text
+        assert "operations: list[ops.Operation] = [\n]" in text
         reverted = twinsql_cli(root, "revert", "zero")
         assert reverted.stdout == (
             "Reverted 0002_rename_column_mc_authors_name_to_full_name\nReverted 0001_initial\n"

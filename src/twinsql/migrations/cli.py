@@ -22,7 +22,7 @@ from twinsql.connection._sync.database import connect
 from twinsql.connection.url import parse_url
 from twinsql.migrations._sync.runner import Migrator
 from twinsql.migrations.autodetect import NoInput, Questioner
-from twinsql.migrations.commands import check_models, make_migration, merge_heads
+from twinsql.migrations.commands import check_models, make_empty, make_migration, merge_heads
 from twinsql.migrations.commands import squash as squash_migrations
 from twinsql.migrations.graph import MigrationGraph
 from twinsql.migrations.loader import load_directory
@@ -47,6 +47,9 @@ def add_parser(commands: Any) -> None:
     make = sub.add_parser("make", help="write a migration for the models' changes")
     make.add_argument("--name", help="the slug of the file name")
     make.add_argument("--no-input", action="store_true", help="fail instead of asking")
+    make.add_argument(
+        "--empty", action="store_true", help="an empty migration to fill by hand (needs --name)"
+    )
     make.add_argument(
         "--allow-destructive", action="store_true", help="allow dropping tables and columns"
     )
@@ -151,6 +154,9 @@ def _run(
     err: TextIO,
 ) -> int:
     action = args.action
+    if action == "make" and args.empty:
+        out.write(f"Wrote {make_empty(directory, _need(args.name, 'name'))}\n")
+        return 0
     if action == "make":
         questioner: Questioner = NoInput() if args.no_input else _Ask(out)
         path = make_migration(

@@ -16,7 +16,14 @@ from twinsql.migrations.loader import load_directory, write_migration
 from twinsql.migrations.operations import CreateTable, Operation, RunPython
 from twinsql.migrations.writer import migration_name, render_migration
 
-__all__ = ["check_models", "make_migration", "merge_heads", "pending_operations", "squash"]
+__all__ = [
+    "check_models",
+    "make_empty",
+    "make_migration",
+    "merge_heads",
+    "pending_operations",
+    "squash",
+]
 
 
 def _next_number(directory: str | Path) -> int:
@@ -68,6 +75,14 @@ def make_migration(
         name = name or "initial"
     full = migration_name(number, ops, name)
     return write_migration(directory, full, render_migration(full, graph.heads(), ops))
+
+
+def make_empty(directory: str | Path, name: str) -> Path:
+    """A migration with no operations after the current heads, to be filled by hand (a
+    data migration, ``RunSQL``)."""
+    graph = _graph(directory)
+    full = migration_name(_next_number(directory), [], name)
+    return write_migration(directory, full, render_migration(full, graph.heads(), []))
 
 
 def merge_heads(directory: str | Path, name: str | None = None) -> Path | None:
