@@ -45,6 +45,9 @@ _IS_ASYNC = True
 
 # The advisory lock key of the migrations on PostgreSQL ("twinsql" in ASCII).
 _PG_LOCK_KEY = 0x7477696E73716C
+# MySQL's named locks are server-wide: the name holds the database, cut to the 64
+# characters a lock name may have.
+_MYSQL_LOCK_NAME = "LEFT(CONCAT('twinsql_migrations:', DATABASE()), 64)"
 
 
 class AsyncMigrator:
@@ -394,7 +397,7 @@ class AsyncMigrator:
                 await self.db.execute("RESET lock_timeout")
         elif name == "mysql":
             got = await self.db.execute_scalar(
-                "SELECT GET_LOCK(CONCAT('twinsql_migrations:', DATABASE()), ?)",
+                f"SELECT GET_LOCK({_MYSQL_LOCK_NAME}, ?)",
                 (self.lock_timeout,),
             )
             if got != 1:
@@ -407,7 +410,7 @@ class AsyncMigrator:
         if name == "postgresql":
             await self.db.execute("SELECT pg_advisory_unlock(?)", (_PG_LOCK_KEY,))
         elif name == "mysql":
-            await self.db.execute("SELECT RELEASE_LOCK(CONCAT('twinsql_migrations:', DATABASE()))")
+            await self.db.execute(f"SELECT RELEASE_LOCK({_MYSQL_LOCK_NAME})")
 
 
 class _ForeignKeysOff:
