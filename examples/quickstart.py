@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import decimal
 import os
+import tempfile
 import time
 from typing import ClassVar
 
 import twinsql
 from twinsql import BelongsTo, Count, Field, HasMany, Model
+from twinsql.migrations import make_migration
 
 URL = os.environ.get("DATABASE_URL", "sqlite:///twinsql-demo.db")
 
@@ -131,6 +133,32 @@ async def orm_async_part(db: twinsql.AsyncDatabase) -> None:
     print(f"saved only the changed field: {await Customer.async_find(first.id)!r}")
 
 
+class Note(Model):
+    """A model whose table the demo creates through a migration instead of create_all."""
+
+    __table_name__ = "demo_notes"
+    id: int | None = None
+    text: str = Field(max_length=200)
+    pinned: bool = False
+
+
+def migrations_part(db: twinsql.Database) -> None:
+    print("== migrations: a file generated from the models, applied once")
+    db.execute_non_query("DROP TABLE IF EXISTS demo_notes")
+    db.execute_non_query("DROP TABLE IF EXISTS demo_migrations")
+    with tempfile.TemporaryDirectory() as directory:
+        path = make_migration(directory, [Note])
+        assert path is not None
+        again = make_migration(directory, [Note]) or "no changes"
+        print(f"make wrote {path.name}; make again: {again}")
+        migrator = twinsql.Migrator(db, directory, table="demo_migrations")
+        print(f"applied {migrator.apply()}, then again: {migrator.apply()}")
+        print(f"status: {[s.describe() for s in migrator.status()]}")
+    Note.bind(db)
+    Note.create(text="migrated")
+    print(f"the new table holds {Note.query().all()}")
+
+
 async def orm_async_main() -> None:
     async with twinsql.connect_async(URL) as db:
         await orm_async_part(db)
@@ -142,3 +170,5 @@ if __name__ == "__main__":
     with twinsql.connect(URL) as database:
         orm_sync_part(database)
     asyncio.run(orm_async_main())
+    with twinsql.connect(URL) as database:
+        migrations_part(database)

@@ -64,6 +64,7 @@ DIR_PAIRS: Final[tuple[tuple[str, str], ...]] = (
     ("src/twinsql/orm/_async", "src/twinsql/orm/_sync"),
     ("src/twinsql/batch/_async", "src/twinsql/batch/_sync"),
     ("src/twinsql/testing/_async", "src/twinsql/testing/_sync"),
+    ("src/twinsql/migrations/_async", "src/twinsql/migrations/_sync"),
     ("tests/_async", "tests/_sync"),
 )
 

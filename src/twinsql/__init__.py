@@ -68,6 +68,7 @@ from twinsql.errors import (
     InterfaceError,
     InvalidIdentifierError,
     LockTimeout,
+    MigrationError,
     MultipleStatementsError,
     NotNullViolation,
     OperationalError,
@@ -87,6 +88,8 @@ from twinsql.errors import (
     UniqueViolation,
     WrongEventLoopError,
 )
+from twinsql.migrations._async.runner import AsyncMigrator, migrate_async
+from twinsql.migrations._sync.runner import Migrator, migrate
 from twinsql.orm._async.reflection import reflect_async
 from twinsql.orm._async.schema import create_all_async, drop_all_async
 from twinsql.orm._sync.reflection import reflect
@@ -115,6 +118,7 @@ __all__ = [
     "AsyncDatabaseTransaction",
     "AsyncGenericAdapter",
     "AsyncListQueryCollector",
+    "AsyncMigrator",
     "AsyncPinnedConnection",
     "AsyncPostgreSQLAdapter",
     "AsyncQueryCollector",
@@ -164,6 +168,8 @@ __all__ = [
     "LockTimeout",
     "ManyToMany",
     "Max",
+    "MigrationError",
+    "Migrator",
     "Min",
     "Model",
     "MultipleStatementsError",
@@ -215,6 +221,8 @@ __all__ = [
     "execute_async",
     "execute_scalar",
     "execute_scalar_async",
+    "migrate",
+    "migrate_async",
     "parse_url",
     "plan_insert_batches",
     "raw",

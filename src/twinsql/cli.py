@@ -15,6 +15,8 @@ The URL's password is never printed.
 ``twinsql reflect URL [--tables a,b] [--naming auto|PascalCase|…] > models.py`` writes model
 classes for the tables of an existing database (``twinsql.reflect``) to stdout. Exit status
 0, 1 when the database cannot be read, 2 for a usage error (bad URL, unknown table).
+
+``twinsql migrations …`` makes and applies schema migrations (``twinsql.migrations.cli``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from twinsql.batch.script import MetaCommand, ScriptReader
 from twinsql.batch.statements import control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
+from twinsql.migrations import cli as migrations_cli
 from twinsql.orm._sync.reflection import reflect
 from twinsql.orm.model_source import NAMINGS
 
@@ -100,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         "default), a preset, or none: snake_case (column= where names differ), as_is (fields "
         "named like the columns)",
     )
+    migrations_cli.add_parser(commands)
     return parser
 
 
@@ -110,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _load(args, sys.stdout, sys.stderr)
     if args.command == "reflect":
         return _reflect(args, sys.stdout, sys.stderr)
+    if args.command == "migrations":
+        return migrations_cli.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a command
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "InterfaceError",
     "InvalidIdentifierError",
     "LockTimeout",
+    "MigrationError",
     "MultipleStatementsError",
     "NotNullViolation",
     "OperationalError",
@@ -143,6 +144,13 @@ class MultipleStatementsError(ArgumentError):
 
 class InvalidIdentifierError(ArgumentError):
     """An identifier (table, column, savepoint, alias) that cannot be quoted safely."""
+
+
+class MigrationError(ArgumentError):
+    """A migration set that cannot run: a file edited after it was applied, a missing
+    dependency, a cycle, several heads, an irreversible step, an ambiguous change (all
+    raised before any DDL is sent); or a migration that failed part-way, whose message says
+    which operations are in effect (the database error is its ``__cause__``)."""
 
 
 class ConfigurationError(ArgumentError):

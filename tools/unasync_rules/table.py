@@ -111,6 +111,10 @@ RENAME_GROUPS: Final[dict[str, dict[str, str]]] = {
         "AsyncSessionContext": "SessionContext",
         "async_adapter_for": "adapter_for",
     },
+    "migrations": {
+        "AsyncMigrator": "Migrator",
+        "migrate_async": "migrate",
+    },
     # twinsql.integrations.fastapi: the page helpers (the integration itself is hand-written;
     # the tests of both modes call them).
     "integrations": {

@@ -27,10 +27,10 @@ from twinsql.orm.meta import ModelInfo
 from twinsql.orm.types import column_type
 from twinsql.sql.dialects import Dialect
 
-__all__ = ["create_statements", "drop_statement", "order_for_create"]
+__all__ = ["create_statements", "drop_statement", "order_for_create", "server_default_sql"]
 
 
-def _literal(value: Any, dialect: Dialect) -> str:
+def server_default_sql(value: Any, dialect: Dialect) -> str:
     if isinstance(value, SQLExpression):
         return value.text
     if isinstance(value, bool):
@@ -61,7 +61,7 @@ def _column(info: ModelInfo, field: str, dialect: Dialect, foreign: set[str]) ->
     if options.unique:
         parts.append("UNIQUE")
     if options.server_default is not None:
-        parts.append(f"DEFAULT {_literal(options.server_default, dialect)}")
+        parts.append(f"DEFAULT {server_default_sql(options.server_default, dialect)}")
     return " ".join(parts)
 
 

@@ -48,6 +48,8 @@ class ColumnOptions:
     unique: bool = False
     # A Python literal (rendered safely) or an SQLExpression.
     server_default: Any = None
+    # The field's former name, for the migrations autodetector: a rename, not drop + add.
+    renamed_from: str | None = None
 
 
 _T = TypeVar("_T")
@@ -62,6 +64,7 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> Any: ...
 @overload
@@ -73,6 +76,7 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> _T: ...
 @overload
@@ -84,6 +88,7 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> _T: ...
 @overload
@@ -94,6 +99,7 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> Any: ...
 def Field(
@@ -104,10 +110,13 @@ def Field(
     index: bool = False,
     unique: bool = False,
     server_default: Any = None,
+    renamed_from: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """``pydantic.Field`` with column options: ``primary_key``, ``column`` (the DB column
-    name when it differs from the field name), ``index``, ``unique``, ``server_default``.
+    name when it differs from the field name), ``index``, ``unique``, ``server_default``,
+    ``renamed_from`` (the former field name: a migration renames the column instead of
+    dropping it and adding another).
 
     Type checkers know it as a field specifier of ``Model`` (as ``pydantic.Field`` is): a
     field whose ``Field(...)`` passes no ``default``/``default_factory`` is required in the
@@ -121,6 +130,7 @@ def Field(
             index=index,
             unique=unique,
             server_default=server_default,
+            renamed_from=renamed_from,
         )
     )
     return info

@@ -1,0 +1,14 @@
+"""Migrations feature: schema changes generated from the models, applied in either mode.
+
+Pure modules: ``state`` (the schema as data), ``operations``, ``models`` (the schema the
+models describe), ``autodetect`` (state → models), ``writer`` (the file text), ``graph``
+(dependencies, heads, order, replay), ``sqlgen`` (each operation's SQL per backend),
+``script`` (plans and offline scripts). ``loader`` and ``commands`` read and write the
+migration files; ``historical`` builds the models of a past state for data migrations;
+``_async/runner`` (and its generated ``_sync`` twin) applies them; ``cli`` is
+``twinsql migrations``.
+"""
+
+from twinsql.migrations.commands import check_models, make_migration, merge_heads
+
+__all__ = ["check_models", "make_migration", "merge_heads"]
