@@ -381,31 +381,35 @@ def one_dump(target: Target, size: str, shape: str, args: argparse.Namespace) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default="sqlite,postgresql,mysql")
+    parser.add_argument("--backends", default="mysql,postgresql,sqlite")
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of a small dump")
     parser.add_argument("--large-reps", type=int, default=1)
     parser.add_argument("--large-mb", type=float, default=200.0)
     parser.add_argument("--no-write", action="store_true", help="print; write nothing")
     args = parser.parse_args(argv)
-    stamp = "%Y-%m-%d %H:%M:%S UTC"
     results: dict[str, Any] = {"machine": machine_info(), "rows": [],
-                               "started": time.strftime(stamp, time.gmtime())}  # fmt: skip
+                               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                        time.gmtime())}  # fmt: skip
     with workdir() as work:
         for backend in args.backends.split(","):
             target = Target(backend, work)
             for size in args.sizes.split(","):
                 for shape in target.shapes():
                     results["rows"].append(one_dump(target, size, shape, args))
-    results["finished"] = time.strftime(stamp, time.gmtime())
-    results["loadavg_end"] = os.getloadavg()[0]
-    text = section(results)
+                    save(results, args)  # as it goes: a long run stopped keeps its rows
+    save(results, args)
     if args.no_write:
-        print(text)
-        return 0
-    (BENCH / "load_results.json").write_text(json.dumps(results, indent=1, default=str))
-    write_section(text)
+        print(section(results))
     return 0
+
+
+def save(results: dict[str, Any], args: argparse.Namespace) -> None:
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    results["loadavg_end"] = os.getloadavg()[0]
+    if not args.no_write:
+        (BENCH / "load_results.json").write_text(json.dumps(results, indent=1, default=str))
+        write_section(section(results))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ classes for the tables of an existing database (``twinsql.reflect``) to stdout. 
 from __future__ import annotations
 
 import argparse
+import bisect
 import codecs
 import contextlib
 import dataclasses
@@ -323,7 +324,7 @@ class _Script:
         self.database = database
         self.transaction = transaction
         self.encoding = encoding
-        self.lines = array("L")  # the line each submitted statement starts on, by index
+        self.lines = LineMap()  # the line each submitted statement starts on, by index
         self.mapped = 0  # the script's BEGIN / COMMIT, replaced by the batcher's
         self.meta = 0  # meta-commands honoured
         self.copied = 0  # COPY rows submitted
@@ -429,6 +430,47 @@ def _sqlite_load_options(url: DatabaseURL) -> DatabaseURL:
     if "statement_cache_size" in url.options:
         return url
     return dataclasses.replace(url, options={**url.options, "statement_cache_size": "0"})
+
+
+class LineMap:
+    """The line each statement starts on, by statement index, kept as runs of a constant
+    step (a dump's statements are one per line, or a fixed number of lines apart): a
+    200 MB dump of three million statements costs a few runs, not one number each."""
+
+    def __init__(self) -> None:
+        self._starts = array("Q")  # the index of each run's first statement
+        self._lines = array("Q")  # its line
+        self._steps = array("q")  # lines from one statement of the run to the next
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, line: int) -> None:
+        count, starts = self._count, self._starts
+        if starts:
+            step, first, begun = self._steps[-1], self._lines[-1], starts[-1]
+            if count - begun == 1:  # a run of one statement: the second one sets its step
+                self._steps[-1] = line - first
+                self._count += 1
+                return
+            if first + step * (count - begun) == line:
+                self._count += 1
+                return
+        starts.append(count)
+        self._lines.append(line)
+        self._steps.append(0)
+        self._count += 1
+
+    def runs(self) -> list[tuple[int, int, int]]:
+        """``(first statement, its line, step)`` of each run."""
+        return list(zip(self._starts, self._lines, self._steps))
+
+    def __getitem__(self, index: int) -> int:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        run = bisect.bisect_right(self._starts, index) - 1
+        return self._lines[run] + self._steps[run] * (index - self._starts[run])
 
 
 def _keep_journal_mode(url: DatabaseURL) -> DatabaseURL:

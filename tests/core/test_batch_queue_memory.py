@@ -1,11 +1,15 @@
-"""The statement queue holds what is queued, not what has passed through it (no database)."""
+"""The statement queue and the script reader hold what is queued, not what has passed
+through them (no database)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from twinsql.batch.intake import Intake
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.plan import Limits, PlanOptions, plan_batch
 from twinsql.batch.queue import StatementQueue
+from twinsql.batch.script import ScriptReader, ScriptStatement
 
 INSERT = "INSERT INTO t (a, b) VALUES (?, ?)"
 
@@ -46,3 +50,25 @@ def test_statements_of_one_key_still_merge_across_a_new_run() -> None:
     units = plan_batch(queue, 0, Limits(10**6, 100_000), PlanOptions(style="qmark")).units
     assert [(u.kind, u.indices[0], u.indices[-1]) for u in units] == [
         ("values", 2000, 2999), ("values", 3000, 3009)]  # fmt: skip
+
+
+def test_the_reader_sends_copy_rows_without_reading_far_ahead() -> None:
+    """A long COPY block is cut into pieces as it arrives: the reader never holds much more
+    than a piece of rows it has not sent (it once waited for its buffer to double)."""
+    rows = "".join(f"{i}\tname {i}\tsome text; it's here\n" for i in range(200_000))
+    script = "COPY t (id, name, note) FROM stdin;\n" + rows + "\\.\nSELECT 1;\n"
+    read = [0]
+
+    def chunks() -> Iterator[str]:
+        for at in range(0, len(script), 1 << 14):
+            read[0] += len(script[at : at + (1 << 14)])
+            yield script[at : at + (1 << 14)]
+
+    piece = 1 << 16
+    sent, ahead = 0, 0
+    for item in ScriptReader("postgresql", copy_chunk_bytes=piece).read(chunks()):
+        if isinstance(item, ScriptStatement) and item.copy is not None:
+            sent += len(item.copy.text)
+            ahead = max(ahead, read[0] - sent)
+    assert sent == len(rows)
+    assert ahead <= 3 * piece

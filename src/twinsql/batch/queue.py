@@ -153,10 +153,17 @@ class StatementQueue:
         while count > 0 and runs:
             run = runs[0]
             taken = min(count, len(run))
-            self.size -= sum(run.sizes[run.head : run.head + taken])
+            head = run.head
+            self.size -= sum(run.sizes[head : head + taken])
             self.count -= taken
             count -= taken
-            run.head += taken
+            # Nothing reads a position before the head again: drop what it holds now (a
+            # megabyte of COPY rows, say) rather than when the run is dropped.
+            run.bound[head : head + taken] = [()] * taken
+            run.params[head : head + taken] = [None] * taken
+            if run.shapes is not None:
+                run.shapes[head : head + taken] = [run.shape] * taken
+            run.head = head + taken
             if not len(run):
                 runs.popleft()
 

@@ -138,8 +138,11 @@ class ScriptReader:
         progressed = False
         while True:
             if self._copy is not None:
+                before = self._pos
                 if not (yield from self._copy_rows(final)):
-                    return progressed
+                    # Rows sent are progress too: else the buffer would wait to double
+                    # before the next look, and grow with the COPY block.
+                    return progressed or self._pos > before
                 progressed = True
                 continue
             step = yield from self._statements(final)

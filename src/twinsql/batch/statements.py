@@ -102,7 +102,7 @@ def _first_word(sql: str, items: list[Token]) -> str:
     return ""
 
 
-@dataclass(eq=False, frozen=True)
+@dataclass(eq=False, frozen=True, slots=True)
 class Shape:
     """One distinct statement text, analysed for one placeholder style (see the module
     docstring). ``key`` groups consecutive statements into runs: the text itself, or for

@@ -26,6 +26,7 @@ rendered text, so one template may be shared by every batcher on every database.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,7 +72,7 @@ _UNQUOTED_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _IDENT_CHAR = re.compile(r"[\w$]")
 
 
-@dataclass(eq=False, frozen=True)
+@dataclass(eq=False, frozen=True, slots=True)
 class InsertTemplate:
     """The structure of ``INSERT … VALUES (row) …``: the source text split into the part
     before the row, the row and the part after it, and where the row's placeholders are.
@@ -116,8 +117,9 @@ class InsertTemplate:
         # psycopg and PyMySQL %-format a text only when it comes with parameters (see
         # compile_sql): double "%" only for a row that has placeholders.
         double = style == "format" and any(k in (QMARK, NAMED) for k, _, _ in self.row_marks)
-        prefix = _render(sql, *self.prefix, self.other_marks, double)
-        suffix = _render(sql, *self.suffix, self.other_marks, double)
+        # Interned, as the key: every row of a dump's table shares them.
+        prefix = sys.intern(_render(sql, *self.prefix, self.other_marks, double))
+        suffix = sys.intern(_render(sql, *self.suffix, self.other_marks, double))
         pieces: list[str] = []
         refs: list[int] = []
         names: dict[str, int] = {}
@@ -345,7 +347,8 @@ def parse_insert(
         arity=arity,
         columns=None if column_items is None else len(column_items),
         copy_target=copy_target,
-        key=(sql[:row_start], sql[suffix_start:suffix_end].rstrip()),
+        # Interned: a dump's rows of one table share one copy of their INSERT prefix.
+        key=(sys.intern(sql[:row_start]), sys.intern(sql[suffix_start:suffix_end].rstrip())),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = ["CompiledSQL", "ParamStyle", "compile_sql"]
 
 ParamStyle = Literal["qmark", "numeric", "format"]
 _STYLES = frozenset(get_args(ParamStyle))
+_NO_NAMES: frozenset[str] = frozenset()  # shared: one per statement would cost 216 bytes
 
 
 class CompiledSQL:
@@ -59,7 +60,7 @@ class CompiledSQL:
         self.is_read_only = is_read_only
         self._source = source
         self._unterminated = unterminated
-        self._distinct = frozenset(names) if names is not None else frozenset()
+        self._distinct = frozenset(names) if names is not None else _NO_NAMES
 
     def __repr__(self) -> str:
         return (

@@ -1,10 +1,11 @@
 """SQL feature, pure: where one statement of a script ends and the next begins.
 
 A ``;`` outside quotes and comments ends a statement, except inside the body of a trigger or
-routine, whose statements end in ``;`` of their own.  The body is tracked only in a CREATE
-statement that named ``TRIGGER``, ``FUNCTION``, ``PROCEDURE`` or ``EVENT`` before its first
-``(``, and only outside parentheses, so that a column or parameter called "begin" cannot
-swallow the rest of a script:
+routine, whose statements end in ``;`` of their own, and — in PostgreSQL, whose psql tracks
+their depth — inside parentheses (a rule's ``DO ALSO (a; b)`` is one statement).  The body
+is tracked only in a CREATE statement that named ``TRIGGER``, ``FUNCTION``, ``PROCEDURE``
+or ``EVENT`` before its first ``(``, and only outside parentheses, so that a column or
+parameter called "begin" cannot swallow the rest of a script:
 
 * PostgreSQL: the body is ``BEGIN ATOMIC … END`` (its only form); ``CASE … END`` nests in it;
 * SQLite and MySQL: the body is ``BEGIN … END``; ``CASE … END`` (MySQL: also ``CASE … END
