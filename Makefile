@@ -86,12 +86,13 @@ topology:
 ## test-pgbouncer: the PostgreSQL tests of the connection, ORM and batcher suites once more,
 ##                 through PgBouncer in transaction mode with pooler=pgbouncer (needs `make
 ##                 topology`; the tests that kill a server session by its pid are left out:
-##                 behind a pooler a client has no server session of its own to kill)
+##                 behind a pooler a client has no server session of its own to kill; nor the
+##                 migrations, which need a session lock and refuse a pooler)
 .PHONY: test-pgbouncer
 test-pgbouncer: $(STAMP)
 	TWINSQL_TEST_POSTGRESQL_URL="$$($(PY) tools/topology.py get pgbouncer_url)?pooler=pgbouncer" \
 	  $(PY) -m pytest tests/_async tests/_sync \
-	  -k "(psycopg or asyncpg) and not killed_idle_connection and not replicas and not pgbouncer"
+	  -k "(psycopg or asyncpg) and not killed_idle_connection and not replicas and not pgbouncer and not test_migrations"
 
 ## topology-down: stop and remove everything `make topology` started
 topology-down:

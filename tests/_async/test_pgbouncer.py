@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ import twinsql
 from tests import topology
 from tests._async.helpers import meeting_point, run_concurrently
 from tests.orm_models import ALL_MODELS, Order, OrmBase, User
+from twinsql.migrations.script import VERSION_TABLE
 
 _IS_ASYNC = True
 
@@ -217,3 +219,13 @@ async def _run_clients(db: twinsql.AsyncDatabase, clients: int) -> int:
     failures = [r for r in results if isinstance(r, BaseException)]
     assert not failures, failures[:3]
     return peak
+
+
+async def test_migrations_say_they_need_a_direct_connection(
+    db: twinsql.AsyncDatabase, direct_url: str, tmp_path: Path
+) -> None:
+    with pytest.raises(twinsql.MigrationError, match="direct connection"):
+        await twinsql.migrate_async(db, tmp_path)
+    async with twinsql.connect_async(direct_url) as direct:
+        found = await direct.execute_scalar("SELECT to_regclass(?)::text", (VERSION_TABLE,))
+        assert found is None

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ import twinsql
 from tests import topology
 from tests._sync.helpers import meeting_point, run_concurrently
 from tests.orm_models import ALL_MODELS, Order, OrmBase, User
+from twinsql.migrations.script import VERSION_TABLE
 
 _IS_ASYNC = False
 
@@ -217,3 +219,13 @@ def _run_clients(db: twinsql.Database, clients: int) -> int:
     failures = [r for r in results if isinstance(r, BaseException)]
     assert not failures, failures[:3]
     return peak
+
+
+def test_migrations_say_they_need_a_direct_connection(
+    db: twinsql.Database, direct_url: str, tmp_path: Path
+) -> None:
+    with pytest.raises(twinsql.MigrationError, match="direct connection"):
+        twinsql.migrate(db, tmp_path)
+    with twinsql.connect(direct_url) as direct:
+        found = direct.execute_scalar("SELECT to_regclass(?)::text", (VERSION_TABLE,))
+        assert found is None

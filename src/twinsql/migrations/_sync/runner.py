@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from twinsql.connection._sync.database import Database
-from twinsql.errors import MigrationError, OperationalError
+from twinsql.errors import MigrationError, OperationalError, PoolerUnsupported
 from twinsql.migrations.graph import ZERO, Migration, MigrationGraph
 from twinsql.migrations.historical import historical_models
 from twinsql.migrations.loader import load_graph
@@ -393,6 +393,12 @@ class Migrator:
             self.db.execute(f"SET lock_timeout = {int(self.lock_timeout * 1000)}")
             try:
                 self.db.execute("SELECT pg_advisory_lock(?)", (_PG_LOCK_KEY,))
+            except PoolerUnsupported as exc:
+                raise MigrationError(
+                    "migrations hold a session advisory lock for their whole run, which a "
+                    "transaction pooler (PgBouncer) cannot keep: apply them over a direct "
+                    "connection to PostgreSQL; nothing was applied"
+                ) from exc
             finally:
                 self.db.execute("RESET lock_timeout")
         elif name == "mysql":
