@@ -44,8 +44,7 @@ from twinsql.batch.script import MetaCommand, ScriptReader
 from twinsql.batch.statements import control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
-from twinsql.migrations import cli as migrations_cli
-from twinsql.orm._sync.reflection import reflect
+from twinsql.migrations.arguments import add_parser as add_migrations_parser
 from twinsql.orm.model_source import NAMINGS
 
 __all__ = ["main"]
@@ -104,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         "default), a preset, or none: snake_case (column= where names differ), as_is (fields "
         "named like the columns)",
     )
-    migrations_cli.add_parser(commands)
+    add_migrations_parser(commands)
     return parser
 
 
@@ -116,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "reflect":
         return _reflect(args, sys.stdout, sys.stderr)
     if args.command == "migrations":
+        # Imported here: ``load`` needs none of the migrations machinery (nor the ORM).
+        from twinsql.migrations import cli as migrations_cli
+
         return migrations_cli.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a command
 
@@ -279,6 +281,8 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _reflect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from twinsql.orm._sync.reflection import reflect  # the ORM, for this command alone
+
     try:
         url = parse_url(args.url)
     except errors.Error as exc:

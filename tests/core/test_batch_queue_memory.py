@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from twinsql.batch.intake import Intake
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.plan import Limits, PlanOptions, plan_batch
-from twinsql.batch.queue import StatementQueue
+from twinsql.batch.queue import BATCH_STATEMENTS, StatementQueue
 from twinsql.batch.script import ScriptReader, ScriptStatement
 
 INSERT = "INSERT INTO t (a, b) VALUES (?, ?)"
@@ -72,3 +72,45 @@ def test_the_reader_sends_copy_rows_without_reading_far_ahead() -> None:
             ahead = max(ahead, read[0] - sent)
     assert sent == len(rows)
     assert ahead <= 3 * piece
+
+
+def test_tiny_statements_fill_a_batch_by_count_before_the_byte_budget() -> None:
+    """A dump's short literal INSERTs, each its own text and shape: the queue takes
+    ``BATCH_STATEMENTS`` of them, not the tens of thousands a byte budget would let in, and
+    each batch is still one merged INSERT of them, in order."""
+    queue = StatementQueue()
+    intake = Intake(Ledger(), queue, style="format", lexer="postgresql", transactional_ddl=True,
+                    max_params=65535, max_query_size=None)  # fmt: skip
+    budget = 10**9
+    total = 3 * BATCH_STATEMENTS + 7
+    rows = iter([f"INSERT INTO public.t VALUES ({i}, 'n{i}');" for i in range(total)])
+    limits, options = Limits(budget, 65535), PlanOptions(style="format")
+    sent: list[int] = []
+    batches: list[tuple[int, set[str]]] = []
+    most = 0
+    done = False
+    while not done or queue:
+        done = done or intake.feed(rows, budget, False)
+        most = max(most, len(queue))
+        assert done or queue.holds_batch(budget)
+        while queue.holds_batch(0 if done else budget):
+            batch = plan_batch(queue, 0, limits, options)
+            batches.append((batch.count, {unit.kind for unit in batch.units}))
+            sent.extend(i for unit in batch.units for i in unit.indices)
+            queue.pop_front(batch.count)
+    assert sent == list(range(total))
+    assert most == BATCH_STATEMENTS
+    assert batches == [(BATCH_STATEMENTS, {"values"})] * 3 + [(7, {"values"})]
+
+
+def test_a_batch_takes_at_most_batch_statements_of_a_longer_queue() -> None:
+    queue = StatementQueue()
+    intake = Intake(Ledger(), queue, style="qmark", lexer="sqlite", transactional_ddl=True,
+                    max_params=10**6, max_query_size=None)  # fmt: skip
+    intake.feed(iter([(INSERT, (i, "x")) for i in range(2 * BATCH_STATEMENTS + 1)]), None, False)
+    counts = []
+    while queue:
+        batch = plan_batch(queue, 0, Limits(10**9, 10**6), PlanOptions(style="qmark"))
+        counts.append(batch.count)
+        queue.pop_front(batch.count)
+    assert counts == [BATCH_STATEMENTS, BATCH_STATEMENTS, 1]

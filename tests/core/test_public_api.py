@@ -3,7 +3,13 @@ exported before is lost (removing one is a breaking change, to be made on purpos
 
 from __future__ import annotations
 
+import ast
 import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 import twinsql
 
@@ -122,3 +128,54 @@ def test_every_exported_name_is_importable() -> None:
 
 def test_no_exported_name_is_lost() -> None:
     assert sorted(set(EXPORTED) - set(twinsql.__all__)) == []
+
+
+def _lazy_and_checked() -> tuple[dict[str, str], dict[str, str]]:
+    """From ``twinsql/__init__.py``: the table of names imported on first use, and what
+    its ``TYPE_CHECKING`` imports bring (name → module)."""
+    source = Path(twinsql.__file__).read_text(encoding="utf-8")
+    lazy: dict[str, str] = {}
+    checked: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "_LAZY":
+            assert node.value is not None
+            lazy = ast.literal_eval(node.value)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                assert statement.module is not None
+                for alias in statement.names:
+                    checked[alias.asname or alias.name] = statement.module
+    return lazy, checked
+
+
+def test_the_lazy_names_are_the_names_type_checkers_see() -> None:
+    """Each name is imported on first use from where the type checkers' import says."""
+    lazy, checked = _lazy_and_checked()
+    assert checked == lazy
+    assert set(lazy) <= set(twinsql.__all__)
+    for name, module in lazy.items():
+        assert getattr(twinsql, name) is getattr(importlib.import_module(module), name)
+    assert set(twinsql.__all__) <= set(dir(twinsql))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        twinsql.Nope  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError):
+        from twinsql import Nope  # type: ignore[attr-defined]  # noqa: F401
+
+
+def test_the_command_line_loads_without_the_orm_or_migrations() -> None:
+    """``twinsql load`` starts without importing pydantic, the ORM or the migrations: at
+    start-up they were most of its time on a small dump."""
+    heavy = ("pydantic", "twinsql.orm.model", "twinsql.migrations.commands",
+             "twinsql.migrations._sync.runner")  # fmt: skip
+    code = f"import sys, twinsql.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+    code = "import sys, twinsql; twinsql.Model; print('pydantic' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    assert done.stdout.strip() == "True"

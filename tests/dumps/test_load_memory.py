@@ -108,6 +108,57 @@ def test_mariadb_dump_of_huge_multi_row_inserts(tmp_path: Path) -> None:
     check(make, tmp_path)
 
 
+def test_mariadb_dump_of_dense_numeric_rows(tmp_path: Path) -> None:
+    """Rows of short numbers: a 1 MB INSERT holds a hundred thousand values, which the
+    analysis of a statement must not keep an object for each."""
+
+    def make(rows: int, dump: Path) -> tuple[Path, Callable[[], Iterator[str]]]:
+        with my_database() as source:
+            with closing(my_connect(source)) as conn, conn.cursor() as cursor:
+                cursor.execute(
+                    "CREATE TABLE order_lines (order_id int, line int, product int, qty int, "
+                    "price decimal(10, 2), PRIMARY KEY (order_id, line))"
+                )
+                cursor.execute(
+                    "INSERT INTO order_lines SELECT seq div 4, seq mod 4, seq mod 997, seq mod 7, "
+                    f"(seq mod 1000) / 4 FROM seq_1_to_{4 * rows}"
+                )  # four rows of about 25 bytes for one of the other dumps' 100
+            run_tool(my_dump_argv(source), dump)
+
+        def target() -> Iterator[str]:
+            with my_database() as name:
+                yield my_url(name)
+
+        return dump, target
+
+    check(make, tmp_path)
+
+
+def test_pg_dump_inserts_of_single_row_inserts(tmp_path: Path) -> None:
+    """``pg_dump --inserts``: one short INSERT per row, each a text of its own; a batch
+    holds a bounded number of them, whatever its byte budget would let in."""
+
+    def make(rows: int, dump: Path) -> tuple[Path, Callable[[], Iterator[str]]]:
+        with pg_database() as source:
+            with pg_connect(source) as conn:
+                conn.execute("CREATE TABLE t (id int PRIMARY KEY, name text, note text, "
+                             "amount numeric(12, 2), at timestamp)")  # fmt: skip
+                conn.execute(
+                    "INSERT INTO t SELECT g, 'name ' || g, md5(g::text) || ' it''s; here', "
+                    "g * 1.5, '2024-01-01'::timestamp + g * interval '1 minute' "
+                    f"FROM generate_series(1, {rows}) g".encode()
+                )
+            run_tool([*pg_dump_argv(source), "--inserts"], dump)
+
+        def target() -> Iterator[str]:
+            with pg_database() as name:
+                yield pg_url(name)
+
+        return dump, target
+
+    check(make, tmp_path)
+
+
 def test_pg_dump_of_big_copy_blocks(tmp_path: Path) -> None:
     def make(rows: int, dump: Path) -> tuple[Path, Callable[[], Iterator[str]]]:
         with pg_database() as source:

@@ -152,7 +152,8 @@ class BatchEngine:
         self.results = results
         self._on_commit = on_commit
         self._progress = progress
-        # Stop once the queue holds less than this (a partial batch waits for more).
+        # Stop once the queue holds less than a batch of this many bytes (a partial batch
+        # waits for more; see StatementQueue.holds_batch).
         self.keep_below = keep_below
         # The batcher's statement texts whose COPY its server refused: the same set the
         # batcher hands the planner as PlanOptions.copy_refused.
@@ -212,7 +213,7 @@ class BatchEngine:
         if self.mode == "whole":
             yield from self._whole()
             return
-        while self.queue and self.queue.size >= self.keep_below:
+        while self.queue.holds_batch(self.keep_below):
             try:
                 batch = self._next(0)
                 if batch is None:
@@ -233,7 +234,7 @@ class BatchEngine:
 
     def _dry_run(self) -> _Steps:
         self._limits, self._plan = self._options()
-        while self.queue and self.queue.size >= self.keep_below:
+        while self.queue.holds_batch(self.keep_below):
             try:
                 batch = self._next(0)
             except _Failed:

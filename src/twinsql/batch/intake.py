@@ -17,7 +17,7 @@ from typing import Any
 
 from twinsql.batch.charsets import UTF8_CHARSETS, set_names
 from twinsql.batch.ledger import Ledger
-from twinsql.batch.queue import StatementQueue
+from twinsql.batch.queue import BATCH_STATEMENTS, StatementQueue
 from twinsql.batch.statements import Shape, StatementTooLarge, analyze
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import Lexer
@@ -135,12 +135,14 @@ class Intake:
 
     def feed(self, items: Iterator[Any], stop_at: int | None, allow_multiple: bool) -> bool:
         """Take statements from ``items`` until it is exhausted (returns True) or the queue
-        holds ``stop_at`` bytes (returns False). A statement that can never run raises
-        ``Refusal`` — everything before it is queued, it is not."""
+        holds a batch of ``stop_at`` bytes (returns False; see ``holds_batch``). A statement
+        that can never run raises ``Refusal`` — everything before it is queued, it is not."""
         queue, ledger = self.queue, self.ledger
         first = next_index = len(ledger)
         added_size = 0
         room = _NO_LIMIT if stop_at is None else stop_at - queue.size
+        # The index that fills the queue's count of statements.
+        last = _NO_LIMIT if stop_at is None else first + BATCH_STATEMENTS - queue.count - 1
         pending: Any = _NOTHING  # an item the fast loop read but left to the general path
         try:
             while True:
@@ -172,7 +174,7 @@ class Intake:
                 run.sizes.append(size)
                 next_index += 1
                 added_size += size
-                if added_size >= room:
+                if added_size >= room or next_index > last:
                     return False
                 if shape.compiled.names is not None or shape.parts is not None or run.shapes:
                     continue
@@ -216,7 +218,7 @@ class Intake:
                     sizes_append(size)
                     next_index += 1
                     added_size += size
-                    if added_size >= room:
+                    if added_size >= room or next_index > last:
                         return False
                 else:
                     return True

@@ -14,7 +14,8 @@ the same INSERT prefix). ``plan_batch`` cuts the next batch from the queue and t
 * ``single`` — one statement as written.
 
 Limits (``Limits``): a batch holds at most ``batch_bytes`` of statements (their nominal
-sizes: SQL text plus values; ``max_bytes`` adjusted by column count when asked); every
+sizes: SQL text plus values; ``max_bytes`` adjusted by column count when asked), and at
+most ``queue.BATCH_STATEMENTS`` statements; every
 statement *sent* stays under the driver's parameter limit and ``max_statement_bytes`` (the
 adapter's ``max_query_size``, MySQL's ``max_allowed_packet``). A statement that alone
 breaks a hard limit is refused before anything is sent (``Batch.reject``); one larger than
@@ -37,7 +38,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from twinsql.batch.queue import Run, StatementQueue
+from twinsql.batch.queue import BATCH_STATEMENTS, Run, StatementQueue
 from twinsql.batch.statements import Shape, StatementTooLarge
 from twinsql.sql.insert import InsertTemplate, merged_sql
 from twinsql.sql.insert_plan import rows_per_statement
@@ -190,6 +191,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
     batch = Batch()
     budget = limits.batch_bytes
     max_count = None if options.batch_mode else 1
+    most = BATCH_STATEMENTS if max_count is None else max_count
     for run, lo in queue.segments(skip):
         shape = run.shape_at(lo)
         if options.alone(shape):
@@ -203,7 +205,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
             # The common case, without a loop in Python: bisect the run's cumulative sizes.
             cumulative = run.cumulative()
             before = cumulative[lo - 1] if lo else 0
-            hi = bisect.bisect_right(cumulative, before + room, lo, n)
+            hi = bisect.bisect_right(cumulative, before + room, lo, min(n, lo + most - batch.count))
             if hi == lo and not batch.count:
                 hi = lo + 1  # a statement always fits an empty batch (none is over budget)
             if run.shape.session:
@@ -211,7 +213,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
         else:
             hi = lo
             while hi < n:
-                if max_count is not None and batch.count + hi - lo >= max_count:
+                if batch.count + hi - lo >= most:
                     break
                 size = sizes[hi]
                 if size > room and (batch.count or hi > lo):
@@ -243,7 +245,7 @@ def plan_batch(queue: StatementQueue, skip: int, limits: Limits, options: PlanOp
         if (
             hi < n
             or bad is not None
-            or (max_count is not None and batch.count >= max_count)
+            or batch.count >= most
             or run.shape_at(hi - 1).session
         ):
             return batch

@@ -13,6 +13,10 @@ statements while its front was sent would hold every statement of a long load: o
 a run has left, the next statement of that key opens a new run instead, and the old one is
 dropped when its last statement leaves. Memory then follows what is queued, not the length
 of the load.
+
+A batch's worth is ``max_bytes`` of statements or ``BATCH_STATEMENTS`` of them, whichever
+comes first (``holds_batch``): the byte budget alone would let a dump of tiny INSERTs queue
+tens of thousands of statements, each with its own analysed text, at once.
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from typing import Any, NamedTuple
 
 from twinsql.batch.statements import Shape
 
-__all__ = ["Queued", "Run", "StatementQueue"]
+__all__ = ["BATCH_STATEMENTS", "Queued", "Run", "StatementQueue"]
+
+# The most statements one batch holds, and a queue mid-stream before it is sent: each holds
+# its text, shape and values (about a kilobyte for a dump's literal INSERT), so a batch stays
+# a few megabytes, while a merged INSERT of this many rows costs no more round trips than a
+# larger one would save.
+BATCH_STATEMENTS = 5_000
 
 # A run whose front has lost at least this many statements, and at least half of them, takes
 # no more: the next statement of its key starts a new run.
@@ -104,6 +114,11 @@ class StatementQueue:
 
     def __bool__(self) -> bool:
         return self.count > 0
+
+    def holds_batch(self, budget: int) -> bool:
+        """Whether the queue holds a batch's worth: ``budget`` bytes or ``BATCH_STATEMENTS``
+        statements (any statement at all when ``budget`` is 0)."""
+        return self.count > 0 and (self.size >= budget or self.count >= BATCH_STATEMENTS)
 
     def open_run(self, shape: Shape, index: int) -> Run:
         """The run statement ``index`` (of ``shape``) joins: the last one when it has the

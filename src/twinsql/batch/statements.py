@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twinsql.errors import ArgumentError
-from twinsql.sql.insert import InsertTemplate, parse_insert
+from twinsql.sql.insert import InsertTemplate, parse_insert, second_row_follows
 from twinsql.sql.lexer import (
     COMMA,
     COMMENT,
@@ -204,10 +204,20 @@ def _analyze(
                 parts=parts,
                 base=sum(part.text_size for part in parts),
             )
-    items = scan_items(sql, lexer, scanned)
+    # A long text is read from its start first: what decides its shape is there, unless it
+    # is a single-row INSERT (its row may be long); a multi-row INSERT of a dump is not, and
+    # an item per value of its megabyte would be most of the load's memory.
+    long = len(sql) > _HEAD_CHARS
+    items = scan_items(sql, lexer, scanned, head=_HEAD_CHARS if long else None)
     first = _first_word(sql, items) if items is not None else ""
     template = None
-    if first in ("INSERT", "REPLACE") and not as_written:
+    unmerged = as_written
+    if long and items is not None and first in ("INSERT", "REPLACE", "COPY"):
+        if first == "COPY" or not (as_written or second_row_follows(sql, items)):
+            items = scan_items(sql, lexer, scanned)
+        else:
+            unmerged = True  # a multi-row INSERT already: no template, sent as written
+    if first in ("INSERT", "REPLACE") and not unmerged:
         template = parse_insert(sql, lexer, items)
     key: object = sql
     if template is not None and compiled.count == 0:
@@ -428,6 +438,9 @@ def _sets_transaction(sql: str, items: list[Token] | None) -> bool:
     words = [sql[s:e].upper() for kind, s, e in items[:6] if kind == WORD]
     return "TRANSACTION" in words[:5] or "AUTOCOMMIT" in words[:5]
 
+
+# How much of a long statement's text is read item by item before the rest is needed.
+_HEAD_CHARS = 8192
 
 _analyze_cached = functools.lru_cache(maxsize=4096)(_analyze)
 _CACHE_MAX_CHARS = 32_768

@@ -9,6 +9,22 @@ migration files; ``historical`` builds the models of a past state for data migra
 ``twinsql migrations``.
 """
 
-from twinsql.migrations.commands import check_models, make_migration, merge_heads
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twinsql.migrations.commands import check_models, make_migration, merge_heads
 
 __all__ = ["check_models", "make_migration", "merge_heads"]
+
+if not TYPE_CHECKING:  # imported on first use: ``twinsql migrations`` parsing needs none
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module 'twinsql.migrations' has no attribute {name!r}")
+        from twinsql.migrations import commands
+
+        value = getattr(commands, name)
+        globals()[name] = value
+        return value

@@ -49,7 +49,7 @@ from twinsql.sql.lexer import (
 )
 from twinsql.sql.placeholders import ParamStyle
 
-__all__ = ["PURE_FUNCTIONS", "InsertTemplate", "merged_sql", "parse_insert"]
+__all__ = ["PURE_FUNCTIONS", "InsertTemplate", "merged_sql", "parse_insert", "second_row_follows"]
 
 # Words allowed between INSERT/REPLACE and INTO (MySQL and SQLite modifiers).
 _MODIFIERS = frozenset(
@@ -350,6 +350,42 @@ def parse_insert(
         # Interned: a dump's rows of one table share one copy of their INSERT prefix.
         key=(sys.intern(sql[:row_start]), sys.intern(sql[suffix_start:suffix_end].rstrip())),
     )
+
+
+def second_row_follows(sql: str, items: Sequence[Token]) -> bool:
+    """Whether ``items`` (the start of a statement's items, see ``scan_items``'s ``head``)
+    show ``… VALUES (row),``: a multi-row INSERT, which ``parse_insert`` gives no template.
+    A dump's multi-row INSERT is a megabyte of values: this answers from its first row
+    without an item per value of the rest. False when the items end before the answer."""
+    depth, at, n = 0, 0, len(items)
+    while at < n:
+        kind, start, end = items[at]
+        if kind == LPAREN:
+            depth += 1
+        elif kind == RPAREN:
+            depth -= 1
+        elif kind == WORD and depth == 0 and sql[start:end].upper() in ("VALUES", "VALUE"):
+            break
+        at += 1
+    at += 1
+    while at < n and items[at][0] == COMMENT:
+        at += 1
+    if at >= n or items[at][0] != LPAREN:
+        return False
+    depth = 0
+    while at < n:
+        kind = items[at][0]
+        if kind == LPAREN:
+            depth += 1
+        elif kind == RPAREN:
+            depth -= 1
+            if depth == 0:
+                break
+        at += 1
+    at += 1
+    while at < n and items[at][0] == COMMENT:
+        at += 1
+    return at < n and items[at][0] == COMMA
 
 
 def _calls_pure(sql: str, items: list[Token], at: int) -> bool | None:

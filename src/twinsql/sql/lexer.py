@@ -309,24 +309,38 @@ def is_blank(sql: str, tokens: list[Token], index: int, begin: int, end: int) ->
 
 
 def scan_items(
-    sql: str, lexer: str, scanned: tuple[list[Token], bool] | None = None
+    sql: str,
+    lexer: str,
+    scanned: tuple[list[Token], bool] | None = None,
+    *,
+    head: int | None = None,
 ) -> list[Token] | None:
     """Every token of ``sql`` and every item of the gaps between them (``WORD``, ``LPAREN``,
     ``RPAREN``, ``COMMA``, ``DOT``, ``OTHER``), in text order; None when a quote or comment
     is unterminated.  ``lexer`` must be valid (see ``check_lexer``); ``scanned``: ``scan(sql,
-    lexer)`` when the caller has it."""
+    lexer)`` when the caller has it.  ``head``: only the items that end before that offset
+    (an item cut by it is left out), for a caller that reads the start of a long text and
+    must not hold an item per value of all of it."""
     tokens, unterminated = scan(sql, lexer) if scanned is None else scanned
     if unterminated:
         return None
+    limit = len(sql) if head is None else min(head, len(sql))
     items: list[Token] = []
     extend, append, finditer, kinds = items.extend, items.append, _ITEM_RE.finditer, _ITEM_KINDS
     pos = 0
     for token in tokens:
         start = token[1]
+        if start >= limit:
+            break
         if pos < start:
             extend([(kinds[m.lastindex or 0], m.start(), m.end())
                     for m in finditer(sql, pos, start)])  # fmt: skip
         append(token)
         pos = token[2]
-    extend([(kinds[m.lastindex or 0], m.start(), m.end()) for m in finditer(sql, pos)])
+    if pos < limit:
+        extend([(kinds[m.lastindex or 0], m.start(), m.end()) for m in finditer(sql, pos, limit)])
+    if limit < len(sql):
+        # An item reaching the cut may go on past it (a word, a quote): leave it out.
+        while items and items[-1][2] >= limit:
+            items.pop()
     return items

@@ -257,7 +257,7 @@ class SQLBatcher:
         self._intake.add(
             sql, params, self.allow_multiple if allow_multiple is None else allow_multiple
         )
-        return self._queue.size >= self.get_adjusted_max_bytes()
+        return self._queue.holds_batch(self.get_adjusted_max_bytes())
 
     def _new_intake(self) -> Intake:
         adapter = self._adapter
@@ -474,11 +474,11 @@ class SQLBatcher:
         """Send the queue (with ``full_only``, only while it holds a full batch), retrying
         transient failures; raise what stops it."""
         budget = self.get_adjusted_max_bytes() if full_only else 0
-        if not self._queue or self._queue.size < budget:
+        if not self._queue.holds_batch(budget):
             return
         options = self._singles_options if results is not None else self._options
         attempts = Attempts(self.retry, self.circuit_breaker)
-        while self._queue and self._queue.size >= budget:
+        while self._queue.holds_batch(budget):
             runner = BatchRunner(
                 ledger=self._ledger, queue=self._queue, mode=self.transaction,
                 isolate=self.isolate_errors,
