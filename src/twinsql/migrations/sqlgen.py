@@ -7,6 +7,11 @@ the rows copied, the old table dropped and the new one renamed; the runner suppl
 views and triggers to drop and recreate around it (``rebuild_statements``). Column types are
 the ORM's (``orm.types.column_type``), so a migrated table matches what ``create_all`` makes.
 
+Enum types exist on PostgreSQL only (``Dialect.native_enums``): ``CreateEnum``,
+``DropEnum``, ``AddEnumValue`` and ``RebuildEnum`` have no statements elsewhere, where an
+enum column is a plain string column. A rebuild renames the old type aside, creates the new
+one, converts each column through its text and drops the old type.
+
 A type change is done in place only between kinds that convert without loss of meaning
 (``int`` → ``float`` or ``str``, a longer ``VARCHAR`` …); anything else is refused before any
 DDL runs, naming the column.
@@ -22,16 +27,20 @@ from twinsql.migrations.operations import (
     SQL,
     AddCheck,
     AddColumn,
+    AddEnumValue,
     AddForeignKey,
     AlterColumn,
+    CreateEnum,
     CreateIndex,
     CreateTable,
     DropCheck,
     DropColumn,
+    DropEnum,
     DropForeignKey,
     DropIndex,
     DropTable,
     Operation,
+    RebuildEnum,
     RenameColumn,
     RenameTable,
     RunPython,
@@ -103,6 +112,8 @@ def _quote(dialect: Dialect, name: str) -> str:
 
 
 def _type(table: Table, column: Column, dialect: Dialect) -> str:
+    if column.enum is not None and dialect.native_enums:
+        return _quote(dialect, column.enum)
     spec = TypeSpec(
         column.type,
         column.nullable,
@@ -288,12 +299,50 @@ def statements(
                 )
             ]
         return [Statement(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.name)}")]
+    if isinstance(op, (CreateEnum, DropEnum, AddEnumValue, RebuildEnum)):
+        return _enum_steps(op, before, dialect) if dialect.native_enums else []
     if isinstance(op, RunSQL):
         text = op.text_for(dialect.name)
         return [] if text is None else [Statement(text)]
     if isinstance(op, RunPython):
         return []
     raise MigrationError(f"unknown operation {type(op).__name__}")
+
+
+def _enum_values_sql(values: tuple[str, ...], dialect: Dialect) -> str:
+    return ", ".join(dialect.string_literal(v) for v in values)
+
+
+def _enum_steps(
+    op: CreateEnum | DropEnum | AddEnumValue | RebuildEnum, before: SchemaState, dialect: Dialect
+) -> list[Step]:
+    q = dialect.quote_identifier
+    if isinstance(op, CreateEnum):
+        values = _enum_values_sql(op.enum.values, dialect)
+        return [Statement(f"CREATE TYPE {q(op.enum.name)} AS ENUM ({values})")]
+    if isinstance(op, DropEnum):
+        return [Statement(f"DROP TYPE {q(op.name)}")]
+    if isinstance(op, AddEnumValue):
+        value = dialect.string_literal(op.value)
+        return [Statement(f"ALTER TYPE {q(op.name)} ADD VALUE {value}")]
+    aside = f"{op.name[:55]}__old"
+    steps: list[Step] = [
+        Statement(f"ALTER TYPE {q(op.name)} RENAME TO {q(aside)}"),
+        Statement(f"CREATE TYPE {q(op.name)} AS ENUM ({_enum_values_sql(op.values, dialect)})"),
+    ]
+    for table, column in before.enum_columns(op.name):
+        prefix = f"ALTER TABLE {q(table.name)} ALTER COLUMN {q(column.name)}"
+        # A default of the old type would block the conversion: it is set again after.
+        if column.server_default is not None:
+            steps.append(Statement(f"{prefix} DROP DEFAULT"))
+        steps.append(
+            Statement(f"{prefix} TYPE {q(op.name)} USING {q(column.name)}::text::{q(op.name)}")
+        )
+        if column.server_default is not None:
+            default = _default(column.server_default, dialect)
+            steps.append(Statement(f"{prefix} SET DEFAULT {default}"))
+    steps.append(Statement(f"DROP TYPE {q(aside)}"))
+    return steps
 
 
 def _retype(before: Table, after: Table, dialect: Dialect) -> list[Step]:
@@ -395,7 +444,9 @@ def _alter_column(
     prefix = f"ALTER TABLE {table_sql} ALTER COLUMN {column_name}"
     old_type, new_type = _type(old_table, old, dialect), _type(new_table, new, dialect)
     if old_type != new_type:
-        steps.append(Statement(f"{prefix} TYPE {new_type} USING {column_name}::{new_type}"))
+        # An enum converts to another enum type only through its text.
+        via = "::text" if old.enum is not None else ""
+        steps.append(Statement(f"{prefix} TYPE {new_type} USING {column_name}{via}::{new_type}"))
     if old.nullable != new.nullable:
         steps.append(Statement(f"{prefix} {'DROP' if new.nullable else 'SET'} NOT NULL"))
     if old.server_default != new.server_default:
