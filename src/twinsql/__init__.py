@@ -103,6 +103,7 @@ from twinsql.orm.query import Query
 from twinsql.orm.query_state import Page
 from twinsql.orm.registry import Registry
 from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
+from twinsql.orm.writes import WriteStatement
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.expr import Col, Condition, raw
 from twinsql.sql.functions import Avg, Count, DenseRank, Func, Max, Min, Rank, RowNumber, Sum
@@ -209,6 +210,7 @@ __all__ = [
     "Transaction",
     "TransactionAborted",
     "UniqueViolation",
+    "WriteStatement",
     "WrongEventLoopError",
     "__version__",
     "connect",

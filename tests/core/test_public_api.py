@@ -93,6 +93,7 @@ EXPORTED = (
     "Transaction",
     "TransactionAborted",
     "UniqueViolation",
+    "WriteStatement",
     "WrongEventLoopError",
     "__version__",
     "connect",

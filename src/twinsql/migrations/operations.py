@@ -49,6 +49,7 @@ __all__ = [
     "RebuildEnum",
     "RenameColumn",
     "RenameTable",
+    "RunORM",
     "RunPython",
     "RunSQL",
     "Table",
@@ -547,6 +548,46 @@ class RunSQL(Operation):
 
     def describe(self) -> str:
         return "run SQL"
+
+
+@dataclass(frozen=True)
+class RunORM(Operation):
+    """A declarative data migration from the ORM's own writes: ``forward`` (and
+    ``backward``) receive the historical models (table name → a model of the table as it
+    is at this step) and return what ``Query.update_statement``, ``Query.delete_statement``
+    or ``Model.insert_many_statement`` build — one ``WriteStatement`` or a list. Nothing is
+    executed by the callable itself: both runners send the statements for their backend,
+    in the migration's transaction, so one step serves either mode."""
+
+    forward: Callable[[Mapping[str, Any]], Any]
+    backward: Callable[[Mapping[str, Any]], Any] | None = None
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        return state
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        if self.backward is None:
+            raise _irreversible(self, "it has no backward callable")
+        return [RunORM(self.backward, self.forward)]
+
+    def statements(self, models: Mapping[str, Any], dialect: str) -> list[tuple[str, Any]]:
+        """The (SQL, parameters) pairs ``forward`` builds for ``dialect``."""
+        built = self.forward(models)
+        items = built if isinstance(built, (list, tuple)) else [built]
+        out: list[tuple[str, Any]] = []
+        for item in items:
+            parts = getattr(item, "statements_for", None)
+            if parts is None:
+                raise MigrationError(
+                    f"{self.describe()}: the callable returned {type(item).__name__}; return "
+                    "what update_statement(), delete_statement() or insert_many_statement() "
+                    "build (or a list of them)"
+                )
+            out.extend(parts(dialect))
+        return out
+
+    def describe(self) -> str:
+        return f"run ORM {getattr(self.forward, '__name__', 'callable')}"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from twinsql.migrations.operations import (
     RebuildEnum,
     RenameColumn,
     RenameTable,
+    RunORM,
     RunPython,
     RunSQL,
 )
@@ -304,7 +305,8 @@ def statements(
     if isinstance(op, RunSQL):
         text = op.text_for(dialect.name)
         return [] if text is None else [Statement(text)]
-    if isinstance(op, RunPython):
+    if isinstance(op, (RunPython, RunORM)):
+        # Built from the historical models by the runner, which can make model classes.
         return []
     raise MigrationError(f"unknown operation {type(op).__name__}")
 
