@@ -104,3 +104,19 @@ def test_files_written_for_the_enum_steps_replay_to_the_models_state(tmp_path: P
         assert load_graph(tmp_path).state() == models_state(ticket_models(version))
     text = sorted(tmp_path.glob("0001_*.py"))[0].read_text()
     assert "ops.CreateEnum(enum=ops.EnumType(name='mge_tickets_status'" in text
+
+
+def test_only_postgresql_runs_an_added_value_outside_the_transaction(tmp_path: Path) -> None:
+    from twinsql.migrations.script import forward
+
+    make_migration(tmp_path, ticket_models(1))
+    path = make_migration(tmp_path, ticket_models(2))
+    assert path is not None
+    graph = load_graph(tmp_path)
+    migration = graph.get(path.stem)
+    atomic = {
+        name: [p.atomic for p in forward(graph, migration, get_dialect(name))]
+        for name in ("postgresql", "mysql", "sqlite")
+    }
+    # No SQL on MySQL and SQLite: the step stays in the migration's transaction there.
+    assert atomic == {"postgresql": [False], "mysql": [True], "sqlite": [True]}
