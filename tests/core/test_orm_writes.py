@@ -4,13 +4,18 @@ database."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import twinsql
 from tests.orm_models import User
 from twinsql.errors import ArgumentError, MigrationError
 from twinsql.migrations import operations as ops
+from twinsql.migrations.commands import squash
+from twinsql.migrations.loader import write_migration
 from twinsql.migrations.state import SchemaState
+from twinsql.migrations.writer import render_migration
 
 
 def test_an_update_is_compiled_for_every_backend_with_bound_values() -> None:
@@ -73,3 +78,20 @@ def test_run_orm_reverses_with_its_backward_and_refuses_what_is_not_a_write() ->
         wrong.statements({}, "sqlite")
     users = {"orm_users": User}
     assert op.statements(users, "sqlite") == [('UPDATE "orm_users" SET "age" = ?', (1,))]
+
+
+def test_a_squash_refuses_to_repeat_an_orm_data_migration(tmp_path: Path) -> None:
+    table = ops.Table("mgo_items", (ops.Column("id", "int", auto=True),), ("id",))
+    write_migration(
+        tmp_path, "0001_items", render_migration("0001_items", [], [ops.CreateTable(table)])
+    )
+    (tmp_path / "0002_data.py").write_text(
+        "from twinsql.migrations import operations as ops\n\n"
+        "dependencies: list[str] = ['0001_items']\n\n"
+        "operations: list[ops.Operation] = [\n"
+        "    ops.RunORM(lambda models: models['mgo_items'].query().delete_statement()),\n"
+        "]\n"
+    )
+    with pytest.raises(MigrationError, match=r"callables \(RunPython, RunORM\)"):
+        squash(tmp_path, "0002_data")
+    assert squash(tmp_path, "0001_items").name.endswith(".py")
