@@ -11,6 +11,7 @@ import pytest
 
 import twinsql
 from tests.enum_models import EnumBase, Priority, Status, Ticket
+from twinsql.orm.bulk import COPY_MIN_ROWS
 
 
 @pytest.fixture
@@ -39,10 +40,10 @@ async def _pg_types(db: twinsql.AsyncDatabase) -> dict[str, list[str]]:
 
 
 async def test_enum_fields_round_trip_and_filter_by_value(edb: twinsql.AsyncDatabase) -> None:
-    first = await Ticket.async_create(title="a", status=Status.HELD, priority=Priority.HIGH)
+    ticket = await Ticket.async_create(title="a", status=Status.HELD, priority=Priority.HIGH)
     await Ticket.async_create(title="b", previous=Status.CLOSED)
-    assert first.id is not None
-    found = await Ticket.async_find_or_fail(first.id)
+    assert ticket.id is not None
+    found = await Ticket.async_find_or_fail(ticket.id)
     assert found.status is Status.HELD and found.previous is None
     assert found.priority is Priority.HIGH
     held = await Ticket.query().where(Ticket.c.status == Status.HELD.value).async_all()
@@ -89,3 +90,16 @@ async def test_postgresql_enum_types_are_created_and_dropped(
         )
     await twinsql.drop_all_async(edb, [Ticket])
     assert await _pg_types(edb) == {}
+
+
+async def test_many_rows_of_enum_values_go_in_by_the_bulk_path(edb: twinsql.AsyncDatabase) -> None:
+    # From COPY_MIN_ROWS rows on, PostgreSQL drivers that can COPY do so.
+    many = COPY_MIN_ROWS + 1
+    rows = [
+        {"title": f"t{i}", "status": Status.CLOSED, "previous": Status.HELD} for i in range(many)
+    ]
+    assert await Ticket.async_insert_many(rows) == many
+    closed = Ticket.query().where(Ticket.c.status == "closed", Ticket.c.previous == "on hold")
+    assert await closed.async_count() == many
+    top = await Ticket.query().order_by("id").async_first()
+    assert top is not None and (top.status, top.previous) == (Status.CLOSED, Status.HELD)

@@ -11,6 +11,7 @@ import pytest
 
 import twinsql
 from tests.enum_models import EnumBase, Priority, Status, Ticket
+from twinsql.orm.bulk import COPY_MIN_ROWS
 
 
 @pytest.fixture
@@ -39,10 +40,10 @@ def _pg_types(db: twinsql.Database) -> dict[str, list[str]]:
 
 
 def test_enum_fields_round_trip_and_filter_by_value(edb: twinsql.Database) -> None:
-    first = Ticket.create(title="a", status=Status.HELD, priority=Priority.HIGH)
+    ticket = Ticket.create(title="a", status=Status.HELD, priority=Priority.HIGH)
     Ticket.create(title="b", previous=Status.CLOSED)
-    assert first.id is not None
-    found = Ticket.find_or_fail(first.id)
+    assert ticket.id is not None
+    found = Ticket.find_or_fail(ticket.id)
     assert found.status is Status.HELD and found.previous is None
     assert found.priority is Priority.HIGH
     held = Ticket.query().where(Ticket.c.status == Status.HELD.value).all()
@@ -89,3 +90,16 @@ def test_postgresql_enum_types_are_created_and_dropped(
         )
     twinsql.drop_all(edb, [Ticket])
     assert _pg_types(edb) == {}
+
+
+def test_many_rows_of_enum_values_go_in_by_the_bulk_path(edb: twinsql.Database) -> None:
+    # From COPY_MIN_ROWS rows on, PostgreSQL drivers that can COPY do so.
+    many = COPY_MIN_ROWS + 1
+    rows = [
+        {"title": f"t{i}", "status": Status.CLOSED, "previous": Status.HELD} for i in range(many)
+    ]
+    assert Ticket.insert_many(rows) == many
+    closed = Ticket.query().where(Ticket.c.status == "closed", Ticket.c.previous == "on hold")
+    assert closed.count() == many
+    top = Ticket.query().order_by("id").first()
+    assert top is not None and (top.status, top.previous) == (Status.CLOSED, Status.HELD)
