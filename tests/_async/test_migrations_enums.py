@@ -82,9 +82,9 @@ async def test_enum_steps_apply_with_rows_revert_to_zero_and_match_create_all(
         if version == 3:
             held = await edb.execute("SELECT id FROM mge_tickets WHERE status = 'on hold'")
             assert len(held) == 1
-            if edb.dialect.name == "postgresql":
-                # A row holds the value the rebuild removes: the conversion fails and the
-                # migration leaves nothing behind.
+            if edb.dialect.name != "sqlite":
+                # A row holds the value the rebuild removes: the conversion fails (MySQL's
+                # strict mode refuses to truncate it) and the schema stays as it was.
                 with pytest.raises(twinsql.MigrationError, match="rebuild enum type"):
                     await migrator.apply(name)
                 assert await _layout(edb) == layouts[2]

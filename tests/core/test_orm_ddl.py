@@ -250,6 +250,7 @@ def test_a_string_enum_field_has_its_own_type_on_postgresql_only() -> None:
         'DROP TYPE IF EXISTS "en_tickets_previous"',
     ]
     (mysql,) = create_statements(info, MYSQL)
-    assert "`status` VARCHAR(64) NOT NULL" in mysql
+    assert "`status` ENUM('open', 'closed', 'on hold') NOT NULL" in mysql
+    assert "`priority` BIGINT NOT NULL" in mysql
     assert '"status" TEXT NOT NULL' in create_statements(info, SQLITE)[0]
     assert drop_type_statements(info, MYSQL) == drop_type_statements(info, SQLITE) == []

@@ -11,8 +11,9 @@ booleans) or ``sql_expression`` keywords, never from arbitrary text.
 
 Enums: a field of a string-valued Python enum is a column of its own enum type on
 PostgreSQL, ``CREATE TYPE "<table>_<column>" AS ENUM (...)`` with the members' values in
-declaration order, created before the table and dropped after it; MySQL and SQLite store
-the value in a plain string column (``VARCHAR(64)`` / ``TEXT``) and the model validates it.
+declaration order, created before the table and dropped after it; MySQL and MariaDB give
+the column the inline type ``ENUM('a', 'b')`` (the server refuses another value in strict
+mode); SQLite stores the value as ``TEXT`` and the model validates it.
 
 Indexes: SQLite and PostgreSQL get one ``CREATE INDEX [IF NOT EXISTS]`` per indexed field.
 The MySQL dialect serves MySQL 8 and MariaDB alike, and only MariaDB has ``CREATE INDEX IF
@@ -37,6 +38,7 @@ __all__ = [
     "drop_statement",
     "drop_type_statements",
     "enum_type_name",
+    "inline_enum_type",
     "order_for_create",
     "server_default_sql",
 ]
@@ -48,6 +50,11 @@ def enum_type_name(table: str, column: str) -> str:
     """The generated name of a column's enum type: ``<table>_<column>``, cut to 60
     characters (PostgreSQL allows 63)."""
     return f"{table}_{column}"[:_NAME_LIMIT]
+
+
+def inline_enum_type(values: Sequence[str], dialect: Dialect) -> str:
+    """``ENUM('a', 'b')``: the column type of an enum on MySQL and MariaDB."""
+    return "ENUM(" + ", ".join(dialect.string_literal(v) for v in values) + ")"
 
 
 def _enum_fields(info: ModelInfo, dialect: Dialect) -> list[tuple[str, tuple[str, ...]]]:
@@ -102,8 +109,11 @@ def _column(info: ModelInfo, field: str, dialect: Dialect, foreign: set[str]) ->
         return f"{name} {dialect.auto_increment_key}"
     in_key = field in info.primary_keys
     keyed = in_key or options.unique or options.index or field in foreign
-    if dialect.native_enums and enum_values(spec) is not None:
+    values = enum_values(spec)
+    if dialect.native_enums and values is not None:
         kind = dialect.quote_identifier(enum_type_name(info.table.name, info.table.column(field)))
+    elif dialect.inline_enums and values is not None:
+        kind = inline_enum_type(values, dialect)
     else:
         kind = column_type(spec, dialect.name, keyed=keyed)
     parts = [name, kind]

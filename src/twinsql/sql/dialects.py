@@ -137,8 +137,10 @@ class Dialect:
     # NOT EXISTS (MariaDB has), and the one mysql dialect serves both servers.
     indexes_in_create_table: bool
     # A field of a string-valued Python enum gets a named ``CREATE TYPE … AS ENUM`` type
-    # (PostgreSQL); elsewhere it is a plain string column.
+    # (PostgreSQL), or an inline ``ENUM('a', 'b')`` column type (MySQL, MariaDB); with
+    # neither it is a plain string column.
     native_enums: bool
+    inline_enums: bool
     # --- transactions ---
     begin_sql: BeginSQL = field(repr=False)
     end_readonly_sql: tuple[str, ...] = ()  # after a read-only transaction ends
@@ -337,6 +339,7 @@ SQLITE = Dialect(
     key_from_lastrowid=True,
     indexes_in_create_table=False,
     native_enums=False,
+    inline_enums=False,
     begin_sql=_begin_with_mode,
     end_readonly_sql=(_QUERY_ONLY_OFF,),
     transaction_modes=("deferred", "immediate", "exclusive"),
@@ -390,6 +393,7 @@ POSTGRESQL = Dialect(
     key_from_lastrowid=False,
     indexes_in_create_table=False,
     native_enums=True,
+    inline_enums=False,
     begin_sql=_begin_with_options,
 )
 
@@ -435,6 +439,7 @@ MYSQL = Dialect(
     key_from_lastrowid=True,
     indexes_in_create_table=True,
     native_enums=False,
+    inline_enums=True,
     begin_sql=_set_then_start,
     # A duplicate key is named without its columns.
     unique_keys_sql=(
