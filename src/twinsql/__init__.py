@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from twinsql.orm.query_state import Page
     from twinsql.orm.registry import Registry
     from twinsql.orm.relations import BelongsTo, HasMany, HasOne, ManyToMany
+    from twinsql.orm.writes import WriteStatement
     from twinsql.sql.dialects import Dialect
     from twinsql.sql.expr import Col, Condition, raw
     from twinsql.sql.functions import Avg, Count, DenseRank, Func, Max, Min, Rank, RowNumber, Sum
@@ -186,6 +187,7 @@ _LAZY: dict[str, str] = {
     "Sum": "twinsql.sql.functions",
     "TimestampsMixin": "twinsql.orm.mixins",
     "Transaction": "twinsql.connection._sync.transaction",
+    "WriteStatement": "twinsql.orm.writes",
     "connect": "twinsql.connection._sync.database",
     "connect_async": "twinsql.connection._async.database",
     "create_all": "twinsql.orm._sync.schema",
@@ -324,6 +326,7 @@ __all__ = [
     "Transaction",
     "TransactionAborted",
     "UniqueViolation",
+    "WriteStatement",
     "WrongEventLoopError",
     "__version__",
     "connect",

@@ -13,7 +13,12 @@ import pytest
 import twinsql
 from tests.orm_models import Order, User
 from twinsql.errors import ArgumentError
-from twinsql.orm.ddl import create_statements, drop_statement, order_for_create
+from twinsql.orm.ddl import (
+    create_statements,
+    drop_statement,
+    drop_type_statements,
+    order_for_create,
+)
 from twinsql.sql.dialects import MYSQL, POSTGRESQL, SQLITE
 
 
@@ -223,3 +228,29 @@ def test_tables_are_created_after_the_tables_they_refer_to() -> None:
     # A target outside the list is not added.
     assert order_for_create([player]) == [player]
     assert order_for_create([]) == []
+
+
+def test_a_string_enum_field_has_its_own_type_on_postgresql_only() -> None:
+    from tests.enum_models import Ticket
+
+    info = Ticket.__twinsql__
+    statements = create_statements(info, POSTGRESQL, if_not_exists=False)
+    assert statements[:2] == [
+        "CREATE TYPE \"en_tickets_status\" AS ENUM ('open', 'closed', 'on hold')",
+        "CREATE TYPE \"en_tickets_previous\" AS ENUM ('open', 'closed', 'on hold')",
+    ]
+    assert '"status" "en_tickets_status" NOT NULL' in statements[2]
+    assert '"previous" "en_tickets_previous",' in statements[2]
+    assert '"priority" BIGINT NOT NULL' in statements[2]  # an int-valued enum is an integer
+    guarded = create_statements(info, POSTGRESQL)[0]
+    assert guarded.startswith('DO $$ BEGIN CREATE TYPE "en_tickets_status" AS ENUM')
+    assert guarded.endswith("EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    assert drop_type_statements(info, POSTGRESQL) == [
+        'DROP TYPE IF EXISTS "en_tickets_status"',
+        'DROP TYPE IF EXISTS "en_tickets_previous"',
+    ]
+    (mysql,) = create_statements(info, MYSQL)
+    assert "`status` ENUM('open', 'closed', 'on hold') NOT NULL" in mysql
+    assert "`priority` BIGINT NOT NULL" in mysql
+    assert '"status" TEXT NOT NULL' in create_statements(info, SQLITE)[0]
+    assert drop_type_statements(info, MYSQL) == drop_type_statements(info, SQLITE) == []

@@ -99,6 +99,7 @@ EXPORTED = (
     "Transaction",
     "TransactionAborted",
     "UniqueViolation",
+    "WriteStatement",
     "WrongEventLoopError",
     "__version__",
     "connect",

@@ -2,8 +2,11 @@
 
 ``detect(state, models)`` compares table by table and column by column and returns the
 operations in an order every backend accepts: renames first, then foreign keys and indexes
-that go away, new tables, new and changed columns, dropped columns and tables, and last the
-new indexes and foreign keys.
+that go away, new and changed enum types, new tables, new and changed columns, dropped
+columns and tables, enum types no longer used, and last the new indexes and foreign keys.
+
+Enum types: values appended at the end become ``AddEnumValue`` steps; any other change of
+the list (a value removed, the order changed) is a ``RebuildEnum``, which is destructive.
 
 Renames: a table whose model says ``__renamed_from__ = "old"`` or a column whose field says
 ``Field(renamed_from="old")`` is renamed. Otherwise a table dropped and one added with the
@@ -23,15 +26,19 @@ from twinsql.errors import MigrationError
 from twinsql.migrations.models import models_state, renamed_columns, renamed_table
 from twinsql.migrations.operations import (
     AddColumn,
+    AddEnumValue,
     AddForeignKey,
     AlterColumn,
+    CreateEnum,
     CreateIndex,
     CreateTable,
     DropColumn,
+    DropEnum,
     DropForeignKey,
     DropIndex,
     DropTable,
     Operation,
+    RebuildEnum,
     RenameColumn,
     RenameTable,
 )
@@ -156,7 +163,24 @@ def detect(
                 ops.append(DropIndex(name, index.name))
                 current = ops[-1].apply(current)
 
-    # 4. New tables (their indexes and foreign keys come with them).
+    # 4. Enum types, before the columns that name them.
+    for enum_type in target.enums:
+        if not current.has_enum(enum_type.name):
+            ops.append(CreateEnum(enum_type))
+            current = ops[-1].apply(current)
+            continue
+        have_values = current.enum(enum_type.name).values
+        if have_values == enum_type.values:
+            continue
+        if enum_type.values[: len(have_values)] == have_values:
+            for value in enum_type.values[len(have_values) :]:
+                ops.append(AddEnumValue(enum_type.name, value))
+                current = ops[-1].apply(current)
+        else:
+            ops.append(RebuildEnum(enum_type.name, enum_type.values))
+            current = ops[-1].apply(current)
+
+    # 5. New tables (their indexes and foreign keys come with them).
     for table in target.values():
         if table.name not in current:
             # Foreign keys to tables that exist already go inline (SQLite cannot add one
@@ -169,7 +193,7 @@ def detect(
             ops.append(CreateTable(replace(table, foreign_keys=ready)))
             current = ops[-1].apply(current)
 
-    # 5. Columns: added, altered, dropped; the primary key cannot change in place.
+    # 6. Columns: added, altered, dropped; the primary key cannot change in place.
     for want in target.values():
         have = current[want.name]
         if have.primary_key != want.primary_key:
@@ -193,11 +217,16 @@ def detect(
                 ops.append(DropColumn(want.name, column.name))
                 current = ops[-1].apply(current)
 
-    # 6. Tables that go away, dependents first; then new indexes and foreign keys.
+    # 7. Tables that go away, dependents first, and enum types no column uses any more;
+    # then new indexes and foreign keys.
     doomed = [t for t in current if t not in target]
     for name in reversed(doomed):
         ops.append(DropTable(name))
         current = ops[-1].apply(current)
+    for enum_type in current.enums:
+        if not target.has_enum(enum_type.name):
+            ops.append(DropEnum(enum_type.name))
+            current = ops[-1].apply(current)
     for want in target.values():
         have = current[want.name]
         for index in want.indexes:

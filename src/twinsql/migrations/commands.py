@@ -13,7 +13,7 @@ from twinsql.errors import MigrationError
 from twinsql.migrations.autodetect import Questioner, detect
 from twinsql.migrations.graph import MigrationGraph
 from twinsql.migrations.loader import load_directory, write_migration
-from twinsql.migrations.operations import CreateTable, Operation, RunPython
+from twinsql.migrations.operations import CreateTable, Operation, RunORM, RunPython
 from twinsql.migrations.writer import migration_name, render_migration
 
 __all__ = [
@@ -108,9 +108,10 @@ def squash(directory: str | Path, upto: str, name: str | None = None) -> Path:
     if any(graph.migrations[m].replaces for m in names):
         raise MigrationError("squash from the first migration after an earlier squash")
     ops = [op for m in names for op in graph.migrations[m].operations]
-    if any(isinstance(op, RunPython) for op in ops):
+    if any(isinstance(op, (RunPython, RunORM)) for op in ops):
         raise MigrationError(
-            "the migrations hold data migrations in Python, which a file cannot repeat: "
+            "the migrations hold data migrations with callables (RunPython, RunORM), which "
+            "a file cannot repeat: "
             "squash up to the one before them"
         )
     full = migration_name(_next_number(directory), ops, name or f"squashed_{target[:4]}")

@@ -4,7 +4,9 @@ Each model becomes a ``Table`` with the names, types, keys, indexes and foreign 
 ``create_all`` gives it, so a database brought up to date by migrations and one made by
 ``create_all`` hold the same schema. Index and constraint names are generated and stable:
 ``ix_<table>_<column>`` for an index, ``uq_<table>_<column>`` for a unique field,
-``fk_<table>_<columns>`` for a foreign key (cut to 60 characters).
+``fk_<table>_<columns>`` for a foreign key (cut to 60 characters). A string-valued enum
+field's column names the enum type ``create_all`` gives it (``orm.ddl.enum_type_name``),
+listed in the state's ``enums``.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 
 from twinsql.migrations.operations import SQL
-from twinsql.migrations.state import Column, ForeignKey, Index, SchemaState, Table
-from twinsql.orm.ddl import order_for_create
+from twinsql.migrations.state import Column, EnumType, ForeignKey, Index, SchemaState, Table
+from twinsql.orm.ddl import enum_type_name, order_for_create
 from twinsql.orm.fields import SQLExpression
 from twinsql.orm.meta import ModelInfo
 from twinsql.orm.naming import column_name
+from twinsql.orm.types import enum_values
 
 __all__ = ["model_table", "models_state", "renamed_columns", "renamed_table"]
 
@@ -68,6 +71,7 @@ def model_table(info: ModelInfo) -> Table:
             server_default = SQL(server_default.text)
         field_info = model_fields.get(field)
         default = getattr(field_info, "default", PydanticUndefined)
+        values = enum_values(spec)
         columns.append(
             Column(
                 name=info.table.column(field),
@@ -79,6 +83,7 @@ def model_table(info: ModelInfo) -> Table:
                 auto=single and field in info.primary_keys and kind == "int",
                 server_default=server_default,
                 default=None if default is PydanticUndefined else _plain(default),
+                enum=None if values is None else enum_type_name(name, info.table.column(field)),
             )
         )
     indexes: list[Index] = []
@@ -115,7 +120,13 @@ def model_table(info: ModelInfo) -> Table:
 def models_state(models: Iterable[type[Any]]) -> SchemaState:
     """The schema of ``models``, tables in foreign-key order."""
     infos = order_for_create([model.__twinsql__ for model in models])
-    return SchemaState(tuple(model_table(info) for info in infos))
+    enums = [
+        EnumType(enum_type_name(info.table.name, info.table.column(field)), values)
+        for info in infos
+        for field in info.fields
+        if (values := enum_values(info.specs[field])) is not None
+    ]
+    return SchemaState(tuple(model_table(info) for info in infos), tuple(enums))
 
 
 def renamed_table(model: type[Any]) -> str | None:

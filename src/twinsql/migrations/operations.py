@@ -14,28 +14,42 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from twinsql.errors import MigrationError
-from twinsql.migrations.state import Check, Column, ForeignKey, Index, SchemaState, Table
+from twinsql.migrations.state import (
+    Check,
+    Column,
+    EnumType,
+    ForeignKey,
+    Index,
+    SchemaState,
+    Table,
+)
 
 __all__ = [
     "SQL",
     "AddCheck",
     "AddColumn",
+    "AddEnumValue",
     "AddForeignKey",
     "AlterColumn",
     "Check",
     "Column",
+    "CreateEnum",
     "CreateIndex",
     "CreateTable",
     "DropCheck",
     "DropColumn",
+    "DropEnum",
     "DropForeignKey",
     "DropIndex",
     "DropTable",
+    "EnumType",
     "ForeignKey",
     "Index",
     "Operation",
+    "RebuildEnum",
     "RenameColumn",
     "RenameTable",
+    "RunORM",
     "RunPython",
     "RunSQL",
     "Table",
@@ -68,6 +82,15 @@ def _irreversible(op: Operation, why: str) -> MigrationError:
     return MigrationError(f"{op.describe()} cannot be reverted: {why}")
 
 
+def _check_enums(state: SchemaState, table: str, columns: tuple[Column, ...]) -> None:
+    for column in columns:
+        if column.enum is not None and not state.has_enum(column.enum):
+            raise MigrationError(
+                f"column {table}.{column.name} names the enum type {column.enum!r}, which "
+                "does not exist at this step (CreateEnum it first)"
+            )
+
+
 @dataclass(frozen=True)
 class CreateTable(Operation):
     table: Table
@@ -75,6 +98,7 @@ class CreateTable(Operation):
     def apply(self, state: SchemaState) -> SchemaState:
         if self.table.name in state:
             raise MigrationError(f"cannot create table {self.table.name!r}: it already exists")
+        _check_enums(state, self.table.name, self.table.columns)
         for fk in self.table.foreign_keys:
             if fk.ref_table != self.table.name:
                 state.table(fk.ref_table)
@@ -149,6 +173,7 @@ class AddColumn(Operation):
             raise MigrationError(
                 f"cannot add column {self.table}.{self.column.name}: it already exists"
             )
+        _check_enums(state, self.table, (self.column,))
         return state.put(table.with_columns((*table.columns, self.column)))
 
     def reverse(self, before: SchemaState) -> list[Operation]:
@@ -249,6 +274,7 @@ class AlterColumn(Operation):
     def apply(self, state: SchemaState) -> SchemaState:
         table = state.table(self.table)
         table.column(self.column.name)
+        _check_enums(state, self.table, (self.column,))
         columns = tuple(self.column if c.name == self.column.name else c for c in table.columns)
         return state.put(table.with_columns(columns))
 
@@ -408,6 +434,97 @@ class DropCheck(Operation):
 
 
 @dataclass(frozen=True)
+class CreateEnum(Operation):
+    """Create an enum type (PostgreSQL; a no-op elsewhere, where the column is a string)."""
+
+    enum: EnumType
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        if state.has_enum(self.enum.name):
+            raise MigrationError(f"cannot create enum type {self.enum.name!r}: it already exists")
+        if len(set(self.enum.values)) != len(self.enum.values):
+            raise MigrationError(f"enum type {self.enum.name!r} lists a value twice")
+        return state.put_enum(self.enum)
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        return [DropEnum(self.enum.name)]
+
+    def describe(self) -> str:
+        return f"create enum type {self.enum.name}"
+
+
+@dataclass(frozen=True)
+class DropEnum(Operation):
+    name: str
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        state.enum(self.name)
+        for table, column in state.enum_columns(self.name):
+            raise MigrationError(
+                f"cannot drop enum type {self.name!r}: column {table.name}.{column.name} uses it"
+            )
+        return state.remove_enum(self.name)
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        return [CreateEnum(before.enum(self.name))]
+
+    def describe(self) -> str:
+        return f"drop enum type {self.name}"
+
+
+@dataclass(frozen=True)
+class AddEnumValue(Operation):
+    """Append a value to an enum type. PostgreSQL before 12 refuses ``ALTER TYPE … ADD
+    VALUE`` inside a transaction block, and a value added in a transaction cannot be used
+    before it commits: the step runs alone, outside any transaction."""
+
+    atomic = False
+    name: str
+    value: str
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        enum_type = state.enum(self.name)
+        if self.value in enum_type.values:
+            raise MigrationError(f"enum type {self.name!r} already has the value {self.value!r}")
+        return state.put_enum(replace(enum_type, values=(*enum_type.values, self.value)))
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        # PostgreSQL cannot remove a value: undoing the addition rebuilds the type.
+        return [RebuildEnum(self.name, before.enum(self.name).values)]
+
+    def describe(self) -> str:
+        return f"add value {self.value!r} to enum type {self.name}"
+
+
+@dataclass(frozen=True)
+class RebuildEnum(Operation):
+    """Give an enum type a new list of values by rebuilding it (a new type, each column
+    converted through its text, the old type dropped): the way to remove or reorder values.
+    Destructive: a row holding a removed value makes the conversion fail."""
+
+    destructive: ClassVar[bool] = True
+    name: str
+    values: tuple[str, ...]
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        enum_type = state.enum(self.name)
+        if not self.values or len(set(self.values)) != len(self.values):
+            raise MigrationError(
+                f"enum type {self.name!r} needs at least one value, each listed once"
+            )
+        return state.put_enum(replace(enum_type, values=tuple(self.values)))
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        return [RebuildEnum(self.name, before.enum(self.name).values)]
+
+    def removed(self, before: SchemaState) -> tuple[str, ...]:
+        return tuple(v for v in before.enum(self.name).values if v not in self.values)
+
+    def describe(self) -> str:
+        return f"rebuild enum type {self.name}"
+
+
+@dataclass(frozen=True)
 class RunSQL(Operation):
     """Statements written by hand: one text for every backend, or a mapping of dialect name
     (``sqlite``, ``postgresql``, ``mysql``) to text. Without ``reverse_sql`` the step is
@@ -431,6 +548,46 @@ class RunSQL(Operation):
 
     def describe(self) -> str:
         return "run SQL"
+
+
+@dataclass(frozen=True)
+class RunORM(Operation):
+    """A declarative data migration from the ORM's own writes: ``forward`` (and
+    ``backward``) receive the historical models (table name → a model of the table as it
+    is at this step) and return what ``Query.update_statement``, ``Query.delete_statement``
+    or ``Model.insert_many_statement`` build — one ``WriteStatement`` or a list. Nothing is
+    executed by the callable itself: both runners send the statements for their backend,
+    in the migration's transaction, so one step serves either mode."""
+
+    forward: Callable[[Mapping[str, Any]], Any]
+    backward: Callable[[Mapping[str, Any]], Any] | None = None
+
+    def apply(self, state: SchemaState) -> SchemaState:
+        return state
+
+    def reverse(self, before: SchemaState) -> list[Operation]:
+        if self.backward is None:
+            raise _irreversible(self, "it has no backward callable")
+        return [RunORM(self.backward, self.forward)]
+
+    def statements(self, models: Mapping[str, Any], dialect: str) -> list[tuple[str, Any]]:
+        """The (SQL, parameters) pairs ``forward`` builds for ``dialect``."""
+        built = self.forward(models)
+        items = built if isinstance(built, (list, tuple)) else [built]
+        out: list[tuple[str, Any]] = []
+        for item in items:
+            parts = getattr(item, "statements_for", None)
+            if parts is None:
+                raise MigrationError(
+                    f"{self.describe()}: the callable returned {type(item).__name__}; return "
+                    "what update_statement(), delete_statement() or insert_many_statement() "
+                    "build (or a list of them)"
+                )
+            out.extend(parts(dialect))
+        return out
+
+    def describe(self) -> str:
+        return f"run ORM {getattr(self.forward, '__name__', 'callable')}"
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,10 @@ def forward(
             after = op.apply(state)
         except MigrationError as exc:
             raise MigrationError(f"migration {migration.name}, operation {index + 1}: {exc}")
-        out.append(OperationSteps(index, (op,), (tuple(steps),), op.atomic, state))
+        # A step with no SQL on this backend (an enum value on MySQL or SQLite) has no
+        # reason to run outside the migration's transaction.
+        atomic = op.atomic or not steps
+        out.append(OperationSteps(index, (op,), (tuple(steps),), atomic, state))
         state = after
     return out
 
@@ -134,7 +137,7 @@ def offline_script(
     """The SQL of applying (or reverting) ``names`` in order, with the version-table
     writes, for a DBA to review or run. The values of an offline script are literals;
     a SQLite rebuild is written without the views (there is no database to read them from)
-    and a data migration in Python appears as a comment."""
+    and a data migration (in Python, or built from ORM writes) appears as a comment."""
     q = dialect.quote_identifier
     lit = dialect.string_literal
     out = [f"-- twinsql migrations ({dialect.title})", version_table_sql(dialect, table) + ";"]

@@ -7,6 +7,12 @@ the rows copied, the old table dropped and the new one renamed; the runner suppl
 views and triggers to drop and recreate around it (``rebuild_statements``). Column types are
 the ORM's (``orm.types.column_type``), so a migrated table matches what ``create_all`` makes.
 
+Enum types: PostgreSQL has named ones (``Dialect.native_enums``); a rebuild renames the old
+type aside, creates the new one, converts each column through its text and drops the old
+type. MySQL and MariaDB write the values into each column's type (``ENUM('a', 'b')``,
+``Dialect.inline_enums``): there a new or removed value is a ``MODIFY COLUMN`` of every
+column of that enum. SQLite keeps a ``TEXT`` column, and the enum steps have no SQL.
+
 A type change is done in place only between kinds that convert without loss of meaning
 (``int`` → ``float`` or ``str``, a longer ``VARCHAR`` …); anything else is refused before any
 DDL runs, naming the column.
@@ -14,7 +20,9 @@ DDL runs, naming the column.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from twinsql.errors import MigrationError
@@ -22,23 +30,28 @@ from twinsql.migrations.operations import (
     SQL,
     AddCheck,
     AddColumn,
+    AddEnumValue,
     AddForeignKey,
     AlterColumn,
+    CreateEnum,
     CreateIndex,
     CreateTable,
     DropCheck,
     DropColumn,
+    DropEnum,
     DropForeignKey,
     DropIndex,
     DropTable,
     Operation,
+    RebuildEnum,
     RenameColumn,
     RenameTable,
+    RunORM,
     RunPython,
     RunSQL,
 )
 from twinsql.migrations.state import Column, Index, SchemaState, Table
-from twinsql.orm.ddl import server_default_sql
+from twinsql.orm.ddl import inline_enum_type, server_default_sql
 from twinsql.orm.fields import sql_expression
 from twinsql.orm.types import TypeSpec, column_type
 from twinsql.sql.dialects import Dialect
@@ -102,7 +115,25 @@ def _quote(dialect: Dialect, name: str) -> str:
     return dialect.quote_identifier(name)
 
 
-def _type(table: Table, column: Column, dialect: Dialect) -> str:
+# Enum type name → its values, for the inline enum columns of MySQL.
+Enums = Mapping[str, tuple[str, ...]]
+_NO_ENUMS: Enums = MappingProxyType({})
+
+
+def _enums(state: SchemaState) -> Enums:
+    return {e.name: e.values for e in state.enums}
+
+
+def _type(table: Table, column: Column, dialect: Dialect, enums: Enums = _NO_ENUMS) -> str:
+    if column.enum is not None and dialect.native_enums:
+        return _quote(dialect, column.enum)
+    if column.enum is not None and dialect.inline_enums:
+        if column.enum not in enums:
+            raise MigrationError(
+                f"column {table.name}.{column.name} names the enum type {column.enum!r}, "
+                "which does not exist at this step"
+            )
+        return inline_enum_type(enums[column.enum], dialect)
     spec = TypeSpec(
         column.type,
         column.nullable,
@@ -121,7 +152,12 @@ def _default(value: Any, dialect: Dialect) -> str:
 
 
 def column_sql(
-    table: Table, column: Column, dialect: Dialect, *, nullable: bool | None = None
+    table: Table,
+    column: Column,
+    dialect: Dialect,
+    *,
+    nullable: bool | None = None,
+    enums: Enums = _NO_ENUMS,
 ) -> str:
     """The column definition as ``CREATE TABLE`` and ``ADD COLUMN`` write it; ``nullable``
     overrides the column's own (a NOT NULL column is added nullable, filled, then tightened)."""
@@ -129,7 +165,7 @@ def column_sql(
     single_key = table.primary_key == (column.name,)
     if column.auto and single_key:
         return f"{name} {dialect.auto_increment_key}"
-    parts = [name, _type(table, column, dialect)]
+    parts = [name, _type(table, column, dialect, enums)]
     allow_null = column.nullable if nullable is None else nullable
     if single_key:
         parts.append("PRIMARY KEY")
@@ -144,8 +180,10 @@ def _names(dialect: Dialect, names: tuple[str, ...]) -> str:
     return ", ".join(_quote(dialect, n) for n in names)
 
 
-def create_table_sql(table: Table, dialect: Dialect, *, name: str | None = None) -> str:
-    lines = [column_sql(table, c, dialect) for c in table.columns]
+def create_table_sql(
+    table: Table, dialect: Dialect, *, name: str | None = None, enums: Enums = _NO_ENUMS
+) -> str:
+    lines = [column_sql(table, c, dialect, enums=enums) for c in table.columns]
     if len(table.primary_key) > 1:
         lines.append(f"PRIMARY KEY ({_names(dialect, table.primary_key)})")
     for check in table.checks:
@@ -225,7 +263,7 @@ def statements(
     q = dialect.quote_identifier
     sqlite = dialect.name == "sqlite"
     if isinstance(op, CreateTable):
-        steps: list[Step] = [Statement(create_table_sql(op.table, dialect))]
+        steps: list[Step] = [Statement(create_table_sql(op.table, dialect, enums=_enums(after)))]
         steps.extend(Statement(_create_index(op.table.name, i, dialect)) for i in op.table.indexes)
         return steps
     if isinstance(op, DropTable):
@@ -258,10 +296,12 @@ def statements(
         return _alter_column(op, before, after, dialect)
     if isinstance(op, CreateIndex):
         create = Statement(_create_index(op.table, op.index, dialect, op.concurrently))
-        return [*_retype(before.table(op.table), after.table(op.table), dialect), create]
+        retype = _retype(before.table(op.table), after.table(op.table), dialect, _enums(after))
+        return [*retype, create]
     if isinstance(op, DropIndex):
         drop = Statement(_drop_index(op.table, op.name, dialect))
-        return [drop, *_retype(before.table(op.table), after.table(op.table), dialect)]
+        retype = _retype(before.table(op.table), after.table(op.table), dialect, _enums(after))
+        return [drop, *retype]
     if isinstance(op, AddForeignKey):
         if sqlite:
             return [_rebuild(before.table(op.table), after.table(op.table))]
@@ -288,15 +328,64 @@ def statements(
                 )
             ]
         return [Statement(f"ALTER TABLE {q(op.table)} DROP CONSTRAINT {q(op.name)}")]
+    if isinstance(op, (CreateEnum, DropEnum, AddEnumValue, RebuildEnum)):
+        if dialect.native_enums:
+            return _enum_steps(op, before, dialect)
+        if dialect.inline_enums and isinstance(op, (AddEnumValue, RebuildEnum)):
+            return [
+                Statement(
+                    f"ALTER TABLE {q(table.name)} MODIFY COLUMN "
+                    f"{column_sql(table, column, dialect, enums=_enums(after))}"
+                )
+                for table, column in after.enum_columns(op.name)
+            ]
+        return []
     if isinstance(op, RunSQL):
         text = op.text_for(dialect.name)
         return [] if text is None else [Statement(text)]
-    if isinstance(op, RunPython):
+    if isinstance(op, (RunPython, RunORM)):
+        # Built from the historical models by the runner, which can make model classes.
         return []
     raise MigrationError(f"unknown operation {type(op).__name__}")
 
 
-def _retype(before: Table, after: Table, dialect: Dialect) -> list[Step]:
+def _enum_values_sql(values: tuple[str, ...], dialect: Dialect) -> str:
+    return ", ".join(dialect.string_literal(v) for v in values)
+
+
+def _enum_steps(
+    op: CreateEnum | DropEnum | AddEnumValue | RebuildEnum, before: SchemaState, dialect: Dialect
+) -> list[Step]:
+    q = dialect.quote_identifier
+    if isinstance(op, CreateEnum):
+        values = _enum_values_sql(op.enum.values, dialect)
+        return [Statement(f"CREATE TYPE {q(op.enum.name)} AS ENUM ({values})")]
+    if isinstance(op, DropEnum):
+        return [Statement(f"DROP TYPE {q(op.name)}")]
+    if isinstance(op, AddEnumValue):
+        value = dialect.string_literal(op.value)
+        return [Statement(f"ALTER TYPE {q(op.name)} ADD VALUE {value}")]
+    aside = f"{op.name[:55]}__old"
+    steps: list[Step] = [
+        Statement(f"ALTER TYPE {q(op.name)} RENAME TO {q(aside)}"),
+        Statement(f"CREATE TYPE {q(op.name)} AS ENUM ({_enum_values_sql(op.values, dialect)})"),
+    ]
+    for table, column in before.enum_columns(op.name):
+        prefix = f"ALTER TABLE {q(table.name)} ALTER COLUMN {q(column.name)}"
+        # A default of the old type would block the conversion: it is set again after.
+        if column.server_default is not None:
+            steps.append(Statement(f"{prefix} DROP DEFAULT"))
+        steps.append(
+            Statement(f"{prefix} TYPE {q(op.name)} USING {q(column.name)}::text::{q(op.name)}")
+        )
+        if column.server_default is not None:
+            default = _default(column.server_default, dialect)
+            steps.append(Statement(f"{prefix} SET DEFAULT {default}"))
+    steps.append(Statement(f"DROP TYPE {q(aside)}"))
+    return steps
+
+
+def _retype(before: Table, after: Table, dialect: Dialect, enums: Enums) -> list[Step]:
     """MySQL cannot index a TEXT column: a string column becomes a bounded VARCHAR when an
     index first covers it, and TEXT again when the last one goes, as ``create_all`` types it."""
     if dialect.name != "mysql":
@@ -304,10 +393,11 @@ def _retype(before: Table, after: Table, dialect: Dialect) -> list[Step]:
     return [
         Statement(
             f"ALTER TABLE {_quote(dialect, after.name)} MODIFY COLUMN "
-            f"{column_sql(after, column, dialect)}"
+            f"{column_sql(after, column, dialect, enums=enums)}"
         )
         for column in after.columns
-        if _type(before, before.column(column.name), dialect) != _type(after, column, dialect)
+        if _type(before, before.column(column.name), dialect, enums)
+        != _type(after, column, dialect, enums)
     ]
 
 
@@ -319,6 +409,7 @@ def _drop_fk(table: str, name: str, dialect: Dialect) -> Statement:
 def _add_column(op: AddColumn, after: SchemaState, dialect: Dialect) -> list[Step]:
     table = after.table(op.table)
     column = op.column
+    enums = _enums(after)
     q = dialect.quote_identifier
     needs_fill = not column.nullable and column.server_default is None
     fill = op.fill_value()
@@ -332,26 +423,32 @@ def _add_column(op: AddColumn, after: SchemaState, dialect: Dialect) -> list[Ste
         return [_rebuild(before, table, fills={column.name: fill})]
     if not needs_fill:
         return [
-            Statement(f"ALTER TABLE {q(op.table)} ADD COLUMN {column_sql(table, column, dialect)}")
+            Statement(
+                f"ALTER TABLE {q(op.table)} ADD COLUMN "
+                f"{column_sql(table, column, dialect, enums=enums)}"
+            )
         ]
     return [
         Statement(
             f"ALTER TABLE {q(op.table)} ADD COLUMN "
-            f"{column_sql(table, column, dialect, nullable=True)}"
+            f"{column_sql(table, column, dialect, nullable=True, enums=enums)}"
         ),
         Statement(f"UPDATE {q(op.table)} SET {q(column.name)} = ?", (fill,)),
-        *_set_not_null(table, column, dialect),
+        *_set_not_null(table, column, dialect, enums),
     ]
 
 
-def _set_not_null(table: Table, column: Column, dialect: Dialect) -> list[Step]:
+def _set_not_null(table: Table, column: Column, dialect: Dialect, enums: Enums) -> list[Step]:
     q = dialect.quote_identifier
     if dialect.name == "postgresql":
         return [
             Statement(f"ALTER TABLE {q(table.name)} ALTER COLUMN {q(column.name)} SET NOT NULL")
         ]
     return [
-        Statement(f"ALTER TABLE {q(table.name)} MODIFY COLUMN {column_sql(table, column, dialect)}")
+        Statement(
+            f"ALTER TABLE {q(table.name)} MODIFY COLUMN "
+            f"{column_sql(table, column, dialect, enums=enums)}"
+        )
     ]
 
 
@@ -388,14 +485,17 @@ def _alter_column(
     if dialect.name == "mysql":
         steps.append(
             Statement(
-                f"ALTER TABLE {table_sql} MODIFY COLUMN {column_sql(new_table, new, dialect)}"
+                f"ALTER TABLE {table_sql} MODIFY COLUMN "
+                f"{column_sql(new_table, new, dialect, enums=_enums(after))}"
             )
         )
         return steps
     prefix = f"ALTER TABLE {table_sql} ALTER COLUMN {column_name}"
     old_type, new_type = _type(old_table, old, dialect), _type(new_table, new, dialect)
     if old_type != new_type:
-        steps.append(Statement(f"{prefix} TYPE {new_type} USING {column_name}::{new_type}"))
+        # An enum converts to another enum type only through its text.
+        via = "::text" if old.enum is not None else ""
+        steps.append(Statement(f"{prefix} TYPE {new_type} USING {column_name}{via}::{new_type}"))
     if old.nullable != new.nullable:
         steps.append(Statement(f"{prefix} {'DROP' if new.nullable else 'SET'} NOT NULL"))
     if old.server_default != new.server_default:

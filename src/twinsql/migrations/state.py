@@ -2,9 +2,12 @@
 
 A ``SchemaState`` maps table names to ``Table`` values: columns with a portable type kind
 (the ORM's storage kinds: ``int``, ``str``, ``decimal`` …), the primary key, indexes (unique
-ones included) and named foreign keys. The state of a database is never read from the
-database: it is what the migration files' operations produce when replayed in order, so
-``make`` needs no connection. Everything here is immutable; an operation returns a new state.
+ones included) and named foreign keys; beside the tables it lists the enum types
+(``EnumType``) that the columns of string-valued enum fields name. Only PostgreSQL creates
+them; the other backends keep such a column a plain string. The state of a database is
+never read from the database: it is what the migration files' operations produce when
+replayed in order, so ``make`` needs no connection. Everything here is immutable; an
+operation returns a new state.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from twinsql.errors import ArgumentError
 
-__all__ = ["Check", "Column", "ForeignKey", "Index", "SchemaState", "Table"]
+__all__ = ["Check", "Column", "EnumType", "ForeignKey", "Index", "SchemaState", "Table"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class Column:
     """One column. ``type`` is a storage kind of the ORM; ``auto`` marks a single integer
     key the database generates; ``default`` is the Python default of the field (a plain
     literal), used to fill existing rows when the column becomes NOT NULL; ``server_default``
-    is a literal or ``SQL("CURRENT_TIMESTAMP")``."""
+    is a literal or ``SQL("CURRENT_TIMESTAMP")``; ``enum`` names the ``EnumType`` of an
+    ``enum`` column (None: an enum stored as a plain string)."""
 
     name: str
     type: str
@@ -34,6 +38,15 @@ class Column:
     auto: bool = False
     server_default: Any = None
     default: Any = None
+    enum: str | None = None
+
+
+@dataclass(frozen=True)
+class EnumType:
+    """A named enum type and its values in sort order."""
+
+    name: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -98,9 +111,10 @@ class Table:
 
 @dataclass(frozen=True)
 class SchemaState(Mapping[str, Table]):
-    """Table name → ``Table``, in creation order."""
+    """Table name → ``Table``, in creation order; ``enums``: the enum types."""
 
     tables: tuple[Table, ...] = field(default=())
+    enums: tuple[EnumType, ...] = field(default=())
 
     def __getitem__(self, name: str) -> Table:
         for table in self.tables:
@@ -122,15 +136,41 @@ class SchemaState(Mapping[str, Table]):
     def put(self, table: Table) -> SchemaState:
         """The state with ``table`` added, or replacing the table of that name in place."""
         if table.name in self:
-            return SchemaState(tuple(table if t.name == table.name else t for t in self.tables))
-        return SchemaState((*self.tables, table))
+            return replace(
+                self, tables=tuple(table if t.name == table.name else t for t in self.tables)
+            )
+        return replace(self, tables=(*self.tables, table))
 
     def replace_table(self, old_name: str, table: Table) -> SchemaState:
-        return SchemaState(tuple(table if t.name == old_name else t for t in self.tables))
+        return replace(self, tables=tuple(table if t.name == old_name else t for t in self.tables))
 
     def remove(self, name: str) -> SchemaState:
         self.table(name)
-        return SchemaState(tuple(t for t in self.tables if t.name != name))
+        return replace(self, tables=tuple(t for t in self.tables if t.name != name))
+
+    def enum(self, name: str) -> EnumType:
+        for enum_type in self.enums:
+            if enum_type.name == name:
+                return enum_type
+        raise ArgumentError(f"the migrations' state has no enum type {name!r}")
+
+    def has_enum(self, name: str) -> bool:
+        return any(e.name == name for e in self.enums)
+
+    def put_enum(self, enum_type: EnumType) -> SchemaState:
+        """The state with ``enum_type`` added, or replacing the type of that name in place."""
+        if self.has_enum(enum_type.name):
+            enums = tuple(enum_type if e.name == enum_type.name else e for e in self.enums)
+            return replace(self, enums=enums)
+        return replace(self, enums=(*self.enums, enum_type))
+
+    def remove_enum(self, name: str) -> SchemaState:
+        self.enum(name)
+        return replace(self, enums=tuple(e for e in self.enums if e.name != name))
+
+    def enum_columns(self, name: str) -> list[tuple[Table, Column]]:
+        """The columns whose type is the enum type ``name``."""
+        return [(t, c) for t in self.tables for c in t.columns if c.enum == name]
 
     def referencing(self, name: str) -> list[tuple[Table, ForeignKey]]:
         """The foreign keys of other tables that name ``name``."""

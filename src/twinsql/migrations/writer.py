@@ -15,12 +15,12 @@ from typing import Any
 
 from twinsql.errors import MigrationError
 from twinsql.migrations.operations import SQL, Operation
-from twinsql.migrations.state import Check, Column, ForeignKey, Index, Table
+from twinsql.migrations.state import Check, Column, EnumType, ForeignKey, Index, Table
 
 __all__ = ["migration_name", "render_migration", "render_value"]
 
 _WIDTH = 96
-_RENDERED = (Operation, Column, Index, Check, ForeignKey, Table, SQL)
+_RENDERED = (Operation, Column, EnumType, Index, Check, ForeignKey, Table, SQL)
 
 
 def render_value(value: Any, indent: int = 0) -> str:

@@ -9,6 +9,12 @@ several columns when the key they refer to has several. Every name is
 quoted by the dialect. Server defaults are rendered from Python literals (numbers, strings,
 booleans) or ``sql_expression`` keywords, never from arbitrary text.
 
+Enums: a field of a string-valued Python enum is a column of its own enum type on
+PostgreSQL, ``CREATE TYPE "<table>_<column>" AS ENUM (...)`` with the members' values in
+declaration order, created before the table and dropped after it; MySQL and MariaDB give
+the column the inline type ``ENUM('a', 'b')`` (the server refuses another value in strict
+mode); SQLite stores the value as ``TEXT`` and the model validates it.
+
 Indexes: SQLite and PostgreSQL get one ``CREATE INDEX [IF NOT EXISTS]`` per indexed field.
 The MySQL dialect serves MySQL 8 and MariaDB alike, and only MariaDB has ``CREATE INDEX IF
 NOT EXISTS``; so on it the indexes are declared inside the CREATE TABLE, where the table's
@@ -24,10 +30,60 @@ from typing import Any
 from twinsql.errors import ArgumentError
 from twinsql.orm.fields import SQLExpression
 from twinsql.orm.meta import ModelInfo
-from twinsql.orm.types import column_type
+from twinsql.orm.types import column_type, enum_values
 from twinsql.sql.dialects import Dialect
 
-__all__ = ["create_statements", "drop_statement", "order_for_create", "server_default_sql"]
+__all__ = [
+    "create_statements",
+    "drop_statement",
+    "drop_type_statements",
+    "enum_type_name",
+    "inline_enum_type",
+    "order_for_create",
+    "server_default_sql",
+]
+
+_NAME_LIMIT = 60
+
+
+def enum_type_name(table: str, column: str) -> str:
+    """The generated name of a column's enum type: ``<table>_<column>``, cut to 60
+    characters (PostgreSQL allows 63)."""
+    return f"{table}_{column}"[:_NAME_LIMIT]
+
+
+def inline_enum_type(values: Sequence[str], dialect: Dialect) -> str:
+    """``ENUM('a', 'b')``: the column type of an enum on MySQL and MariaDB."""
+    return "ENUM(" + ", ".join(dialect.string_literal(v) for v in values) + ")"
+
+
+def _enum_fields(info: ModelInfo, dialect: Dialect) -> list[tuple[str, tuple[str, ...]]]:
+    """(type name, values) of the fields stored in a native enum type on ``dialect``."""
+    if not dialect.native_enums:
+        return []
+    out = []
+    for field in info.fields:
+        values = enum_values(info.specs[field])
+        if values is not None:
+            out.append((enum_type_name(info.table.name, info.table.column(field)), values))
+    return out
+
+
+def _create_type(name: str, values: tuple[str, ...], dialect: Dialect, if_not_exists: bool) -> str:
+    literals = ", ".join(dialect.string_literal(v) for v in values)
+    create = f"CREATE TYPE {dialect.quote_identifier(name)} AS ENUM ({literals})"
+    if not if_not_exists:
+        return create
+    # PostgreSQL has no CREATE TYPE IF NOT EXISTS: an existing type is left as it is.
+    return f"DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+
+
+def drop_type_statements(info: ModelInfo, dialect: Dialect) -> list[str]:
+    """The DROP TYPE of the model's enum types (run after its table is dropped)."""
+    return [
+        f"DROP TYPE IF EXISTS {dialect.quote_identifier(name)}"
+        for name, _ in _enum_fields(info, dialect)
+    ]
 
 
 def server_default_sql(value: Any, dialect: Dialect) -> str:
@@ -53,7 +109,14 @@ def _column(info: ModelInfo, field: str, dialect: Dialect, foreign: set[str]) ->
         return f"{name} {dialect.auto_increment_key}"
     in_key = field in info.primary_keys
     keyed = in_key or options.unique or options.index or field in foreign
-    parts = [name, column_type(spec, dialect.name, keyed=keyed)]
+    values = enum_values(spec)
+    if dialect.native_enums and values is not None:
+        kind = dialect.quote_identifier(enum_type_name(info.table.name, info.table.column(field)))
+    elif dialect.inline_enums and values is not None:
+        kind = inline_enum_type(values, dialect)
+    else:
+        kind = column_type(spec, dialect.name, keyed=keyed)
+    parts = [name, kind]
     if single_key:
         parts.append("PRIMARY KEY")
     elif in_key or not spec.nullable:
@@ -68,8 +131,9 @@ def _column(info: ModelInfo, field: str, dialect: Dialect, foreign: set[str]) ->
 def create_statements(
     info: ModelInfo, dialect: Dialect, *, if_not_exists: bool = True
 ) -> list[str]:
-    """The CREATE TABLE (with its foreign keys) and CREATE INDEX statements of one model;
-    on MySQL the indexes are part of the CREATE TABLE (see the module docstring)."""
+    """The CREATE TYPE (PostgreSQL enums), CREATE TABLE (with its foreign keys) and CREATE
+    INDEX statements of one model; on MySQL the indexes are part of the CREATE TABLE (see
+    the module docstring)."""
     quote = dialect.quote_identifier
     table = quote(info.table.name)
     belongs = [r.spec() for r in info.relations.values() if r.kind == "belongs_to"]
@@ -94,7 +158,11 @@ def create_statements(
             for f in indexed
         )
     exists = "IF NOT EXISTS " if if_not_exists else ""
-    statements = [f"CREATE TABLE {exists}{table} (\n    " + ",\n    ".join(lines) + "\n)"]
+    statements = [
+        _create_type(name, values, dialect, if_not_exists)
+        for name, values in _enum_fields(info, dialect)
+    ]
+    statements += [f"CREATE TABLE {exists}{table} (\n    " + ",\n    ".join(lines) + "\n)"]
     if not inline:
         statements.extend(
             f"CREATE INDEX {exists}{_index_name(info, f, dialect)} ON {table} "

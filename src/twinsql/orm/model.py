@@ -34,6 +34,7 @@ from pydantic import ConfigDict
 from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase, AsyncDatabaseTransaction
 from twinsql.connection._sync.database import Database, DatabaseTransaction
+from twinsql.orm import writes
 from twinsql.orm._async import links as async_links
 from twinsql.orm._async import record as async_record
 from twinsql.orm._sync import links as sync_links
@@ -56,6 +57,7 @@ from twinsql.orm.state import (
     snapshot_state,
     state_of,
 )
+from twinsql.orm.writes import WriteStatement
 
 if TYPE_CHECKING:
     from pydantic._internal._model_construction import ModelMetaclass
@@ -422,6 +424,12 @@ class Model(pydantic.BaseModel, metaclass=_ModelMetaclass):
         cls, rows: Iterable[Self | Mapping[str, Any]], *, using: AsyncDatabase | None = None
     ) -> int:
         return await async_record.async_insert_many(cls, rows, using=using)
+
+    @classmethod
+    def insert_many_statement(cls, rows: Iterable[Self | Mapping[str, Any]]) -> WriteStatement:
+        """The INSERTs of ``insert_many(rows)``, built for every backend and not sent (for a
+        data migration: ``ops.RunORM``)."""
+        return writes.insert_statement(cls, rows)
 
     def save(self, *, using: Database | None = None, force_insert: bool = False) -> Self:
         """INSERT a new record, or UPDATE the dirty fields of a loaded one (one round trip).

@@ -18,9 +18,11 @@ from typing_extensions import TypeVar
 from twinsql import errors
 from twinsql.connection._async.database import AsyncDatabase
 from twinsql.connection._sync.database import Database
+from twinsql.orm import writes
 from twinsql.orm._async import terminals as async_terminals
 from twinsql.orm._sync import terminals as sync_terminals
 from twinsql.orm.query_state import EagerLoad, Page, QueryState, select_sql, statement
+from twinsql.orm.writes import WriteStatement
 from twinsql.sql.dml import OnConflict
 from twinsql.sql.expr import Col, Condition, Expr, Raw
 from twinsql.sql.select import CTE, Compound, ForUpdate, Join, Select, order_item
@@ -426,6 +428,15 @@ class Query(Generic[T, R]):
     async def async_delete(self, *, using: AsyncDatabase | None = None) -> R:
         result: R = await async_terminals.async_delete(self._state, using)
         return result
+
+    def update_statement(self, **values: Any) -> WriteStatement:
+        """The UPDATE that ``update(**values)`` sends, built for every backend and not sent
+        (for a data migration: ``ops.RunORM``)."""
+        return writes.update_statement(self._state, values)
+
+    def delete_statement(self) -> WriteStatement:
+        """The DELETE that ``delete()`` sends, built for every backend and not sent."""
+        return writes.delete_statement(self._state)
 
     def paginate(self, page: int, per_page: int, *, using: Database | None = None) -> Page[T]:
         return sync_terminals.paginate(self._state, page, per_page, using)

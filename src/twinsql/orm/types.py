@@ -46,6 +46,7 @@ __all__ = [
     "classify",
     "column_type",
     "decimal_reader",
+    "enum_values",
     "reader_for",
     "writer_for",
 ]
@@ -183,6 +184,20 @@ def column_type(spec: TypeSpec, dialect: str, *, keyed: bool) -> str:
     if spec.kind == "enum" and _enum_is_int(spec):
         return _DDL[dialect]["int"]
     return _DDL[dialect][spec.kind]
+
+
+def enum_values(spec: TypeSpec) -> tuple[str, ...] | None:
+    """The stored values of a string-valued enum field in declaration order (what a
+    PostgreSQL enum type lists), or None for any other field (an int-valued enum is an
+    integer column)."""
+    enum_type = spec.python_type
+    if spec.kind != "enum" or not (
+        isinstance(enum_type, type) and issubclass(enum_type, enum.Enum)
+    ):
+        return None
+    if _enum_is_int(spec):
+        return None
+    return tuple(str(member.value) for member in enum_type)
 
 
 def _enum_is_int(spec: TypeSpec) -> bool:

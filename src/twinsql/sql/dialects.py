@@ -136,6 +136,11 @@ class Dialect:
     # Secondary indexes are declared inside CREATE TABLE: MySQL 8 has no CREATE INDEX IF
     # NOT EXISTS (MariaDB has), and the one mysql dialect serves both servers.
     indexes_in_create_table: bool
+    # A field of a string-valued Python enum gets a named ``CREATE TYPE … AS ENUM`` type
+    # (PostgreSQL), or an inline ``ENUM('a', 'b')`` column type (MySQL, MariaDB); with
+    # neither it is a plain string column.
+    native_enums: bool
+    inline_enums: bool
     # --- transactions ---
     begin_sql: BeginSQL = field(repr=False)
     end_readonly_sql: tuple[str, ...] = ()  # after a read-only transaction ends
@@ -333,6 +338,8 @@ SQLITE = Dialect(
     drop_cascades=False,
     key_from_lastrowid=True,
     indexes_in_create_table=False,
+    native_enums=False,
+    inline_enums=False,
     begin_sql=_begin_with_mode,
     end_readonly_sql=(_QUERY_ONLY_OFF,),
     transaction_modes=("deferred", "immediate", "exclusive"),
@@ -385,6 +392,8 @@ POSTGRESQL = Dialect(
     drop_cascades=True,
     key_from_lastrowid=False,
     indexes_in_create_table=False,
+    native_enums=True,
+    inline_enums=False,
     begin_sql=_begin_with_options,
 )
 
@@ -429,6 +438,8 @@ MYSQL = Dialect(
     drop_cascades=False,  # accepted and ignored
     key_from_lastrowid=True,
     indexes_in_create_table=True,
+    native_enums=False,
+    inline_enums=True,
     begin_sql=_set_then_start,
     # A duplicate key is named without its columns.
     unique_keys_sql=(

@@ -27,7 +27,7 @@ from twinsql.errors import MigrationError, OperationalError, PoolerUnsupported
 from twinsql.migrations.graph import ZERO, Migration, MigrationGraph
 from twinsql.migrations.historical import historical_models
 from twinsql.migrations.loader import load_graph
-from twinsql.migrations.operations import RunPython
+from twinsql.migrations.operations import RunORM, RunPython
 from twinsql.migrations.script import (
     VERSION_TABLE,
     MigrationStatus,
@@ -329,6 +329,11 @@ class AsyncMigrator:
             for op, steps in zip(operation.operations, operation.steps):
                 if isinstance(op, RunPython):
                     await self._run_python(op, historical_models(operation.before, self.db))
+                    continue
+                if isinstance(op, RunORM):
+                    models = historical_models(operation.before, self.db)
+                    for sql, params in op.statements(models, dialect.name):
+                        await self.db.execute_non_query(sql, params or None)
                     continue
                 for step in steps:
                     if isinstance(step, Rebuild):

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from twinsql.connection._async.database import AsyncDatabase
-from twinsql.orm.ddl import create_statements, drop_statement, order_for_create
+from twinsql.orm.ddl import (
+    create_statements,
+    drop_statement,
+    drop_type_statements,
+    order_for_create,
+)
 
 __all__ = ["create_all_async", "drop_all_async"]
 
@@ -27,8 +32,10 @@ async def create_all_async(db: AsyncDatabase, models: Iterable[type[Any]]) -> No
 
 
 async def drop_all_async(db: AsyncDatabase, models: Iterable[type[Any]]) -> None:
-    """Drop the tables of ``models`` (dependents first)."""
+    """Drop the tables of ``models`` (dependents first) and their enum types."""
     infos = order_for_create([model.__twinsql__ for model in models])
     async with db.transaction() as conn:
         for info in reversed(infos):
             await conn.execute_non_query(drop_statement(info, db.dialect))
+            for statement in drop_type_statements(info, db.dialect):
+                await conn.execute_non_query(statement)

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from twinsql.connection._sync.database import Database
-from twinsql.orm.ddl import create_statements, drop_statement, order_for_create
+from twinsql.orm.ddl import (
+    create_statements,
+    drop_statement,
+    drop_type_statements,
+    order_for_create,
+)
 
 __all__ = ["create_all", "drop_all"]
 
@@ -27,8 +32,10 @@ def create_all(db: Database, models: Iterable[type[Any]]) -> None:
 
 
 def drop_all(db: Database, models: Iterable[type[Any]]) -> None:
-    """Drop the tables of ``models`` (dependents first)."""
+    """Drop the tables of ``models`` (dependents first) and their enum types."""
     infos = order_for_create([model.__twinsql__ for model in models])
     with db.transaction() as conn:
         for info in reversed(infos):
             conn.execute_non_query(drop_statement(info, db.dialect))
+            for statement in drop_type_statements(info, db.dialect):
+                conn.execute_non_query(statement)
