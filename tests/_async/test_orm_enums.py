@@ -110,3 +110,25 @@ async def test_the_server_refuses_a_value_outside_the_enum(edb: twinsql.AsyncDat
             "INSERT INTO en_tickets (title, status, priority) VALUES ('x', 'nope', 1)"
         )
     assert await Ticket.query().async_count() == 0
+
+
+async def test_enum_members_filter_and_update_like_their_values(
+    edb: twinsql.AsyncDatabase,
+) -> None:
+    await Ticket.async_create(title="a", status=Status.HELD)
+    await Ticket.async_create(title="b", status=Status.CLOSED)
+    await Ticket.async_create(title="c", status=Status.OPEN)
+    held = Ticket.query().where(Ticket.c.status == Status.HELD)
+    assert [t.title for t in await held.async_all()] == ["a"]
+    by_name = Ticket.query().where(status=Status.CLOSED)
+    assert [t.title for t in await by_name.async_all()] == ["b"]
+    some = Ticket.query().where(Ticket.c.status.in_([Status.OPEN, Status.CLOSED]))
+    assert sorted(t.title for t in await some.async_all()) == ["b", "c"]
+    changed = await Ticket.query().where(Ticket.c.status == Status.OPEN).async_update(
+        status=Status.HELD
+    )
+    assert changed == 1
+    raw = await edb.execute(
+        "SELECT title FROM en_tickets WHERE status = ? ORDER BY title", (Status.HELD.value,)
+    )
+    assert [r["title"] for r in raw] == ["a", "c"]

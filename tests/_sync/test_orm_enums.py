@@ -110,3 +110,25 @@ def test_the_server_refuses_a_value_outside_the_enum(edb: twinsql.Database) -> N
             "INSERT INTO en_tickets (title, status, priority) VALUES ('x', 'nope', 1)"
         )
     assert Ticket.query().count() == 0
+
+
+def test_enum_members_filter_and_update_like_their_values(
+    edb: twinsql.Database,
+) -> None:
+    Ticket.create(title="a", status=Status.HELD)
+    Ticket.create(title="b", status=Status.CLOSED)
+    Ticket.create(title="c", status=Status.OPEN)
+    held = Ticket.query().where(Ticket.c.status == Status.HELD)
+    assert [t.title for t in held.all()] == ["a"]
+    by_name = Ticket.query().where(status=Status.CLOSED)
+    assert [t.title for t in by_name.all()] == ["b"]
+    some = Ticket.query().where(Ticket.c.status.in_([Status.OPEN, Status.CLOSED]))
+    assert sorted(t.title for t in some.all()) == ["b", "c"]
+    changed = Ticket.query().where(Ticket.c.status == Status.OPEN).update(
+        status=Status.HELD
+    )
+    assert changed == 1
+    raw = edb.execute(
+        "SELECT title FROM en_tickets WHERE status = ? ORDER BY title", (Status.HELD.value,)
+    )
+    assert [r["title"] for r in raw] == ["a", "c"]

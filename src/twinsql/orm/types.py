@@ -40,6 +40,8 @@ from typing import Any
 import pydantic
 from pydantic.fields import FieldInfo
 
+from twinsql.sql.expr import enum_value
+
 __all__ = [
     "REAL_DIGITS",
     "TypeSpec",
@@ -219,15 +221,11 @@ def _dump_json(value: Any) -> Any:
     return value
 
 
-def _enum_value(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def writer_for(spec: TypeSpec) -> Converter | None:
     """Conversion before binding, or None. Drivers already bind dates, decimals, UUIDs and
     dicts on every backend; enums and nested pydantic models need help."""
     if spec.kind == "enum":
-        return _enum_value
+        return enum_value
     if spec.kind == "json" and spec.python_type not in (dict, list):
         return _dump_json
     return None

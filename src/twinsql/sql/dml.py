@@ -30,7 +30,7 @@ from typing import Any, Literal
 from twinsql.errors import ArgumentError
 from twinsql.sql.context import Context
 from twinsql.sql.dialects import Dialect
-from twinsql.sql.expr import Condition, Expr
+from twinsql.sql.expr import Condition, Expr, enum_value
 from twinsql.sql.table import TableInfo, shown, table_sql, unknown_field
 
 __all__ = ["OnConflict", "compile_delete", "compile_insert", "compile_update"]
@@ -179,7 +179,7 @@ def compile_update(
         if isinstance(value, Expr):
             sets.append(f"{cols[name]} = {ctx.sub(value, 0)}")
         else:
-            ctx.params.append(value)
+            ctx.params.append(enum_value(value))
             sets.append(f"{cols[name]} = ?")
     text = f"UPDATE {ctx.scope.from_sql} SET " + ", ".join(sets) + _where(ctx, where)
     return text + _returning(table, returning, dialect, insert=False), ctx.params

@@ -20,6 +20,7 @@ equality keep working.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
@@ -252,6 +253,12 @@ def to_select(query: object) -> Select | Compound:
 # --- leaves --------------------------------------------------------------------------------
 
 
+def enum_value(value: Any) -> Any:
+    """What is bound for ``value``: an enum member is stored, and so compared, as its value
+    (no driver binds the member itself the same way on every backend)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 class Value(Expr):
     """A bound parameter: renders ``?`` and appends the value to the parameters."""
 
@@ -261,7 +268,7 @@ class Value(Expr):
     def __init__(self, value: Any) -> None:
         if type(value) not in _SCALARS and isinstance(value, Expr):
             raise ArgumentError("Value() wraps a Python value, not an expression")
-        _set(self, "value", value)
+        _set(self, "value", enum_value(value))
 
     def _render(self, ctx: Context) -> str:
         ctx.params.append(self.value)

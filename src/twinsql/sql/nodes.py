@@ -26,6 +26,7 @@ from twinsql.sql.expr import (
     Expr,
     coerce,
     condition,
+    enum_value,
     label_name,
     to_select,
 )
@@ -180,7 +181,7 @@ class InList(Condition):
                 f"{type(values).__name__}"
             )
         else:
-            items = tuple(values)
+            items = tuple(map(enum_value, values))
         _set(self, "query", query)
         _set(self, "values", items)
         # Plain values render as one run of "?, ?, …"; expressions need one render each.
