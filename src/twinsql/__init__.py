@@ -55,16 +55,14 @@ from twinsql.errors import (
 )
 
 if TYPE_CHECKING:
-    from twinsql.batch._async.adapters import (
-        AsyncDatabaseAdapter,
-        AsyncGenericAdapter,
-        AsyncPostgreSQLAdapter,
-    )
+    from twinsql.batch._async.adapters import AsyncDatabaseAdapter, AsyncPostgreSQLAdapter
     from twinsql.batch._async.batcher import AsyncSQLBatcher
     from twinsql.batch._async.collector import AsyncListQueryCollector, AsyncQueryCollector
-    from twinsql.batch._sync.adapters import DatabaseAdapter, GenericAdapter, PostgreSQLAdapter
+    from twinsql.batch._async.generic import AsyncGenericAdapter
+    from twinsql.batch._sync.adapters import DatabaseAdapter, PostgreSQLAdapter
     from twinsql.batch._sync.batcher import SQLBatcher
     from twinsql.batch._sync.collector import ListQueryCollector, QueryCollector
+    from twinsql.batch._sync.generic import GenericAdapter
     from twinsql.batch.ledger import (
         BatchIncomplete,
         BatchReport,
@@ -127,7 +125,7 @@ _LAZY: dict[str, str] = {
     "AsyncDatabase": "twinsql.connection._async.database",
     "AsyncDatabaseAdapter": "twinsql.batch._async.adapters",
     "AsyncDatabaseTransaction": "twinsql.connection._async.database",
-    "AsyncGenericAdapter": "twinsql.batch._async.adapters",
+    "AsyncGenericAdapter": "twinsql.batch._async.generic",
     "AsyncListQueryCollector": "twinsql.batch._async.collector",
     "AsyncMigrator": "twinsql.migrations._async.runner",
     "AsyncPinnedConnection": "twinsql.connection._async.database",
@@ -156,7 +154,7 @@ _LAZY: dict[str, str] = {
     "Dialect": "twinsql.sql.dialects",
     "Field": "twinsql.orm.fields",
     "Func": "twinsql.sql.functions",
-    "GenericAdapter": "twinsql.batch._sync.adapters",
+    "GenericAdapter": "twinsql.batch._sync.generic",
     "HasMany": "twinsql.orm.relations",
     "HasOne": "twinsql.orm.relations",
     "LedgerCounts": "twinsql.batch.ledger",

@@ -23,6 +23,7 @@ from twinsql.migrations.state import (
     SchemaState,
     Table,
 )
+from twinsql.migrations.steps import SQL, Operation, check_enums, irreversible
 
 __all__ = [
     "SQL",
@@ -57,48 +58,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SQL:
-    """A server default written as SQL (``SQL("CURRENT_TIMESTAMP")``)."""
-
-    text: str
-
-
-class Operation:
-    destructive: ClassVar[bool] = False
-    # False for a statement that cannot run inside a transaction (CREATE INDEX CONCURRENTLY).
-    atomic: bool = True
-
-    def apply(self, state: SchemaState) -> SchemaState:
-        raise NotImplementedError
-
-    def reverse(self, before: SchemaState) -> list[Operation]:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-
-def _irreversible(op: Operation, why: str) -> MigrationError:
-    return MigrationError(f"{op.describe()} cannot be reverted: {why}")
-
-
-def _check_enums(state: SchemaState, table: str, columns: tuple[Column, ...]) -> None:
-    for column in columns:
-        if column.enum is not None and not state.has_enum(column.enum):
-            raise MigrationError(
-                f"column {table}.{column.name} names the enum type {column.enum!r}, which "
-                "does not exist at this step (CreateEnum it first)"
-            )
-
-
-@dataclass(frozen=True)
 class CreateTable(Operation):
     table: Table
 
     def apply(self, state: SchemaState) -> SchemaState:
         if self.table.name in state:
             raise MigrationError(f"cannot create table {self.table.name!r}: it already exists")
-        _check_enums(state, self.table.name, self.table.columns)
+        check_enums(state, self.table.name, self.table.columns)
         for fk in self.table.foreign_keys:
             if fk.ref_table != self.table.name:
                 state.table(fk.ref_table)
@@ -173,7 +139,7 @@ class AddColumn(Operation):
             raise MigrationError(
                 f"cannot add column {self.table}.{self.column.name}: it already exists"
             )
-        _check_enums(state, self.table, (self.column,))
+        check_enums(state, self.table, (self.column,))
         return state.put(table.with_columns((*table.columns, self.column)))
 
     def reverse(self, before: SchemaState) -> list[Operation]:
@@ -274,7 +240,7 @@ class AlterColumn(Operation):
     def apply(self, state: SchemaState) -> SchemaState:
         table = state.table(self.table)
         table.column(self.column.name)
-        _check_enums(state, self.table, (self.column,))
+        check_enums(state, self.table, (self.column,))
         columns = tuple(self.column if c.name == self.column.name else c for c in table.columns)
         return state.put(table.with_columns(columns))
 
@@ -538,7 +504,7 @@ class RunSQL(Operation):
 
     def reverse(self, before: SchemaState) -> list[Operation]:
         if self.reverse_sql is None:
-            raise _irreversible(self, "it has no reverse_sql")
+            raise irreversible(self, "it has no reverse_sql")
         return [RunSQL(self.reverse_sql, self.sql)]
 
     def text_for(self, dialect: str) -> str | None:
@@ -567,7 +533,7 @@ class RunORM(Operation):
 
     def reverse(self, before: SchemaState) -> list[Operation]:
         if self.backward is None:
-            raise _irreversible(self, "it has no backward callable")
+            raise irreversible(self, "it has no backward callable")
         return [RunORM(self.backward, self.forward)]
 
     def statements(self, models: Mapping[str, Any], dialect: str) -> list[tuple[str, Any]]:
@@ -608,7 +574,7 @@ class RunPython(Operation):
 
     def reverse(self, before: SchemaState) -> list[Operation]:
         if self.backward is None and self.backward_async is None:
-            raise _irreversible(self, "it has no backward callable")
+            raise irreversible(self, "it has no backward callable")
         return [RunPython(self.backward, self.forward, self.backward_async, self.forward_async)]
 
     def describe(self) -> str:

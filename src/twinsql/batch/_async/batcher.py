@@ -45,13 +45,9 @@ from typing import Any, Literal
 
 from twinsql import errors
 from twinsql._compat import async_sleep
-from twinsql.batch._async.adapters import (
-    AsyncBatchAdapter,
-    AsyncBatchSession,
-    AsyncGenericAdapter,
-    async_adapter_for,
-)
+from twinsql.batch._async.adapters import AsyncBatchAdapter, AsyncBatchSession
 from twinsql.batch._async.collector import AsyncQueryCollector
+from twinsql.batch._async.generic import AsyncGenericAdapter, async_adapter_for
 from twinsql.batch._async.runner import AsyncBatchRunner, Stop, UnknownOutcome
 from twinsql.batch.attempts import Attempts, settle_verdicts
 from twinsql.batch.intake import Intake, Refusal, split_item

@@ -45,13 +45,9 @@ from typing import Any, Literal
 
 from twinsql import errors
 from twinsql._compat import sleep
-from twinsql.batch._sync.adapters import (
-    BatchAdapter,
-    BatchSession,
-    GenericAdapter,
-    adapter_for,
-)
+from twinsql.batch._sync.adapters import BatchAdapter, BatchSession
 from twinsql.batch._sync.collector import QueryCollector
+from twinsql.batch._sync.generic import GenericAdapter, adapter_for
 from twinsql.batch._sync.runner import BatchRunner, Stop, UnknownOutcome
 from twinsql.batch.attempts import Attempts, settle_verdicts
 from twinsql.batch.intake import Intake, Refusal, split_item

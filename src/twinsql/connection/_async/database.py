@@ -35,7 +35,6 @@ from twinsql import errors
 from twinsql._compat import (
     AsyncShareLock,
     async_running_loop,
-    async_submit_to_loop,
     async_task_identity,
     loop_closed,
 )
@@ -52,6 +51,7 @@ from twinsql.connection._async.connection import (
     first_value,
     prepare_statement,
 )
+from twinsql.connection._async.pins import Hold, Pin
 from twinsql.connection._async.pool import AsyncPool
 from twinsql.connection._async.replicas import AsyncReplicaSet
 from twinsql.connection._async.transaction import AsyncTransaction
@@ -86,27 +86,6 @@ __all__ = [
 
 _database_ids = itertools.count(1)
 _IS_ASYNC = True
-
-
-class _Pin:
-    """The connection a block pinned, the pool it came from, and who may use it: the task or
-    thread that owns it, or (``lock`` set: a shared block) whoever takes the lock."""
-
-    __slots__ = ("connection", "lock", "loop", "owner", "pool")
-
-    def __init__(
-        self,
-        connection: AsyncConnection,
-        owner: object | None,
-        pool: AsyncPool,
-        lock: AsyncShareLock | None,
-        loop: object | None,
-    ) -> None:
-        self.connection = connection
-        self.owner = owner
-        self.pool = pool
-        self.lock = lock
-        self.loop = loop
 
 
 class AsyncDatabase:
@@ -145,7 +124,7 @@ class AsyncDatabase:
         )
         self._connect_options = connect_options
         self._pool = self._new_pool()
-        self._pinned: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar(
+        self._pinned: contextvars.ContextVar[Pin | None] = contextvars.ContextVar(
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
         # ``_pool`` serves ``_loop``; the pools of other live loops are in ``_loop_pools``.
@@ -354,6 +333,9 @@ class AsyncDatabase:
         if self._replicas is not None:
             await self._replicas.close()
         if _IS_ASYNC:
+            # Only event loops have pools of their own to close elsewhere.
+            from twinsql.connection._async.pins import close_elsewhere
+
             with self._loops_lock:
                 others = list(self._loop_pools.items())
                 self._loop_pools.clear()
@@ -362,9 +344,9 @@ class AsyncDatabase:
                 if loop is here:
                     await pool.close()
                 else:
-                    _close_elsewhere(loop, pool)
+                    close_elsewhere(loop, pool)
             if self._loop is not None and self._loop is not here:
-                _close_elsewhere(self._loop, self._pool)
+                close_elsewhere(self._loop, self._pool)
                 return
         await self._pool.close()
 
@@ -441,7 +423,7 @@ class AsyncDatabase:
         if pool is not None:
             await pool.release(conn)
 
-    async def _take_turn(self, pin: _Pin) -> None:
+    async def _take_turn(self, pin: Pin) -> None:
         """Wait for the shared connection (a task of another loop is refused: the
         connection's socket belongs to the loop that opened it)."""
         assert pin.lock is not None
@@ -452,7 +434,7 @@ class AsyncDatabase:
             )
         await pin.lock.acquire()
 
-    def _pinned_connection(self, pin: _Pin) -> AsyncConnection:
+    def _pinned_connection(self, pin: Pin) -> AsyncConnection:
         if pin.owner != async_task_identity():
             raise errors.ConcurrentUseError(
                 "this task was started inside a transaction() or connection() block of "
@@ -461,15 +443,15 @@ class AsyncDatabase:
             )
         return pin.connection
 
-    async def _pin(self, shared: bool) -> _Hold:
+    async def _pin(self, shared: bool) -> Hold:
         """Pin a connection for a block: reuse this context's pin (a nested block; in a
         shared one, holding the lock until the block ends), or check one out."""
         pin = self._pinned.get()
         if pin is not None:
             if pin.lock is None:
-                return _Hold(self._pinned_connection(pin), None, None)
+                return Hold(self._pinned_connection(pin), None, None)
             await self._take_turn(pin)
-            return _Hold(pin.connection, None, pin)
+            return Hold(pin.connection, None, pin)
         if self._replicas is not None:
             # A block runs on the primary, and its writes open the read-your-writes window.
             self._replicas.router.note_write()
@@ -477,10 +459,10 @@ class AsyncDatabase:
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         conn = await pool.acquire()
         lock = AsyncShareLock() if shared else None
-        pin = _Pin(conn, async_task_identity(), pool, lock, loop)
-        return _Hold(conn, self._pinned.set(pin), pin)
+        pin = Pin(conn, async_task_identity(), pool, lock, loop)
+        return Hold(conn, self._pinned.set(pin), pin)
 
-    async def _unpin(self, hold: _Hold) -> None:
+    async def _unpin(self, hold: Hold) -> None:
         """End a block: a nested shared block gives its turn back; the outermost block
         returns the connection to its pool."""
         pin = hold.pin
@@ -499,38 +481,6 @@ class AsyncDatabase:
         await pin.pool.release(hold.connection)
 
 
-class _Hold:
-    """What one block holds: the connection, the token of the pin it set (the outermost
-    block), and the pin (None for a nested block of an unshared pin)."""
-
-    __slots__ = ("connection", "pin", "token")
-
-    def __init__(
-        self,
-        connection: AsyncConnection,
-        token: contextvars.Token[_Pin | None] | None,
-        pin: _Pin | None,
-    ) -> None:
-        self.connection = connection
-        self.token = token
-        self.pin = pin
-
-    @property
-    def outer_lock(self) -> AsyncShareLock | None:
-        """The lock of a shared block this hold opened (the outermost one): taken only
-        while its BEGIN and its end are sent, so other users run between."""
-        if self.token is None or self.pin is None:
-            return None
-        return self.pin.lock
-
-
-def _close_elsewhere(loop: object | None, pool: AsyncPool) -> None:
-    """Close a pool of a loop that is not running this code: on that loop when it runs (its
-    sockets belong to it), else drop its connections without I/O."""
-    if not async_submit_to_loop(loop, pool.close):
-        pool.forget()
-
-
 class AsyncDatabaseTransaction:
     """The context manager returned by the database's ``transaction()``."""
 
@@ -542,7 +492,7 @@ class AsyncDatabaseTransaction:
         self._isolation = None if isolation is None else db.dialect.normalize_isolation(isolation)
         self._readonly = readonly
         self._shared = shared
-        self._hold: _Hold | None = None
+        self._hold: Hold | None = None
         self._transaction: AsyncTransaction | None = None
         self._traced: AbstractContextManager[Any] | None = None
 
@@ -570,7 +520,7 @@ class AsyncDatabaseTransaction:
         self._hold = hold
         return hold.connection
 
-    def _trace(self, observer: Observer, hold: _Hold) -> None:
+    def _trace(self, observer: Observer, hold: Hold) -> None:
         """Open the block's operation (a transaction, or a savepoint when nested)."""
         attributes: dict[str, Any] = {"twinsql.transaction.readonly": self._readonly}
         if self._isolation is not None:
@@ -603,7 +553,7 @@ class AsyncPinnedConnection:
     def __init__(self, db: AsyncDatabase, shared: bool = False) -> None:
         self._db = db
         self._shared = shared
-        self._hold: _Hold | None = None
+        self._hold: Hold | None = None
 
     async def __aenter__(self) -> AsyncConnection:
         self._hold = await self._db._pin(self._shared)

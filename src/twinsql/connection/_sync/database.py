@@ -35,7 +35,6 @@ from twinsql import errors
 from twinsql._compat import (
     ShareLock,
     running_loop,
-    submit_to_loop,
     task_identity,
     loop_closed,
 )
@@ -52,6 +51,7 @@ from twinsql.connection._sync.connection import (
     first_value,
     prepare_statement,
 )
+from twinsql.connection._sync.pins import Hold, Pin
 from twinsql.connection._sync.pool import Pool
 from twinsql.connection._sync.replicas import ReplicaSet
 from twinsql.connection._sync.transaction import Transaction
@@ -86,27 +86,6 @@ __all__ = [
 
 _database_ids = itertools.count(1)
 _IS_ASYNC = False
-
-
-class _Pin:
-    """The connection a block pinned, the pool it came from, and who may use it: the task or
-    thread that owns it, or (``lock`` set: a shared block) whoever takes the lock."""
-
-    __slots__ = ("connection", "lock", "loop", "owner", "pool")
-
-    def __init__(
-        self,
-        connection: Connection,
-        owner: object | None,
-        pool: Pool,
-        lock: ShareLock | None,
-        loop: object | None,
-    ) -> None:
-        self.connection = connection
-        self.owner = owner
-        self.pool = pool
-        self.lock = lock
-        self.loop = loop
 
 
 class Database:
@@ -145,7 +124,7 @@ class Database:
         )
         self._connect_options = connect_options
         self._pool = self._new_pool()
-        self._pinned: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar(
+        self._pinned: contextvars.ContextVar[Pin | None] = contextvars.ContextVar(
             f"twinsql_pin_{next(_database_ids)}", default=None
         )
         # ``_pool`` serves ``_loop``; the pools of other live loops are in ``_loop_pools``.
@@ -366,6 +345,9 @@ class Database:
 
 
 
+
+
+
         self._pool.close()
 
     def __enter__(self) -> Database:
@@ -441,7 +423,7 @@ class Database:
         if pool is not None:
             pool.release(conn)
 
-    def _take_turn(self, pin: _Pin) -> None:
+    def _take_turn(self, pin: Pin) -> None:
         """Wait for the shared connection (a task of another loop is refused: the
         connection's socket belongs to the loop that opened it)."""
         assert pin.lock is not None
@@ -452,7 +434,7 @@ class Database:
             )
         pin.lock.acquire()
 
-    def _pinned_connection(self, pin: _Pin) -> Connection:
+    def _pinned_connection(self, pin: Pin) -> Connection:
         if pin.owner != task_identity():
             raise errors.ConcurrentUseError(
                 "this task was started inside a transaction() or connection() block of "
@@ -461,15 +443,15 @@ class Database:
             )
         return pin.connection
 
-    def _pin(self, shared: bool) -> _Hold:
+    def _pin(self, shared: bool) -> Hold:
         """Pin a connection for a block: reuse this context's pin (a nested block; in a
         shared one, holding the lock until the block ends), or check one out."""
         pin = self._pinned.get()
         if pin is not None:
             if pin.lock is None:
-                return _Hold(self._pinned_connection(pin), None, None)
+                return Hold(self._pinned_connection(pin), None, None)
             self._take_turn(pin)
-            return _Hold(pin.connection, None, pin)
+            return Hold(pin.connection, None, pin)
         if self._replicas is not None:
             # A block runs on the primary, and its writes open the read-your-writes window.
             self._replicas.router.note_write()
@@ -477,10 +459,10 @@ class Database:
         pool = self._pool if loop is self._loop else self._pool_for(loop)
         conn = pool.acquire()
         lock = ShareLock() if shared else None
-        pin = _Pin(conn, task_identity(), pool, lock, loop)
-        return _Hold(conn, self._pinned.set(pin), pin)
+        pin = Pin(conn, task_identity(), pool, lock, loop)
+        return Hold(conn, self._pinned.set(pin), pin)
 
-    def _unpin(self, hold: _Hold) -> None:
+    def _unpin(self, hold: Hold) -> None:
         """End a block: a nested shared block gives its turn back; the outermost block
         returns the connection to its pool."""
         pin = hold.pin
@@ -499,38 +481,6 @@ class Database:
         pin.pool.release(hold.connection)
 
 
-class _Hold:
-    """What one block holds: the connection, the token of the pin it set (the outermost
-    block), and the pin (None for a nested block of an unshared pin)."""
-
-    __slots__ = ("connection", "pin", "token")
-
-    def __init__(
-        self,
-        connection: Connection,
-        token: contextvars.Token[_Pin | None] | None,
-        pin: _Pin | None,
-    ) -> None:
-        self.connection = connection
-        self.token = token
-        self.pin = pin
-
-    @property
-    def outer_lock(self) -> ShareLock | None:
-        """The lock of a shared block this hold opened (the outermost one): taken only
-        while its BEGIN and its end are sent, so other users run between."""
-        if self.token is None or self.pin is None:
-            return None
-        return self.pin.lock
-
-
-def _close_elsewhere(loop: object | None, pool: Pool) -> None:
-    """Close a pool of a loop that is not running this code: on that loop when it runs (its
-    sockets belong to it), else drop its connections without I/O."""
-    if not submit_to_loop(loop, pool.close):
-        pool.forget()
-
-
 class DatabaseTransaction:
     """The context manager returned by the database's ``transaction()``."""
 
@@ -542,7 +492,7 @@ class DatabaseTransaction:
         self._isolation = None if isolation is None else db.dialect.normalize_isolation(isolation)
         self._readonly = readonly
         self._shared = shared
-        self._hold: _Hold | None = None
+        self._hold: Hold | None = None
         self._transaction: Transaction | None = None
         self._traced: AbstractContextManager[Any] | None = None
 
@@ -570,7 +520,7 @@ class DatabaseTransaction:
         self._hold = hold
         return hold.connection
 
-    def _trace(self, observer: Observer, hold: _Hold) -> None:
+    def _trace(self, observer: Observer, hold: Hold) -> None:
         """Open the block's operation (a transaction, or a savepoint when nested)."""
         attributes: dict[str, Any] = {"twinsql.transaction.readonly": self._readonly}
         if self._isolation is not None:
@@ -603,7 +553,7 @@ class PinnedConnection:
     def __init__(self, db: Database, shared: bool = False) -> None:
         self._db = db
         self._shared = shared
-        self._hold: _Hold | None = None
+        self._hold: Hold | None = None
 
     def __enter__(self) -> Connection:
         self._hold = self._db._pin(self._shared)
