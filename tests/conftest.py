@@ -12,6 +12,14 @@ from tests import support
 _unreachable: set[str] = set()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "disturbs_replica: holds replay back on, or stops, the shared replica "
+        "(the test takes the replica alone)",
+    )
+
+
 def require_server(backend: str) -> None:
     """Skip (or, under CI, fail) a test whose server does not answer."""
     server = support.SERVER_OF[backend]

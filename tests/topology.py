@@ -8,11 +8,13 @@ Without it the tests skip, saying how to start the topology; under ``CI=true`` t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +226,27 @@ def pgbouncer_server_connections() -> int:
             states = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
             total += sum(int(row[k]) for k in states)
     return total
+
+
+# The advisory lock key of the turns on the topology's PostgreSQL primary ("twrepl").
+_TURN_KEY = 0x7477_7265_706C
+
+
+@contextlib.contextmanager
+def replica_turn(server: str, alone: bool) -> Iterator[None]:
+    """Every test run on this machine shares the topology's PostgreSQL primary and replica (the
+    MariaDB pair belongs to one checkout). A test that holds replay back or stops the replica
+    takes them ``alone``; every other replica test shares its turn with the other runs' —
+    a session advisory lock on the primary, held on a connection of its own for the test."""
+    if server != "postgresql":
+        yield
+        return
+    import psycopg
+
+    take = "pg_advisory_lock" if alone else "pg_advisory_lock_shared"
+    with psycopg.connect(
+        host="127.0.0.1", port=state()["pg_primary_port"], user="postgres", dbname="postgres",
+        autocommit=True,
+    ) as conn:  # fmt: skip
+        conn.execute(f"SELECT {take}(%s)".encode(), (_TURN_KEY,))
+        yield  # the session's end releases the lock

@@ -39,8 +39,16 @@ def endpoints(server: str, driver: str) -> tuple[str, str]:
     return topology.urls(server, driver)
 
 
+@pytest.fixture(autouse=True)
+def turn(server: str, request: pytest.FixtureRequest) -> Generator[None, None, None]:
+    """Runs at once take turns on the shared replica: see ``topology.replica_turn``."""
+    alone = request.node.get_closest_marker("disturbs_replica") is not None
+    with topology.replica_turn(server, alone):
+        yield
+
+
 @pytest.fixture
-def paused(server: str) -> Generator[None, None, None]:
+def paused(server: str, turn: None) -> Generator[None, None, None]:
     """Replay held back on the replica for the test (always resumed after it)."""
     topology.pause_replay(server)
     try:
@@ -117,6 +125,7 @@ async def test_the_url_form_names_replicas_by_host_and_port(
         assert "replicas" not in db.url.redacted().split("?", 1)[0]
 
 
+@pytest.mark.disturbs_replica
 async def test_read_your_writes_with_replay_paused(
     endpoints: tuple[str, str], server: str, table: str, paused: None
 ) -> None:
@@ -157,6 +166,7 @@ async def test_a_write_inside_replica_is_refused_before_it_is_sent(
         assert db.node_stats()[1].pool.opened == 0
 
 
+@pytest.mark.disturbs_replica
 async def test_the_orm_follows_the_routing(endpoints: tuple[str, str], server: str) -> None:
     async with routed(endpoints, read_your_writes=30) as db:
         with db.primary():
@@ -211,6 +221,7 @@ async def test_eager_loading_stays_on_the_node_of_the_parent(
                 await twinsql.drop_all_async(db, ALL_MODELS)
 
 
+@pytest.mark.disturbs_replica
 async def test_a_stopped_replica_leaves_the_rotation_and_comes_back(
     endpoints: tuple[str, str], server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -239,6 +250,7 @@ async def test_a_stopped_replica_leaves_the_rotation_and_comes_back(
         assert db.node_stats()[1].recoveries == 1
 
 
+@pytest.mark.disturbs_replica
 async def test_a_replica_lagging_past_the_limit_gets_no_reads(
     endpoints: tuple[str, str], server: str, table: str
 ) -> None:
