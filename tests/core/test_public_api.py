@@ -8,10 +8,12 @@ import importlib
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import twinsql
+import twinsql.sql
 
 # Every name ``twinsql`` exported when its tree was regrouped by feature.
 EXPORTED = (
@@ -131,10 +133,11 @@ def test_no_exported_name_is_lost() -> None:
     assert sorted(set(EXPORTED) - set(twinsql.__all__)) == []
 
 
-def _lazy_and_checked() -> tuple[dict[str, str], dict[str, str]]:
-    """From ``twinsql/__init__.py``: the table of names imported on first use, and what
+def _lazy_and_checked(package: ModuleType) -> tuple[dict[str, str], dict[str, str]]:
+    """From a package's ``__init__.py``: the table of names imported on first use, and what
     its ``TYPE_CHECKING`` imports bring (name → module)."""
-    source = Path(twinsql.__file__).read_text(encoding="utf-8")
+    assert package.__file__ is not None
+    source = Path(package.__file__).read_text(encoding="utf-8")
     lazy: dict[str, str] = {}
     checked: dict[str, str] = {}
     for node in ast.parse(source).body:
@@ -150,14 +153,15 @@ def _lazy_and_checked() -> tuple[dict[str, str], dict[str, str]]:
     return lazy, checked
 
 
-def test_the_lazy_names_are_the_names_type_checkers_see() -> None:
+@pytest.mark.parametrize("package", [twinsql, twinsql.sql], ids=["twinsql", "twinsql.sql"])
+def test_the_lazy_names_are_the_names_type_checkers_see(package: ModuleType) -> None:
     """Each name is imported on first use from where the type checkers' import says."""
-    lazy, checked = _lazy_and_checked()
-    assert checked == lazy
-    assert set(lazy) <= set(twinsql.__all__)
+    lazy, checked = _lazy_and_checked(package)
+    assert lazy and checked == lazy
+    assert set(lazy) <= set(package.__all__)
     for name, module in lazy.items():
-        assert getattr(twinsql, name) is getattr(importlib.import_module(module), name)
-    assert set(twinsql.__all__) <= set(dir(twinsql))
+        assert getattr(package, name) is getattr(importlib.import_module(module), name)
+    assert set(package.__all__) <= set(dir(package))
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
@@ -170,7 +174,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 def test_the_command_line_loads_without_the_orm_or_migrations() -> None:
     """``twinsql load`` starts without importing pydantic, the ORM or the migrations: at
     start-up they were most of its time on a small dump."""
-    heavy = ("pydantic", "twinsql.orm.model", "twinsql.migrations.commands",
+    heavy = ("pydantic", "twinsql.orm.model", "twinsql.migrations.commands", "twinsql.sql.compiler",
              "twinsql.migrations._sync.runner")  # fmt: skip
     code = f"import sys, twinsql.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -18,8 +18,10 @@ import pytest
 
 from tests import support
 from tests.conftest import require_server
+from twinsql.batch.script import ScriptReader, ScriptStatement
 from twinsql.cli import main
 from twinsql.connection.url import parse_url
+from twinsql.sql.lexer import Lexer
 
 _counter = iter(range(1, 1_000_000))
 
@@ -204,3 +206,16 @@ def sqlite_journal_mode(path: Path) -> str:
 
 def _digest(rows: list[Any]) -> tuple[int, str]:
     return len(rows), hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+
+
+def assert_inserts_read_alike(dump: Path, lexer: Lexer) -> None:
+    """Every statement of a real dump that the one-step INSERT reading takes gets from it
+    the shape the token-by-token reading gives; and it takes some (the dump's rows)."""
+    from tests.core.test_sql_literal_insert import assert_same_reading
+
+    text = dump.read_text(encoding="utf-8", errors="surrogateescape")
+    items = ScriptReader(lexer).read([text])
+    taken = [item.sql for item in items
+             if isinstance(item, ScriptStatement) and item.copy is None
+             and assert_same_reading(item.sql, lexer)]  # fmt: skip
+    assert taken

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.dumps.roundtrip import (
+    assert_inserts_read_alike,
     load,
     my_connect,
     my_database,
@@ -86,6 +87,7 @@ def test_mariadb_dump_round_trip(
 ) -> None:
     dump = tmp_path / "dump.sql"
     run_tool(my_dump_argv(source, *options), dump)
+    assert_inserts_read_alike(dump, "mysql")
     with my_database() as target:
         status = load(my_url(target), dump)
         out, err = capsys.readouterr()

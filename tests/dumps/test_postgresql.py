@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.dumps.roundtrip import (
+    assert_inserts_read_alike,
     load,
     pg_connect,
     pg_database,
@@ -83,6 +84,8 @@ def test_pg_dump_round_trip(
 ) -> None:
     dump = tmp_path / "dump.sql"
     run_tool([*pg_dump_argv(source), *options], dump)
+    if "--inserts" in options:  # the COPY format holds no INSERT
+        assert_inserts_read_alike(dump, "postgresql")
     with pg_database() as target:
         status = load(pg_url(target), dump)
         out, err = capsys.readouterr()

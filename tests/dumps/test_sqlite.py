@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.dumps.roundtrip import load, sqlite_fingerprint, sqlite_journal_mode, tool
+from tests.dumps.roundtrip import (
+    assert_inserts_read_alike,
+    load,
+    sqlite_fingerprint,
+    sqlite_journal_mode,
+    tool,
+)
 
 SCHEMA = """
 CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent (id), note TEXT);
@@ -53,6 +59,7 @@ def test_sqlite_dump_round_trip(
                                     capture_output=True, check=True).stdout)  # fmt: skip
     text = dump.read_text(encoding="utf-8")
     assert text.startswith("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;")
+    assert_inserts_read_alike(dump, "sqlite")
     target = tmp_path / "target.db"
     status = load(f"sqlite:///{target}", dump)
     out, err = capsys.readouterr()

@@ -47,6 +47,7 @@ from twinsql.sql.lexer import (
     scan,
     scan_items,
 )
+from twinsql.sql.literal_insert import literal_insert
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
 from twinsql.sql.script import split_statements
 
@@ -178,6 +179,22 @@ def _analyze(
     transactional_ddl: bool,
     verbatim: bool = False,
 ) -> Shape:
+    shape = literal_shape(sql, style, lexer)
+    if shape is not None:
+        return shape
+    return analyze_fully(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)
+
+
+def analyze_fully(
+    sql: str,
+    style: ParamStyle,
+    lexer: Lexer,
+    allow_multiple: bool,
+    transactional_ddl: bool,
+    verbatim: bool = False,
+) -> Shape:
+    """The ``Shape`` of any statement, read token by token (``analyze`` tries the one-step
+    reading of ``literal_shape`` first)."""
     # One scan serves the compiler and the item walk below.
     scanned = scan(sql, check_lexer(lexer))
     compiled = compile_sql(sql, style, lexer, allow_multiple=allow_multiple, scanned=scanned)
@@ -240,6 +257,40 @@ def _analyze(
         session=_changes_session(sql, items, lexer, first),
         target=_target(sql, items, first) if lexer == "mysql" else None,
         copy_in=_copy_in(sql, items) if first == "COPY" and lexer == "postgresql" else None,
+    )
+
+
+def literal_shape(sql: str, style: ParamStyle, lexer: Lexer) -> Shape | None:
+    """The shape of an INSERT of literal rows, read in one regex step (the bulk of a dump);
+    None for any other statement. What ``analyze_fully`` gives the same
+    text: no placeholder (the text is sent as written, in any style), a template for one
+    row, the written text as the key of several; the INSERT commits nothing implicitly,
+    runs inside a transaction and leaves the session as it is."""
+    found = literal_insert(sql, lexer)
+    if found is None:
+        return None
+    template, table = found
+    text_size = len(sql) if sql.isascii() else len(sql.encode("utf-8"))
+    key: object = sql
+    base = text_size
+    if template is not None:
+        row = template.row_text(style)
+        base = (len(row) if row.isascii() else len(row.encode("utf-8"))) + 2
+        key = template.key
+    return Shape(
+        sql=sql,
+        compiled=CompiledSQL(
+            text=sql, style=style, count=0, names=None, is_read_only=False, source=sql
+        ),
+        count=0,
+        text_size=text_size,
+        base=base,
+        template=template,
+        key=key,
+        control=False,
+        implicit_commit=False,
+        verb="INSERT",
+        target=table if lexer == "mysql" else None,
     )
 
 
