@@ -39,6 +39,9 @@ def assert_same_reading(sql: str, lexer: Lexer) -> bool:
         taken = True
         full = analyze_fully(sql, style, lexer, False, lexer != "mysql", verbatim=True)  # type: ignore[arg-type]
         assert described(fast) == described(full), (sql, lexer, style)
+        if full.template is not None:
+            assert fast.template is not None
+            assert fast.template.rendered(style) == full.template.rendered(style)
     return taken
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twinsql.errors import ArgumentError
+from twinsql.sql.frozen import builder
 from twinsql.sql.insert import InsertTemplate, parse_insert, second_row_follows
 from twinsql.sql.lexer import (
     COMMA,
@@ -171,20 +172,6 @@ def bind_parts(shape: Shape, params: Any) -> tuple[Sequence[Any], ...]:
     return tuple(out)
 
 
-def _analyze(
-    sql: str,
-    style: ParamStyle,
-    lexer: Lexer,
-    allow_multiple: bool,
-    transactional_ddl: bool,
-    verbatim: bool = False,
-) -> Shape:
-    shape = literal_shape(sql, style, lexer)
-    if shape is not None:
-        return shape
-    return analyze_fully(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)
-
-
 def analyze_fully(
     sql: str,
     style: ParamStyle,
@@ -206,7 +193,7 @@ def analyze_fully(
     if allow_multiple:
         pieces = split_statements(sql, lexer)
         if len(pieces) > 1:
-            parts = tuple(_analyze(p, style, lexer, False, transactional_ddl) for p in pieces)
+            parts = tuple(analyze_fully(p, style, lexer, False, transactional_ddl) for p in pieces)
             return Shape(
                 sql=sql,
                 compiled=compiled,
@@ -277,21 +264,17 @@ def literal_shape(sql: str, style: ParamStyle, lexer: Lexer) -> Shape | None:
         row = template.row_text(style)
         base = (len(row) if row.isascii() else len(row.encode("utf-8"))) + 2
         key = template.key
-    return Shape(
-        sql=sql,
-        compiled=CompiledSQL(
-            text=sql, style=style, count=0, names=None, is_read_only=False, source=sql
-        ),
-        count=0,
-        text_size=text_size,
-        base=base,
-        template=template,
-        key=key,
-        control=False,
-        implicit_commit=False,
-        verb="INSERT",
-        target=table if lexer == "mysql" else None,
+    compiled = CompiledSQL(
+        text=sql, style=style, count=0, names=None, is_read_only=False, source=sql
     )
+    # Every field of Shape in order: an INSERT commits nothing implicitly, runs inside a
+    # transaction and leaves the session as it is.
+    return _build_shape(sql, compiled, 0, text_size, template, key, False, False, "INSERT",
+                        False, False, table if lexer == "mysql" else None, None, base,
+                        None)  # fmt: skip
+
+
+_build_shape = builder(Shape)
 
 
 def _words(sql: str, items: list[Token] | None, count: int) -> list[str]:
@@ -493,7 +476,7 @@ def _sets_transaction(sql: str, items: list[Token] | None) -> bool:
 # How much of a long statement's text is read item by item before the rest is needed.
 _HEAD_CHARS = 8192
 
-_analyze_cached = functools.lru_cache(maxsize=4096)(_analyze)
+_analyze_cached = functools.lru_cache(maxsize=4096)(analyze_fully)
 _CACHE_MAX_CHARS = 32_768
 
 
@@ -512,6 +495,10 @@ def analyze(
     statements."""
     if not isinstance(sql, str):
         raise ArgumentError(f"a statement must be a str, not {type(sql).__name__}")
+    # A dump's INSERTs first, uncached: each text comes once.
+    shape = literal_shape(sql, style, lexer)
+    if shape is not None:
+        return shape
     if len(sql) <= _CACHE_MAX_CHARS:
         return _analyze_cached(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)
-    return _analyze(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)
+    return analyze_fully(sql, style, lexer, allow_multiple, transactional_ddl, verbatim)

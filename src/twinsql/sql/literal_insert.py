@@ -20,6 +20,7 @@ import re
 import sys
 from typing import NamedTuple
 
+from twinsql.sql.frozen import builder
 from twinsql.sql.insert import InsertTemplate
 from twinsql.sql.lexer import Lexer
 
@@ -83,31 +84,53 @@ def literal_insert(sql: str, lexer: Lexer) -> LiteralInsert | None:
     match = _PATTERNS[lexer].match(sql)
     if match is None:
         return None
-    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group("table")))
+    row_start, row_end = match.span("row")
+    head = _heads.get((lexer, sql[:row_start]))
+    if head is None:
+        head = _head(sql[:row_start], lexer, match)
+    prefix, table, columns = head
     if match.group("more"):
         return LiteralInsert(None, table)  # several rows: sent as written, never merged
-    row_start, row_end = match.span("row")
-    row = match.group("row")
-    suffix_start, suffix_end = match.span("suffix")
-    suffix_start = row_end  # the blanks before a ";" belong to the suffix, as parse_insert has it
-    listed = match.group("columns")
-    # Interned as parse_insert interns them: a dump's rows of one table share one copy.
-    prefix_text = sys.intern(sql[:row_start])
-    suffix_text = sys.intern(sql[suffix_start:suffix_end])
-    template = InsertTemplate(
-        sql=sql,
-        lexer=lexer,
-        prefix=(0, row_start),
-        row=(row_start, row_end),
-        suffix=(suffix_start, suffix_end),
-        row_marks=(),
-        other_marks=(),
-        arity=len(_VALUE_RE[lexer].findall(row)),
-        columns=None if listed is None else len(_COLUMN_RE[lexer].findall(listed)),
-        copy_target=None,  # literal values: no COPY stands for it
-        key=(prefix_text, sys.intern(suffix_text.rstrip())),
-    )
+    row = sql[row_start:row_end]
+    # The blanks before a ";" belong to the suffix, as parse_insert has it.
+    suffix_end = match.end("suffix")
+    suffix = sql[row_end:suffix_end]
+    if suffix:
+        suffix, suffix_key = sys.intern(suffix), sys.intern(suffix.rstrip())
+    else:
+        suffix = suffix_key = _NO_SUFFIX
+    # A row of literals renders alike in every placeholder style (nothing to number or
+    # escape): the rendering InsertTemplate.rendered would compute, given at once.
+    rendered = (prefix, suffix, (row,), ())
+    template = _template(
+        sql, lexer, (0, row_start), (row_start, row_end), (row_end, suffix_end), (), (),
+        len(_VALUE_RE[lexer].findall(row)), columns,
+        None,  # literal values: no COPY stands for the INSERT
+        (prefix, suffix_key),
+        {"qmark": rendered, "format": rendered, "numeric": rendered}, {},
+    )  # fmt: skip
     return LiteralInsert(template, table)
+
+
+_template = builder(InsertTemplate)
+_NO_SUFFIX = sys.intern("")
+# What the text before the row says, per distinct text: a dump repeats it for every row of
+# a table. Emptied when full (a script of ever-new prefixes only loses the saving).
+_heads: dict[tuple[str, str], tuple[str, str, int | None]] = {}
+_HEADS_MAX = 1024
+
+
+def _head(text: str, lexer: Lexer, match: re.Match[str]) -> tuple[str, str, int | None]:
+    """The interned text before the row (every row of a table shares one copy, as
+    ``parse_insert`` has it), the table unquoted and the number of listed columns."""
+    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group("table")))
+    listed = match.group("columns")
+    columns = None if listed is None else len(_COLUMN_RE[lexer].findall(listed))
+    head = (sys.intern(text), table, columns)
+    if len(_heads) >= _HEADS_MAX:
+        _heads.clear()
+    _heads[(lexer, text)] = head
+    return head
 
 
 def _unquoted(name: str) -> str:
