@@ -18,7 +18,7 @@ from typing import Any
 from twinsql.batch.charsets import UTF8_CHARSETS, set_names
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import BATCH_STATEMENTS, StatementQueue
-from twinsql.batch.statements import Shape, StatementTooLarge, analyze
+from twinsql.batch.statements import Shape, StatementTooLarge, analyze, literal_shape
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle
@@ -176,6 +176,37 @@ class Intake:
                 added_size += size
                 if added_size >= room or next_index > last:
                     return False
+                if params is None and shape.count == 0 and shape.template is not None:
+                    # A dump's INSERTs of literal rows: queued while they share the run's
+                    # key, each read in one step (what shape() checks cannot refuse them).
+                    key = shape.key
+                    if run.shapes is None:
+                        run.shapes = [run.shape] * len(run.sizes)
+                    shapes_append, bound_append = run.shapes.append, run.bound.append
+                    params_append, sizes_append = run.params.append, run.sizes.append
+                    literal, style, lexer = literal_shape, self.style, self.lexer
+                    on_shape, str_, no_values = self.on_shape, str, ()
+                    for item in items:
+                        if type(item) is not str_:
+                            pending = item
+                            break
+                        row = literal(item, style, lexer)
+                        if row is None or row.key != key or row.base > cap:
+                            pending = item  # the general path reads (or refuses) it
+                            break
+                        if on_shape is not None:
+                            on_shape(row)
+                        shapes_append(row)
+                        bound_append(no_values)
+                        params_append(None)
+                        sizes_append(row.base)
+                        next_index += 1
+                        added_size += row.base
+                        if added_size >= room or next_index > last:
+                            return False
+                    else:
+                        return True
+                    continue
                 if shape.compiled.names is not None or shape.parts is not None or run.shapes:
                     continue
                 # The fast path: the same text again with a positional tuple of the right

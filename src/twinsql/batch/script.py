@@ -48,11 +48,14 @@ from typing import NamedTuple
 from twinsql.batch.statements import CopyData, reads_stdin
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import COMMENT, QUOTED, Lexer, Token, check_lexer, scan
+from twinsql.sql.literal_insert import literal_insert_statement
 from twinsql.sql.script import separators
 
 __all__ = ["MetaCommand", "ScriptReader", "ScriptStatement", "iter_statements"]
 
 _WINDOW = 1 << 16  # characters scanned at first for the next separators
+_LANE_WINDOW = 1 << 12  # the same while the lane of literal INSERTs is open
+_INSERT = ("INSERT", "insert", "Insert")
 _DELIMITER_RE = re.compile(r"delimiter[ \t]+(\S+)[^\n]*", re.IGNORECASE)
 _EXECUTABLE_RE = re.compile(r"/\*(M?)!([0-9]{5,6})?")
 _BLANKS_RE = re.compile(r"\s*")
@@ -114,6 +117,8 @@ class ScriptReader:
         self._pos = 0  # the buffer is read up to here
         self._line = 1  # the line at _pos
         self._copy: tuple[str, bool] | None = None  # a COPY reading rows; any piece sent yet
+        # The statements a dump is made of, read without the tokenizer (_literal_inserts).
+        self._lane = literal_insert_statement(self.lexer)
 
     def read(self, chunks: Iterable[str]) -> Iterator[ScriptItem]:
         """Every statement and meta-command of the script given as ``chunks``."""
@@ -155,10 +160,15 @@ class ScriptReader:
         """Read the statements of the next window. Returns True to be called again (a
         separator or a directive changed how the rest reads), None when more text is
         needed."""
+        lane = self._lane if self.delimiter == ";" and self.standard_strings else None
+        if lane is not None and (yield from self._literal_inserts(lane)):
+            return True
         buf, pos = self._buf, self._pos
-        if not buf[pos:].strip():
+        if _BLANKS_RE.match(buf, pos).end() == len(buf):  # type: ignore[union-attr]
             return None
-        window = _WINDOW
+        # With the lane open, the general reading stops at the next INSERT it may take:
+        # a small first window, so that a script alternating the two scans little twice.
+        window = _WINDOW if lane is None else _LANE_WINDOW
         while True:
             end = min(len(buf), pos + window)
             last = end == len(buf)
@@ -171,6 +181,9 @@ class ScriptReader:
         begin = 0
         for stop, after in ends or [(len(text), len(text))]:
             code = _code_start(text, tokens, starts, begin, stop, self._runs)
+            if lane is not None and begin and text.startswith(_INSERT, code):
+                self._advance(pos + begin)
+                return True  # the lane reads on from here
             if code < stop:
                 meta = self._directive(text, pos, code, final and last)
                 if meta is not None:
@@ -180,11 +193,7 @@ class ScriptReader:
             if not ends:
                 return None  # the statement has not ended yet
             if code < stop:
-                sql = self._gate(text[begin:stop].strip())
-                if self.recode is not None:
-                    sql = self.recode(sql)
-                if self.lexer == "mysql" and _UNDECODED_RE.search(sql):
-                    sql = _binary_literals(sql)
+                sql = self._decoded(self._gate(text[begin:stop].strip()))
                 if sql and self.lexer == "postgresql" and reads_stdin(sql, self.lexer):
                     # Its rows start on the next line: read them once that line has come.
                     newline = text.find("\n", after)
@@ -210,6 +219,35 @@ class ScriptReader:
             begin = after
         self._advance(pos + begin)
         return True
+
+    def _decoded(self, sql: str) -> str:
+        """A MySQL statement as the server reads it: in the script's character set (SET
+        NAMES), its raw bytes in strings as hex literals."""
+        if self.recode is not None:
+            sql = self.recode(sql)
+        if self.lexer == "mysql" and _UNDECODED_RE.search(sql):
+            sql = _binary_literals(sql)
+        return sql
+
+    def _literal_inserts(self, lane: re.Pattern[str]) -> _Step:
+        """The lane: read the INSERTs of literal rows that come next, one regex step each
+        (``literal_insert_statement``), as the general reading would read them — they hold
+        no comment, directive or COPY, and the lane is open only while ``;`` ends
+        statements and PostgreSQL strings are standard. Returns whether it read any."""
+        buf, pos, line = self._buf, self._pos, self._line
+        count, match, decoded = buf.count, lane.match, self._decoded
+        moved = False
+        while True:
+            found = match(buf, pos)
+            if found is None:
+                return moved
+            start, end = found.span(1)
+            line += count("\n", pos, start)
+            pos = found.end()
+            self._pos, self._line = pos, line + count("\n", start, pos)
+            moved = True
+            yield ScriptStatement(decoded(found.group(1)), line)
+            line = self._line
 
     def _split(self, text: str, final: bool) -> tuple[list[Token], list[tuple[int, int]]]:
         """The tokens of ``text`` and each statement end in it as ``(separator start,

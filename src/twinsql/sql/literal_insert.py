@@ -24,7 +24,7 @@ from twinsql.sql.frozen import builder
 from twinsql.sql.insert import InsertTemplate
 from twinsql.sql.lexer import Lexer
 
-__all__ = ["LiteralInsert", "literal_insert"]
+__all__ = ["LiteralInsert", "literal_insert", "literal_insert_statement"]
 
 
 class LiteralInsert(NamedTuple):
@@ -48,22 +48,40 @@ _DQ_NAME = r'"[^"]*(?:""[^"]*)*"'
 _BT_NAME = r"`[^`]*(?:``[^`]*)*`"
 
 
-def _pattern(string: str, name: str, value_keyword: str) -> re.Pattern[str]:
+def _grammar(string: str, name: str, value_keyword: str) -> tuple[str, str]:
+    """The INSERT up to its first row's end (named groups: table, columns, row), and the
+    rows after it."""
     value = f"(?:{string}|{_NUMBER}|{_CONSTANT}|{_HEX})"
     row = rf"\(\s*{value}(?:\s*,\s*{value})*+\s*\)"
     table = rf"(?P<table>{name}(?:\s*\.\s*{name})?)"
     columns = rf"(?:\s*\((?P<columns>\s*{name}(?:\s*,\s*{name})*)\s*\))?"
-    return re.compile(
-        rf"(?i:INSERT)\s+(?i:INTO)\s+{table}{columns}\s*(?i:{value_keyword})\s*"
-        rf"(?P<row>{row})(?P<more>(?:\s*,\s*{row})*+)(?P<suffix>\s*);?\s*\Z"
-    )
+    head = (rf"(?i:INSERT)\s+(?i:INTO)\s+{table}{columns}\s*(?i:{value_keyword})\s*"
+            rf"(?P<row>{row})")  # fmt: skip
+    return head, rf"(?:\s*,\s*{row})*+"
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    "sqlite": _pattern(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
-    "postgresql": _pattern(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
-    "mysql": _pattern(_SQ_BS, f"(?:{_BARE}|{_BT_NAME})", "VALUES|VALUE"),
+_GRAMMARS = {
+    "sqlite": _grammar(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
+    "postgresql": _grammar(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
+    "mysql": _grammar(_SQ_BS, f"(?:{_BARE}|{_BT_NAME})", "VALUES|VALUE"),
 }
+# One statement: the whole text, an optional ";" at its end.
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    lexer: re.compile(rf"{head}(?P<more>{more})(?P<suffix>\s*);?\s*\Z")
+    for lexer, (head, more) in _GRAMMARS.items()
+}
+# In a script: blanks, then one such statement (group 1) ended by its ";".
+_STATEMENTS: dict[str, re.Pattern[str]] = {
+    lexer: re.compile(rf"\s*({head.replace('(?P<', '(?P<s_')}{more})\s*;")
+    for lexer, (head, more) in _GRAMMARS.items()
+}
+
+
+def literal_insert_statement(lexer: Lexer) -> re.Pattern[str]:
+    """The regex that reads, at a position of a script, the blanks and then one INSERT of
+    literal rows up to its ``;`` (group 1: the statement, without its ``;``); no match for
+    any other statement."""
+    return _STATEMENTS[lexer]
 _VALUE_RE: dict[str, re.Pattern[str]] = {
     lexer: re.compile(f"{string}|{_NUMBER}|{_CONSTANT}|{_HEX}")
     for lexer, string in (("sqlite", _SQ), ("postgresql", _SQ), ("mysql", _SQ_BS))
