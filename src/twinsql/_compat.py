@@ -14,17 +14,25 @@ semaphore whose acquire has a timeout and survives cancellation without losing a
 ``asyncio.wait_for(sem.acquire(), t)`` can drop a permit when the timeout and the grant race
 (CPython bpo-42130), and Python 3.10 has no ``asyncio.timeout``. Both forms are FIFO and
 hand a released slot straight to the longest waiter.
+
+asyncio is imported inside the async forms, never at module level: the sync mode (and so
+``twinsql load``) runs without it, and importing it (with ssl, socket and subprocess) is a
+large share of a short command's start-up. The sync forms that look at a loop find asyncio
+in ``sys.modules`` or not at all: no loop can exist before asyncio is imported.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "AsyncReturns",
@@ -81,6 +89,8 @@ class AsyncSlots:
     async def acquire(self, timeout: float | None) -> bool:
         if self.try_acquire():
             return True
+        import asyncio
+
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bool] = loop.create_future()
         self._waiters.append(waiter)
@@ -233,11 +243,15 @@ class AsyncShareLock:
     __slots__ = ("_depth", "_holder", "_lock")
 
     def __init__(self) -> None:
+        import asyncio
+
         self._lock = asyncio.Lock()
         self._holder: object | None = None
         self._depth = 0
 
     async def acquire(self) -> None:
+        import asyncio
+
         me = asyncio.current_task()
         if self._depth and self._holder is me:
             self._depth += 1
@@ -268,6 +282,8 @@ class ShareLock:
 
 
 async def async_sleep(seconds: float) -> None:
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -278,6 +294,8 @@ def sleep(seconds: float) -> None:
 def async_spawn(call: Callable[[], Awaitable[None]]) -> Callable[[], None]:
     """Run ``call()`` in the background (a task on the running loop); return what stops it
     (cancels the task). The caller keeps no reference: the loop holds the task."""
+    import asyncio
+
     task = asyncio.ensure_future(call())
     _background.add(task)
     task.add_done_callback(_background.discard)
@@ -302,23 +320,38 @@ _background: set[asyncio.Future[None]] = set()
 
 def async_running_loop() -> object | None:
     """The running event loop (an async database binds itself to the loop it starts on)."""
+    import asyncio
+
     return asyncio.get_running_loop()
 
 
 def running_loop() -> object | None:
     """Sync twin of ``async_running_loop``: the event loop running on this thread, if any
-    (a sync database binds to no loop, and refuses to block a running one)."""
+    (a sync database binds to no loop, and refuses to block a running one). None when
+    asyncio was never imported: no loop can run before it is."""
+    if "asyncio" not in sys.modules:
+        return None
+    import asyncio
+
     return asyncio._get_running_loop()
 
 
 def loop_closed(loop: object | None) -> bool:
     """Whether ``loop`` is an event loop that has been closed (its sockets are gone)."""
+    if "asyncio" not in sys.modules:  # no loop exists before asyncio is imported
+        return False
+    import asyncio
+
     return isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()
 
 
 def async_submit_to_loop(loop: object | None, call: Callable[[], Awaitable[object]]) -> bool:
     """Run ``call()`` on ``loop``, running in another thread, without waiting for it; False
     when ``loop`` is not running (nothing is scheduled)."""
+    if "asyncio" not in sys.modules:  # no loop exists before asyncio is imported
+        return False
+    import asyncio
+
     if not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running()):
         return False
 
@@ -337,6 +370,8 @@ def submit_to_loop(loop: object | None, call: Callable[[], object]) -> bool:
 
 def async_task_identity() -> object | None:
     """The current asyncio task, or None outside a task (the owner of a pinned connection)."""
+    import asyncio
+
     return asyncio.current_task()
 
 
@@ -351,6 +386,8 @@ async def async_call_within(
     """``await call()``, or None once ``timeout`` seconds pass first. The late call is then
     cancelled in the background (as it is when the caller itself is cancelled), and should
     it still return a value, ``abandon`` gets that value (to close it)."""
+    import asyncio
+
     task = asyncio.ensure_future(call())
     try:
         done, _ = await asyncio.wait((task,), timeout=max(timeout, 0.0))

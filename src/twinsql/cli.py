@@ -45,7 +45,7 @@ from twinsql.batch.statements import control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.migrations.arguments import add_parser as add_migrations_parser
-from twinsql.orm.model_source import NAMINGS
+from twinsql.orm.naming_choices import NAMINGS
 
 __all__ = ["main"]
 

@@ -8,15 +8,8 @@ import contextvars
 import pytest
 
 from twinsql import errors
-from twinsql.connection.routing import (
-    Router,
-    RoutingConfig,
-    is_node_failure,
-    lag_from_rows,
-    lag_sql,
-    replica_urls,
-    split_scale_options,
-)
+from twinsql.connection.routing import Router, is_node_failure, lag_from_rows, lag_sql
+from twinsql.connection.scale import RoutingConfig, replica_urls, split_scale_options
 from twinsql.connection.url import parse_url
 
 

@@ -15,17 +15,18 @@ background, bounded) and breaks the link, so the waiting call fails at once.
 ``LinkBreaker`` holds a duplicate of a connection's socket, so the link can be shut down
 from any thread (the blocked read then returns at once) and an idle link can be checked for
 a server that went away, without touching the native driver's own socket object.
+
+asyncio and socket are imported where they are used: a sync load over SQLite arms no loop
+timer and breaks no socket link, and should not pay for importing either.
 """
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
 import logging
 import os
 import select
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +61,8 @@ class Armed(Protocol):
 
 def arm_on_loop(seconds: float, callback: Callable[[], None]) -> Armed:
     """Async mode: call ``callback`` on the running loop after ``seconds``."""
+    import asyncio
+
     return asyncio.get_running_loop().call_later(seconds, callback)
 
 
@@ -148,6 +151,8 @@ class LinkBreaker:
     __slots__ = ("_poll", "_sock")
 
     def __init__(self, fileno: int | None) -> None:
+        import socket
+
         # None: no socket to watch (the breaker does nothing, the link is never "gone").
         self._sock = None if fileno is None else socket.socket(fileno=os.dup(fileno))
         # A poll object registered once: checking an idle link costs one syscall.
@@ -160,6 +165,8 @@ class LinkBreaker:
         sees the end of the stream at once."""
         sock = self._sock
         if sock is not None:
+            import socket
+
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:

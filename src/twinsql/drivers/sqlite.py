@@ -19,13 +19,9 @@ that arms those deadlines also tells the async adapter when a statement started.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import json
 import operator
 import sqlite3
 import time
-import uuid
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -62,6 +58,13 @@ class BudgetExceeded(Exception):
 
 
 def _to_storage(value: Any) -> Any:
+    # Imported here, on the path of values sqlite3 cannot bind: a script of plain literals
+    # (``twinsql load``) never takes it, and should not pay for importing these at start-up.
+    import datetime
+    import decimal
+    import json
+    import uuid
+
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     if isinstance(value, datetime.datetime):

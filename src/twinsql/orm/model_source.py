@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import keyword
 import re
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from twinsql.errors import ArgumentError
 from twinsql.orm.catalog import CatalogColumn, CatalogForeignKey, CatalogTable
@@ -40,11 +39,10 @@ from twinsql.orm.naming import (
     snake_case,
     table_name,
 )
+from twinsql.orm.naming_choices import NAMINGS, NamingChoice
 
 __all__ = ["NAMINGS", "NamingChoice", "render_models"]
 
-NamingChoice = Literal["auto", "snake_case", "PascalCase", "camelCase", "as_is"]
-NAMINGS: tuple[NamingChoice, ...] = typing.get_args(NamingChoice)
 _PRESETS: dict[str, Preset] = {"PascalCase": "PascalCase", "camelCase": "camelCase",
                                "snake_case": "snake_case"}  # fmt: skip
 

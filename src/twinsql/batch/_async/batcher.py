@@ -37,7 +37,6 @@ it and returns it. A batcher is not safe for concurrent use by several tasks or 
 from __future__ import annotations
 
 import logging
-import random
 import weakref
 from collections.abc import Callable, Iterable, Sequence, Sized
 from types import TracebackType
@@ -73,6 +72,14 @@ logger = logging.getLogger("twinsql.batcher")
 _IS_ASYNC = True
 _MODES = ("per_batch", "whole", "none")
 Statement = Any  # a SQL string or a (sql, params) pair
+
+
+def _jitter() -> float:
+    """A uniform draw in [0, 1) that spreads a retry's backoff; ``random`` is imported on
+    the first retry, so that a run that never retries does not pay for importing it."""
+    import random
+
+    return random.random()
 
 
 class AsyncSQLBatcher:
@@ -503,12 +510,12 @@ class AsyncSQLBatcher:
                 attempts.unknown(unknown.error)
                 if await self._reconcile(unknown):
                     # Some statements proved not applied went back to the queue: retry.
-                    delay = attempts.again(random.random())
+                    delay = attempts.again(_jitter())
                     if delay is None:
                         raise unknown.error from unknown.error.__cause__
                     await async_sleep(delay)
             except errors.Error as exc:
-                delay = attempts.failed(exc, random.random())
+                delay = attempts.failed(exc, _jitter())
                 if delay is None:
                     raise
                 await async_sleep(delay)

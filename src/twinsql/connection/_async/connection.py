@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from twinsql import errors
 from twinsql._compat import UseGuard, monotonic
-from twinsql.connection import checkpoints, pooler
+from twinsql.connection import checkpoints
 from twinsql.connection._async.calls import (
     CallGuard,
     ConnectionSettings,
@@ -262,13 +262,20 @@ class AsyncConnection:
             return
         violations.complete(error, result.rows)
 
+    # ``connection.pooler`` is imported in the methods that apply it: only a database behind
+    # a pooler, or a PostgreSQL error that looks like one, needs its rules.
+
     def _hint_pooler(self, exc: errors.DatabaseError) -> None:
+        from twinsql.connection import pooler
+
         if pooler.looks_like_pgbouncer(exc.sqlstate, exc.message):
             self.settings.warned = True
             pool_logger.warning("%s", pooler.PGBOUNCER_HINT)
 
     async def _run_pooled(self, prepared: Prepared, sql: str, params: Params) -> DriverResult:
         """``run_prepared`` behind a transaction pooler (see ``connection.pooler``)."""
+        from twinsql.connection import pooler
+
         in_transaction = self.in_transaction
         decision = pooler.decide(sql, in_transaction)
         if decision.action == "refuse":
@@ -298,6 +305,8 @@ class AsyncConnection:
             return ()
         timeout = self.settings.statement_timeout
         milliseconds = None if timeout is None else statement_timeout_ms(timeout)
+        from twinsql.connection import pooler
+
         return pooler.begin_statements(milliseconds, self.session_settings)
 
     async def send_control(self, sql: str, *, is_commit: bool = False) -> None:

@@ -28,7 +28,7 @@ import itertools
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from twinsql import errors
@@ -38,7 +38,6 @@ from twinsql._compat import (
     async_task_identity,
     loop_closed,
 )
-from twinsql.connection import pooler
 from twinsql.connection._async.connection import (
     AsyncConnection,
     ConnectionSettings,
@@ -53,7 +52,6 @@ from twinsql.connection._async.connection import (
 )
 from twinsql.connection._async.pins import Hold, Pin
 from twinsql.connection._async.pool import AsyncPool
-from twinsql.connection._async.replicas import AsyncReplicaSet
 from twinsql.connection._async.transaction import AsyncTransaction
 from twinsql.connection.disposition import KEEP_IDLE
 from twinsql.connection.observe import (
@@ -64,18 +62,18 @@ from twinsql.connection.observe import (
     without_observer,
 )
 from twinsql.connection.options import DatabaseOptions, PoolStats, resolve_options
-from twinsql.connection.routing import (
-    NodeStats,
-    Override,
-    SameNode,
-    replica_urls,
-    split_scale_options,
-)
+from twinsql.connection.scale import replica_urls, split_scale_options
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.drivers import async_driver_for
 from twinsql.drivers.base import AsyncDriver, AsyncStream, ConnectOptions, DriverResult
 from twinsql.sql.dialects import Dialect
 from twinsql.sql.placeholders import ParamStyle
+
+if TYPE_CHECKING:
+    # Imported where they are used: a database without replicas (or a pooler) never needs
+    # the router, the replica set or the pooler rules, and does not pay for importing them.
+    from twinsql.connection._async.replicas import AsyncReplicaSet
+    from twinsql.connection.routing import NodeStats, Override, SameNode
 
 __all__ = [
     "AsyncDatabase",
@@ -86,6 +84,14 @@ __all__ = [
 
 _database_ids = itertools.count(1)
 _IS_ASYNC = True
+
+
+def _no_routing() -> SameNode:
+    """What ``primary()``, ``replica()`` and ``same_node()`` return without replicas: a block
+    that changes nothing (every statement already goes to the one node)."""
+    from twinsql.connection.routing import SameNode
+
+    return SameNode(None)
 
 
 class AsyncDatabase:
@@ -104,6 +110,8 @@ class AsyncDatabase:
         if scale.pooler is not None:
             if self._url.backend != "postgresql":
                 raise errors.ConfigurationError("pooler='pgbouncer' needs a PostgreSQL URL")
+            from twinsql.connection import pooler
+
             driver_options = pooler.driver_options(self._driver.name, driver_options)
         self._style = self._driver.paramstyle
         self._lexer = self._driver.dialect.lexer
@@ -136,6 +144,8 @@ class AsyncDatabase:
         self.observer: Observer | None = None
         self._replicas: AsyncReplicaSet | None = None
         if scale.replicas:
+            from twinsql.connection._async.replicas import AsyncReplicaSet
+
             replicas = [
                 AsyncDatabase(u, **options, pooler=scale.pooler)
                 for u in replica_urls(self._url, scale)
@@ -199,6 +209,8 @@ class AsyncDatabase:
         """Per node (the primary first, then each replica): its pool, its health and the
         reads it served."""
         if self._replicas is None:
+            from twinsql.connection.routing import NodeStats
+
             return [NodeStats(self._url.redacted(), "primary", True, True, None, 0, 0, 0, 0, "",
                               self._pool.stats())]  # fmt: skip
         return self._replicas.stats(self._pool.stats())
@@ -207,16 +219,22 @@ class AsyncDatabase:
 
     def primary(self) -> Override | SameNode:
         """``with db.primary():`` — every statement of the block goes to the primary."""
-        return SameNode(None) if self._replicas is None else self._replicas.router.primary()
+        if self._replicas is None:
+            return _no_routing()
+        return self._replicas.router.primary()
 
     def replica(self) -> Override | SameNode:
         """``with db.replica():`` — the block's reads go to a replica even right after a
         write; a statement that can write raises ``ReplicaWriteError`` before it is sent."""
-        return SameNode(None) if self._replicas is None else self._replicas.router.replica()
+        if self._replicas is None:
+            return _no_routing()
+        return self._replicas.router.replica()
 
     def same_node(self) -> SameNode:
         """Reads of the block go to the node that served its first read."""
-        return SameNode(None) if self._replicas is None else self._replicas.router.same_node()
+        if self._replicas is None:
+            return _no_routing()
+        return self._replicas.router.same_node()
 
     # -- statements -----------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ from twinsql.connection.options import PoolStats
 from twinsql.connection.routing import (
     NodeStats,
     Router,
-    RoutingConfig,
     is_node_failure,
     lag_from_rows,
     lag_sql,
 )
+from twinsql.connection.scale import RoutingConfig
 from twinsql.sql.placeholders import compile_sql
 
 if TYPE_CHECKING:
