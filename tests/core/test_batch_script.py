@@ -164,3 +164,59 @@ def test_mysql_raw_bytes_in_a_string_become_a_hex_literal() -> None:
 
 def test_a_byte_order_mark_is_dropped() -> None:
     assert read("\ufeffSELECT 1;", 1, "sqlite") == [ScriptStatement("SELECT 1", 1)]
+
+
+LANE_SCRIPTS = {
+    "sqlite": """PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE t (a, b);
+INSERT INTO t VALUES(1,'a;b');
+INSERT INTO t VALUES(2,'it''s -- no comment');INSERT INTO "t" VALUES(3,NULL);
+  INSERT INTO t VALUES(4,X'00ff')  ;
+-- a comment between
+INSERT INTO t VALUES(5,'x');
+INSERT INTO t VALUES(6,replace('a\\nb','\\n',char(10)));
+INSERT INTO t VALUES(7,'multi
+line');
+INSERT INTO t VALUES (8,'a'), (9,'b');
+CREATE INDEX i ON t (a);
+INSERT INTO t VALUES(10,'last')""",
+    "postgresql": """SET standard_conforming_strings = on;
+INSERT INTO public.t VALUES (1, 'a\\');
+INSERT INTO public.t VALUES (2, E'b\\'c');
+SET standard_conforming_strings = off;
+INSERT INTO public.t VALUES (3, 'd\\'e;f');
+RESET standard_conforming_strings;
+INSERT INTO public.t VALUES (4, 'g');
+\\restrict abc
+INSERT INTO public.t VALUES (5, 'h');
+""",
+    "mysql": """INSERT INTO `t` VALUES (1,'a\\';b'),(2,'c');
+DELIMITER ;;
+INSERT INTO `t` VALUES (3,'d');;
+DELIMITER ;
+/*!40000 ALTER TABLE `t` ENABLE KEYS */;
+INSERT INTO `t` VALUES (4,'e');
+""",
+}
+
+
+def test_the_literal_lane_reads_what_the_tokenizer_reads() -> None:
+    """INSERTs of literal rows read in one step give the statements, lines and meta-commands
+    the general reading gives, however the script is cut into chunks."""
+    for lexer, script in LANE_SCRIPTS.items():
+        slow = list(ScriptReader(lexer, literal_lane=False).read([script]))  # type: ignore[arg-type]
+        assert len(slow) >= 4
+        for size in (1, 7, 16, 100, 100_000):
+            fast = list(ScriptReader(lexer).read(chunked(script, size)))  # type: ignore[arg-type]
+            assert fast == slow, (lexer, size)
+
+
+def test_a_directive_line_cut_by_a_chunk_is_still_a_directive() -> None:
+    """A DELIMITER line whose ";" arrived before its newline once ended a statement there
+    ("DELIMITER" sent to the server): its line is now read whole first."""
+    script = "SELECT 1;\nDELIMITER ;;\nSELECT 2;;\nDELIMITER ;\nSELECT 3;\n"
+    expected = [("SELECT 1", 1), ("SELECT 2", 3), ("SELECT 3", 5)]
+    for size in range(1, len(script) + 1):
+        got = list(iter_statements(chunked(script, size), "mysql"))
+        assert got == expected, size

@@ -209,12 +209,17 @@ def _digest(rows: list[Any]) -> tuple[int, str]:
 
 
 def assert_inserts_read_alike(dump: Path, lexer: Lexer) -> None:
-    """Every statement of a real dump that the one-step INSERT reading takes gets from it
-    the shape the token-by-token reading gives; and it takes some (the dump's rows)."""
+    """A real dump reads the same with the lane of literal INSERTs as without it (every
+    statement and line, in chunks of any size), and every statement the one-step INSERT
+    reading takes gets from it the shape the token-by-token reading gives; it takes some
+    (the dump's rows)."""
     from tests.core.test_sql_literal_insert import assert_same_reading
 
     text = dump.read_text(encoding="utf-8", errors="surrogateescape")
-    items = ScriptReader(lexer).read([text])
+    items = list(ScriptReader(lexer, literal_lane=False).read([text]))
+    for size in (997, 1 << 16):
+        chunks = [text[at : at + size] for at in range(0, len(text), size)]
+        assert list(ScriptReader(lexer).read(chunks)) == items
     taken = [item.sql for item in items
              if isinstance(item, ScriptStatement) and item.copy is None
              and assert_same_reading(item.sql, lexer)]  # fmt: skip

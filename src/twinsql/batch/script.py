@@ -92,7 +92,9 @@ class ScriptReader:
     """Reads one script (see the module docstring). ``server_version``: the MySQL or
     MariaDB server's version as a number (``major * 10000 + minor * 100 + patch``), which
     gates executable comments; None runs them all. ``mariadb``: the server runs
-    ``/*M!…*/`` comments too."""
+    ``/*M!…*/`` comments too. ``literal_lane``: the INSERTs of literal rows a dump is made
+    of are read in one regex step each (False: through the tokenizer, like every other
+    statement; the statements and lines are the same either way)."""
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class ScriptReader:
         mariadb: bool = False,
         copy_chunk_bytes: int = 1 << 20,
         standard_strings: bool = True,
+        literal_lane: bool = True,
     ) -> None:
         self.lexer: Lexer = check_lexer(lexer)  # type: ignore[assignment]
         self.server_version = server_version
@@ -118,7 +121,8 @@ class ScriptReader:
         self._line = 1  # the line at _pos
         self._copy: tuple[str, bool] | None = None  # a COPY reading rows; any piece sent yet
         # The statements a dump is made of, read without the tokenizer (_literal_inserts).
-        self._lane = literal_insert_statement(self.lexer)
+        # (literal_lane=False reads them like any other statement: the same result.)
+        self._lane = literal_insert_statement(self.lexer) if literal_lane else None
 
     def read(self, chunks: Iterable[str]) -> Iterator[ScriptItem]:
         """Every statement and meta-command of the script given as ``chunks``."""
@@ -186,6 +190,11 @@ class ScriptReader:
                 return True  # the lane reads on from here
             if code < stop:
                 meta = self._directive(text, pos, code, final and last)
+                if meta is False:  # a directive whose line has not ended yet
+                    if not begin:
+                        return None
+                    self._advance(pos + begin)
+                    return True  # the statements before it were read
                 if meta is not None:
                     if isinstance(meta, MetaCommand):
                         yield meta
@@ -241,7 +250,7 @@ class ScriptReader:
             found = match(buf, pos)
             if found is None:
                 return moved
-            start, end = found.span(1)
+            start = found.start(1)
             line += count("\n", pos, start)
             pos = found.end()
             self._pos, self._line = pos, line + count("\n", start, pos)
@@ -263,15 +272,16 @@ class ScriptReader:
 
     def _directive(self, text: str, base: int, code: int, final: bool) -> MetaCommand | bool | None:
         """Read a meta-command or DELIMITER line starting at ``text[code]`` (``text`` starts
-        at ``base`` in the buffer): the meta-command, True for a DELIMITER line, None when
-        there is none (or its line has not ended yet)."""
+        at ``base`` in the buffer): the meta-command, True for a DELIMITER line, False when
+        its line has not ended yet (a ``;`` on it must not end a statement), None when
+        there is none."""
         is_meta = self.lexer == "postgresql" and text.startswith("\\", code)
         match = None if is_meta or self.lexer != "mysql" else _DELIMITER_RE.match(text, code)
         if not is_meta and match is None:
             return None
         newline = text.find("\n", code)
         if newline < 0 and not final:
-            return None  # wait for the end of the line
+            return False  # wait for the end of the line
         eol = len(text) if newline < 0 else newline
         self._advance(base + code)
         line = self._line
