@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from twinsql.batch.intake import Intake
+from twinsql.batch.ledger import Ledger
+from twinsql.batch.queue import StatementQueue
 from twinsql.batch.statements import control_verb, reads_stdin
 from twinsql.sql.insert import parse_insert
 from twinsql.sql.lexer import Lexer, scan_items
@@ -43,3 +48,44 @@ def test_parse_insert_takes_the_items_it_would_scan(lexer: Lexer) -> None:
     assert given is not None and given.key == parse_insert(sql, lexer).key  # type: ignore[union-attr]
     many = "INSERT INTO t VALUES (1, 'a'), (2, 'b')"
     assert parse_insert(many, lexer) is None
+
+
+def _queued(queue: StatementQueue) -> list[tuple[Any, ...]]:
+    """Every queued statement: index, text, key, values, parameters, size."""
+    return [(run.start + p, run.shape_at(p).sql, run.shape_at(p).key, run.bound[p],
+             run.params[p], run.sizes[p])
+            for run, first in queue.segments() for p in range(first, len(run.sizes))]  # fmt: skip
+
+
+def _intake(queue: StatementQueue, lexer: Lexer = "sqlite") -> Intake:
+    return Intake(Ledger(), queue, style="qmark", lexer=lexer, transactional_ddl=True,
+                  max_params=999, max_query_size=None)  # fmt: skip
+
+
+SCRIPT = [
+    "INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, 'b')",
+    "INSERT INTO u (x) VALUES (3)", "INSERT INTO u (x) VALUES (4)",
+    ("INSERT INTO u (x) VALUES (?)", (5,)), "INSERT INTO u (x) VALUES (6)",
+    "INSERT INTO t VALUES (7, now())", "INSERT INTO t VALUES (8, 'c')",
+    "UPDATE t SET b = 'z'", "INSERT INTO t VALUES (9, 'd'), (10, 'e')",
+    "INSERT INTO t VALUES (11, 'f')",
+]  # fmt: skip
+
+
+def test_a_dumps_literal_rows_are_queued_as_the_general_path_queues_them() -> None:
+    one_by_one = StatementQueue()
+    intake = _intake(one_by_one)
+    for item in SCRIPT:
+        sql, params = item if isinstance(item, tuple) else (item, None)
+        intake.add(sql, params)
+    fed = StatementQueue()
+    assert _intake(fed).feed(iter(SCRIPT), None, False) is True
+    assert _queued(fed) == _queued(one_by_one)
+    assert len(fed) == len(SCRIPT)
+
+
+def test_the_last_statement_of_a_run_of_distinct_texts_can_be_taken_out() -> None:
+    queue = StatementQueue()
+    _intake(queue).feed(iter(SCRIPT[:2]), None, False)
+    assert queue.remove(1) == (SCRIPT[1], None)
+    assert [entry[0] for entry in _queued(queue)] == [0]

@@ -82,7 +82,7 @@ class Run:
 
     def copy(self, lo: int, hi: int) -> Run:
         """A new run holding positions ``lo … hi-1`` of this one (this one is unchanged)."""
-        run = Run(self.shape_at(lo), self.start + lo)
+        run = Run(self.shape_at(lo) if lo < hi else self.shape, self.start + lo)
         run.bound, run.params, run.sizes = self.bound[lo:hi], self.params[lo:hi], self.sizes[lo:hi]
         if self.shapes is not None:
             run.shapes = self.shapes[lo:hi]
