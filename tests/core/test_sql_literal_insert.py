@@ -25,6 +25,7 @@ def described(shape: Shape) -> dict[str, Any]:
     if template is not None:
         out["template"] = {name: getattr(template, name) for name in type(template).__slots__
                            if not name.startswith("_")}  # fmt: skip
+        out["template"]["arity"] = template.arity  # counted when asked for
     return out
 
 

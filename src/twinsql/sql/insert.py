@@ -90,7 +90,9 @@ class InsertTemplate:
     suffix: tuple[int, int]
     row_marks: tuple[Token, ...]  # placeholder and ?? tokens inside the row, absolute offsets
     other_marks: tuple[Token, ...]  # ?? tokens in the prefix and suffix
-    arity: int
+    # Values in the row (see arity): None until asked for when the template was read in
+    # one step (sql.literal_insert), which does not count them; parse_insert counts them.
+    _arity: int | None
     columns: int | None
     copy_target: tuple[str | None, str, tuple[str, ...] | None] | None
     key: tuple[str, str]
@@ -100,6 +102,16 @@ class InsertTemplate:
     # Multi-row statements built from this template, per (style, rows, per_row): see
     # merged_sql.  Like _rendered, derived from the fields above and nothing else.
     _rendered_many: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
+
+    @property
+    def arity(self) -> int:
+        """The number of values in the row."""
+        arity = self._arity
+        if arity is None:  # counted by the full reading, once: few callers ever ask
+            full = parse_insert(self.sql, self.lexer)
+            arity = full.arity if full is not None else 0
+            object.__setattr__(self, "_arity", arity)  # a cache of what the fields say
+        return arity
 
     @property
     def column_count(self) -> int:
@@ -344,7 +356,7 @@ def parse_insert(
         suffix=suffix,
         row_marks=tuple(row_marks),
         other_marks=tuple(other_marks),
-        arity=arity,
+        _arity=arity,
         columns=None if column_items is None else len(column_items),
         copy_target=copy_target,
         # Interned: a dump's rows of one table share one copy of their INSERT prefix.

@@ -82,10 +82,6 @@ def literal_insert_statement(lexer: Lexer) -> re.Pattern[str]:
     literal rows up to its ``;`` (group 1: the statement, without its ``;``); no match for
     any other statement."""
     return _STATEMENTS[lexer]
-_VALUE_RE: dict[str, re.Pattern[str]] = {
-    lexer: re.compile(f"{string}|{_NUMBER}|{_CONSTANT}|{_HEX}")
-    for lexer, string in (("sqlite", _SQ), ("postgresql", _SQ), ("mysql", _SQ_BS))
-}
 _NAME_RE = re.compile(rf"{_BARE}|{_DQ_NAME}|{_BT_NAME}")
 _COLUMN_RE = {
     "sqlite": re.compile(f"{_BARE}|{_DQ_NAME}"),
@@ -122,7 +118,7 @@ def literal_insert(sql: str, lexer: Lexer) -> LiteralInsert | None:
     rendered = (prefix, suffix, (row,), ())
     template = _template(
         sql, lexer, (0, row_start), (row_start, row_end), (row_end, suffix_end), (), (),
-        len(_VALUE_RE[lexer].findall(row)), columns,
+        None, columns,  # the values are counted when asked for (InsertTemplate.arity)
         None,  # literal values: no COPY stands for the INSERT
         (prefix, suffix_key),
         {"qmark": rendered, "format": rendered, "numeric": rendered}, {},
