@@ -61,27 +61,32 @@ def _grammar(string: str, name: str, value_keyword: str) -> tuple[str, str]:
 
 
 _GRAMMARS = {
-    "sqlite": _grammar(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
-    "postgresql": _grammar(_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
-    "mysql": _grammar(_SQ_BS, f"(?:{_BARE}|{_BT_NAME})", "VALUES|VALUE"),
+    "sqlite": (_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
+    "postgresql": (_SQ, f"(?:{_BARE}|{_DQ_NAME})", "VALUES"),
+    "mysql": (_SQ_BS, f"(?:{_BARE}|{_BT_NAME})", "VALUES|VALUE"),
 }
-# One statement: the whole text, an optional ";" at its end.
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    lexer: re.compile(rf"{head}(?P<more>{more})(?P<suffix>\s*);?\s*\Z")
-    for lexer, (head, more) in _GRAMMARS.items()
-}
-# In a script: blanks, then one such statement (group 1) ended by its ";".
-_STATEMENTS: dict[str, re.Pattern[str]] = {
-    lexer: re.compile(rf"\s*({head.replace('(?P<', '(?P<s_')}{more})\s*;")
-    for lexer, (head, more) in _GRAMMARS.items()
-}
+# Compiled on first use, per lexer: a process loads into one kind of database, and each
+# pair costs milliseconds to compile.
+_PATTERNS: dict[str, re.Pattern[str]] = {}  # one statement: the whole text, an optional ";"
+_STATEMENTS: dict[str, re.Pattern[str]] = {}  # in a script: blanks, a statement, its ";"
+
+
+def _compile(lexer: Lexer) -> re.Pattern[str]:
+    head, more = _grammar(*_GRAMMARS[lexer])
+    _STATEMENTS[lexer] = re.compile(rf"\s*({head.replace('(?P<', '(?P<s_')}{more})\s*;")
+    _PATTERNS[lexer] = pattern = re.compile(rf"{head}(?P<more>{more})(?P<suffix>\s*);?\s*\Z")
+    return pattern
 
 
 def literal_insert_statement(lexer: Lexer) -> re.Pattern[str]:
     """The regex that reads, at a position of a script, the blanks and then one INSERT of
     literal rows up to its ``;`` (group 1: the statement, without its ``;``); no match for
     any other statement."""
+    if lexer not in _STATEMENTS:
+        _compile(lexer)
     return _STATEMENTS[lexer]
+
+
 _NAME_RE = re.compile(rf"{_BARE}|{_DQ_NAME}|{_BT_NAME}")
 _COLUMN_RE = {
     "sqlite": re.compile(f"{_BARE}|{_DQ_NAME}"),
@@ -95,7 +100,7 @@ def literal_insert(sql: str, lexer: Lexer) -> LiteralInsert | None:
     is anything else and must be read the full way."""
     if not sql.startswith(("INSERT", "insert", "Insert")):
         return None
-    match = _PATTERNS[lexer].match(sql)
+    match = (_PATTERNS.get(lexer) or _compile(lexer)).match(sql)
     if match is None:
         return None
     row_start, row_end = match.span("row")
