@@ -56,6 +56,10 @@ __all__ = ["MetaCommand", "ScriptReader", "ScriptStatement", "iter_statements"]
 _WINDOW = 1 << 16  # characters scanned at first for the next separators
 _LANE_WINDOW = 1 << 12  # the same while the lane of literal INSERTs is open
 _INSERT = ("INSERT", "insert", "Insert")
+# After an INSERT's last complete row, at the end of what has arrived: the start of the next
+# row, if anything. A row cut longer than _ROW_TAIL is left to the tokenizer's reading.
+_UNFINISHED_ROW_RE = re.compile(r"\s*(?:,\s*(?:\([\s\S]*)?)?\Z")
+_ROW_TAIL = 1 << 16
 _DELIMITER_RE = re.compile(r"delimiter[ \t]+(\S+)[^\n]*", re.IGNORECASE)
 _EXECUTABLE_RE = re.compile(r"/\*(M?)!([0-9]{5,6})?")
 _BLANKS_RE = re.compile(r"\s*")
@@ -122,6 +126,8 @@ class ScriptReader:
         self._copy: tuple[str, bool] | None = None  # a COPY reading rows; any piece sent yet
         # The statements a dump is made of, read without the tokenizer (_literal_inserts).
         # (literal_lane=False reads them like any other statement: the same result.)
+        # Where the lane last found an INSERT still arriving, and how long the buffer was.
+        self._waiting = (-1, -1)
         self._lane = literal_insert_statement(self.lexer) if literal_lane else None
 
     def read(self, chunks: Iterable[str]) -> Iterator[ScriptItem]:
@@ -165,8 +171,12 @@ class ScriptReader:
         separator or a directive changed how the rest reads), None when more text is
         needed."""
         lane = self._lane if self.delimiter == ";" and self.standard_strings else None
-        if lane is not None and (yield from self._literal_inserts(lane)):
-            return True
+        if lane is not None:
+            read = yield from self._literal_inserts(lane, final)
+            if read is None:
+                return None  # an INSERT of literal rows still arriving
+            if read:
+                return True
         buf, pos = self._buf, self._pos
         if _BLANKS_RE.match(buf, pos).end() == len(buf):  # type: ignore[union-attr]
             return None
@@ -238,18 +248,24 @@ class ScriptReader:
             sql = _binary_literals(sql)
         return sql
 
-    def _literal_inserts(self, lane: re.Pattern[str]) -> _Step:
+    def _literal_inserts(self, lane: tuple[re.Pattern[str], re.Pattern[str]], final: bool) -> _Step:
         """The lane: read the INSERTs of literal rows that come next, one regex step each
         (``literal_insert_statement``), as the general reading would read them — they hold
         no comment, directive or COPY, and the lane is open only while ``;`` ends
-        statements and PostgreSQL strings are standard. Returns whether it read any."""
+        statements and PostgreSQL strings are standard. Returns whether it read any; None
+        when the next statement is such an INSERT whose end has not arrived yet (what is
+        there ends in an unfinished row): it is read whole once it has, without the
+        tokenizer going over what has come of it (a megabyte, for mariadb-dump's)."""
         buf, pos, line = self._buf, self._pos, self._line
-        count, match, decoded = buf.count, lane.match, self._decoded
+        if not final and self._waiting == (pos, len(buf)):
+            return None  # already looked at: nothing has arrived since
+        count, decoded = buf.count, self._decoded
+        match, partial = lane[0].match, lane[1]
         moved = False
         while True:
             found = match(buf, pos)
             if found is None:
-                return moved
+                break
             start = found.start(1)
             line += count("\n", pos, start)
             pos = found.end()
@@ -257,6 +273,15 @@ class ScriptReader:
             moved = True
             yield ScriptStatement(decoded(found.group(1)), line)
             line = self._line
+        if final:
+            return moved
+        rows = partial.match(buf, pos)
+        if rows is None or len(buf) - rows.end() > _ROW_TAIL:
+            return moved
+        if _UNFINISHED_ROW_RE.match(buf, rows.end()) is None:
+            return moved
+        self._waiting = (pos, len(buf))
+        return True if moved else None
 
     def _split(self, text: str, final: bool) -> tuple[list[Token], list[tuple[int, int]]]:
         """The tokens of ``text`` and each statement end in it as ``(separator start,
@@ -396,7 +421,6 @@ class ScriptReader:
         """Consume the buffer up to ``to``, counting its lines."""
         self._line += self._buf.count("\n", self._pos, to)
         self._pos = to
-
 
 
 def _pg_bool(value: str) -> bool | None:

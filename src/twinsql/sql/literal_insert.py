@@ -68,20 +68,25 @@ _GRAMMARS = {
 # Compiled on first use, per lexer: a process loads into one kind of database, and each
 # pair costs milliseconds to compile.
 _PATTERNS: dict[str, re.Pattern[str]] = {}  # one statement: the whole text, an optional ";"
-_STATEMENTS: dict[str, re.Pattern[str]] = {}  # in a script: blanks, a statement, its ";"
+_STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}  # in a script
 
 
 def _compile(lexer: Lexer) -> re.Pattern[str]:
     head, more = _grammar(*_GRAMMARS[lexer])
-    _STATEMENTS[lexer] = re.compile(rf"\s*({head.replace('(?P<', '(?P<s_')}{more})\s*;")
-    _PATTERNS[lexer] = pattern = re.compile(rf"{head}(?P<more>{more})(?P<suffix>\s*);?\s*\Z")
+    head = head.replace("(?P<", "(?P<s_")
+    _STATEMENTS[lexer] = (re.compile(rf"\s*({head}{more})\s*;"),
+                          re.compile(rf"\s*{head}{more}"))  # fmt: skip
+    _PATTERNS[lexer] = pattern = re.compile(
+        rf"{head.replace('(?P<s_', '(?P<')}(?P<more>{more})(?P<suffix>\s*);?\s*\Z"
+    )
     return pattern
 
 
-def literal_insert_statement(lexer: Lexer) -> re.Pattern[str]:
-    """The regex that reads, at a position of a script, the blanks and then one INSERT of
-    literal rows up to its ``;`` (group 1: the statement, without its ``;``); no match for
-    any other statement."""
+def literal_insert_statement(lexer: Lexer) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Two regexes that read at a position of a script: blanks and then one INSERT of
+    literal rows up to its ``;`` (group 1: the statement, without its ``;``), no match for
+    any other statement; and blanks and such an INSERT up to its last complete row — what
+    there is of one still arriving."""
     if lexer not in _STATEMENTS:
         _compile(lexer)
     return _STATEMENTS[lexer]
