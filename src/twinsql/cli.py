@@ -40,8 +40,8 @@ from twinsql.batch.charsets import UTF8_CHARSETS, charset_decoder, set_names
 from twinsql.batch.intake import Refused
 from twinsql.batch.ledger import BatchReport, LedgerCounts, StatementState
 from twinsql.batch.resilience import RetryPolicy
-from twinsql.batch.script import MetaCommand, ScriptReader
-from twinsql.batch.statements import control_verb
+from twinsql.batch.script import MetaCommand, ScriptReader, ScriptStatement
+from twinsql.batch.statements import LiteralStatement, control_verb
 from twinsql.connection._sync.database import Database, connect
 from twinsql.connection.url import DatabaseURL, parse_url
 from twinsql.migrations.arguments import add_parser as add_migrations_parser
@@ -338,6 +338,11 @@ class _Script:
         lines = self.lines
         lexer = self.reader.lexer
         for item in self.reader.read(chunks):
+            if type(item) is ScriptStatement and item.insert is not None:
+                # An INSERT of literal rows, read as such: no BEGIN, COMMIT or SET NAMES.
+                lines.append(item.line)
+                yield LiteralStatement(item.sql, item.insert)
+                continue
             if isinstance(item, MetaCommand):
                 refusal = self._meta(item.text)
                 if refusal is None:

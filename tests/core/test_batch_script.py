@@ -84,6 +84,8 @@ def test_any_chunking_gives_the_same_statements(pieces: list[str], size: int) ->
 
 from twinsql.batch.script import MetaCommand, ScriptReader, ScriptStatement  # noqa: E402
 from twinsql.batch.statements import CopyData  # noqa: E402
+from twinsql.sql.insert import InsertTemplate  # noqa: E402
+from twinsql.sql.literal_insert import literal_insert  # noqa: E402
 
 PG_DUMP = (
     "\ufeff--\n-- PostgreSQL database dump\n--\n\n\\restrict AbC123\n\n"
@@ -210,6 +212,26 @@ def test_the_literal_lane_reads_what_the_tokenizer_reads() -> None:
         for size in (1, 7, 16, 100, 100_000):
             fast = list(ScriptReader(lexer).read(chunked(script, size)))  # type: ignore[arg-type]
             assert fast == slow, (lexer, size)
+            read = [item for item in fast
+                    if isinstance(item, ScriptStatement) and item.insert is not None]  # fmt: skip
+            assert read, lexer
+            for item in read:  # what the lane found is what reading the text finds
+                assert item.insert is not None
+                again = literal_insert(item.sql, lexer)  # type: ignore[arg-type]
+                assert again is not None and again.table == item.insert.table
+                if again.template is None:
+                    assert item.insert.template is None
+                    continue
+                assert item.insert.template is not None
+                assert described_template(item.insert.template) == described_template(
+                    again.template
+                )
+
+
+def described_template(template: InsertTemplate) -> dict[str, object]:
+    fields = {name: getattr(template, name) for name in type(template).__slots__}  # type: ignore[attr-defined]
+    fields.pop("_rendered_many")
+    return fields
 
 
 def test_a_directive_line_cut_by_a_chunk_is_still_a_directive() -> None:

@@ -9,9 +9,10 @@ import pytest
 from twinsql.batch.intake import Intake
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import StatementQueue
-from twinsql.batch.statements import control_verb, reads_stdin
+from twinsql.batch.statements import LiteralStatement, control_verb, reads_stdin
 from twinsql.sql.insert import parse_insert
 from twinsql.sql.lexer import Lexer, scan_items
+from twinsql.sql.literal_insert import literal_insert
 
 
 @pytest.mark.parametrize(
@@ -82,6 +83,15 @@ def test_a_dumps_literal_rows_are_queued_as_the_general_path_queues_them() -> No
     assert _intake(fed).feed(iter(SCRIPT), None, False) is True
     assert _queued(fed) == _queued(one_by_one)
     assert len(fed) == len(SCRIPT)
+    # The same statements handed over already read (as the script reader's lane does).
+    read: list[Any] = []
+    for item in SCRIPT:
+        found = literal_insert(item, "sqlite") if isinstance(item, str) else None
+        read.append(item if found is None else LiteralStatement(item, found))
+    assert any(isinstance(item, LiteralStatement) for item in read)
+    handed = StatementQueue()
+    assert _intake(handed).feed(iter(read), None, False) is True
+    assert _queued(handed) == _queued(one_by_one)
 
 
 def test_the_last_statement_of_a_run_of_distinct_texts_can_be_taken_out() -> None:

@@ -18,7 +18,13 @@ from typing import Any
 from twinsql.batch.charsets import UTF8_CHARSETS, set_names
 from twinsql.batch.ledger import Ledger
 from twinsql.batch.queue import BATCH_STATEMENTS, StatementQueue
-from twinsql.batch.statements import Shape, StatementTooLarge, analyze, literal_shape
+from twinsql.batch.statements import (
+    LiteralStatement,
+    Shape,
+    StatementTooLarge,
+    analyze,
+    literal_shape,
+)
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import Lexer
 from twinsql.sql.placeholders import ParamStyle
@@ -185,12 +191,15 @@ class Intake:
                     shapes_append, bound_append = run.shapes.append, run.bound.append
                     params_append, sizes_append = run.params.append, run.sizes.append
                     literal, style, lexer = literal_shape, self.style, self.lexer
-                    on_shape, str_, no_values = self.on_shape, str, ()
+                    on_shape, str_, read_, no_values = self.on_shape, str, LiteralStatement, ()
                     for item in items:
-                        if type(item) is not str_:
+                        if type(item) is read_:
+                            row = literal(item.sql, style, lexer, item.found)
+                        elif type(item) is str_:
+                            row = literal(item, style, lexer)
+                        else:
                             pending = item
                             break
-                        row = literal(item, style, lexer)
                         if row is None or row.key != key or row.base > cap:
                             pending = item  # the general path reads (or refuses) it
                             break
@@ -266,6 +275,8 @@ class Intake:
             return item[0], item[1]
         if type(item) is str:
             return item, None
+        if type(item) is LiteralStatement:
+            return item.sql, None
         if type(item) is Refused:
             raise Refusal(item.sql, None, item.error)
         try:

@@ -48,7 +48,11 @@ from typing import NamedTuple
 from twinsql.batch.statements import CopyData, reads_stdin
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import COMMENT, QUOTED, Lexer, Token, check_lexer, scan
-from twinsql.sql.literal_insert import literal_insert_statement
+from twinsql.sql.literal_insert import (
+    LiteralInsert,
+    literal_insert_found,
+    literal_insert_statement,
+)
 from twinsql.sql.script import separators
 
 __all__ = ["MetaCommand", "ScriptReader", "ScriptStatement", "iter_statements"]
@@ -71,12 +75,26 @@ _MYSQL_ESCAPES = {"0": b"\0", "b": b"\b", "n": b"\n", "r": b"\r", "t": b"\t", "Z
 
 class ScriptStatement(NamedTuple):
     """One statement of the script (stripped, without its separator) and its line; for a
-    ``COPY … FROM STDIN``, ``copy`` holds (a piece of) its rows. (A named tuple: made once
-    per statement of a dump, it costs a fifth of a frozen dataclass.)"""
+    ``COPY … FROM STDIN``, ``copy`` holds (a piece of) its rows; for an INSERT of literal
+    rows read by the lane, ``insert`` holds what ``literal_insert`` makes of it. (A named
+    tuple: made once per statement of a dump, it costs a fifth of a frozen dataclass.)"""
 
     sql: str
     line: int
     copy: CopyData | None = None
+    insert: LiteralInsert | None = None
+
+    # What was read is the text, its line and its rows: ``insert`` is derived from the text.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScriptStatement):
+            return NotImplemented
+        return self[:3] == other[:3]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +277,7 @@ class ScriptReader:
         buf, pos, line = self._buf, self._pos, self._line
         if not final and self._waiting == (pos, len(buf)):
             return None  # already looked at: nothing has arrived since
-        count, decoded = buf.count, self._decoded
+        count, decoded, lexer = buf.count, self._decoded, self.lexer
         match, partial = lane[0].match, lane[1]
         moved = False
         while True:
@@ -271,7 +289,12 @@ class ScriptReader:
             pos = found.end()
             self._pos, self._line = pos, line + count("\n", start, pos)
             moved = True
-            yield ScriptStatement(decoded(found.group(1)), line)
+            sql = found.group(1)
+            text = decoded(sql)
+            if text is sql:  # as found: what the match says of it holds
+                yield ScriptStatement(sql, line, None, literal_insert_found(sql, lexer, found))
+            else:
+                yield ScriptStatement(text, line)
             line = self._line
         if final:
             return moved

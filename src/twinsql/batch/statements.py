@@ -29,7 +29,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from twinsql.errors import ArgumentError
 from twinsql.sql.frozen import builder
@@ -48,13 +48,14 @@ from twinsql.sql.lexer import (
     scan,
     scan_items,
 )
-from twinsql.sql.literal_insert import literal_insert
+from twinsql.sql.literal_insert import LiteralInsert, literal_insert
 from twinsql.sql.placeholders import CompiledSQL, ParamStyle, compile_sql
 from twinsql.sql.script import split_statements
 
 __all__ = [
     "CopyData",
     "CopyTarget",
+    "LiteralStatement",
     "Shape",
     "StatementTooLarge",
     "analyze",
@@ -247,15 +248,27 @@ def analyze_fully(
     )
 
 
-def literal_shape(sql: str, style: ParamStyle, lexer: Lexer) -> Shape | None:
+class LiteralStatement(NamedTuple):
+    """A statement already read as an INSERT of literal rows (the script reader's lane
+    reads a dump's so): the batcher takes it as the text ``sql``, its shape made from
+    ``found`` instead of reading the text again."""
+
+    sql: str
+    found: LiteralInsert
+
+
+def literal_shape(
+    sql: str, style: ParamStyle, lexer: Lexer, found: LiteralInsert | None = None
+) -> Shape | None:
     """The shape of an INSERT of literal rows, read in one regex step (the bulk of a dump);
     None for any other statement. What ``analyze_fully`` gives the same
     text: no placeholder (the text is sent as written, in any style), a template for one
     row, the written text as the key of several; the INSERT commits nothing implicitly,
     runs inside a transaction and leaves the session as it is."""
-    found = literal_insert(sql, lexer)
     if found is None:
-        return None
+        found = literal_insert(sql, lexer)
+        if found is None:
+            return None
     template, table = found
     text_size = len(sql) if sql.isascii() else len(sql.encode("utf-8"))
     key: object = sql

@@ -24,7 +24,7 @@ from twinsql.sql.frozen import builder
 from twinsql.sql.insert import InsertTemplate
 from twinsql.sql.lexer import Lexer
 
-__all__ = ["LiteralInsert", "literal_insert", "literal_insert_statement"]
+__all__ = ["LiteralInsert", "literal_insert", "literal_insert_found", "literal_insert_statement"]
 
 
 class LiteralInsert(NamedTuple):
@@ -74,7 +74,7 @@ _STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}  # in a scr
 def _compile(lexer: Lexer) -> re.Pattern[str]:
     head, more = _grammar(*_GRAMMARS[lexer])
     head = head.replace("(?P<", "(?P<s_")
-    _STATEMENTS[lexer] = (re.compile(rf"\s*({head}{more})\s*;"),
+    _STATEMENTS[lexer] = (re.compile(rf"\s*({head}(?P<s_more>{more}))\s*;"),
                           re.compile(rf"\s*{head}{more}"))  # fmt: skip
     _PATTERNS[lexer] = pattern = re.compile(
         rf"{head.replace('(?P<s_', '(?P<')}(?P<more>{more})(?P<suffix>\s*);?\s*\Z"
@@ -108,16 +108,33 @@ def literal_insert(sql: str, lexer: Lexer) -> LiteralInsert | None:
     match = (_PATTERNS.get(lexer) or _compile(lexer)).match(sql)
     if match is None:
         return None
-    row_start, row_end = match.span("row")
+    return _read(sql, lexer, match, "", 0, match.end("suffix"))
+
+
+def literal_insert_found(sql: str, lexer: Lexer, found: re.Match[str]) -> LiteralInsert:
+    """What ``literal_insert(sql, lexer)`` gives, from the match of the first regex of
+    ``literal_insert_statement`` that found ``sql`` (its group 1) in a script: the
+    statement is not read a second time."""
+    start = found.start(1)
+    return _read(sql, lexer, found, "s_", start, found.end(1) - start)
+
+
+def _read(
+    sql: str, lexer: Lexer, match: re.Match[str], group: str, offset: int, suffix_end: int
+) -> LiteralInsert:
+    """The ``LiteralInsert`` of a match of one of the patterns (its groups named with the
+    ``group`` prefix, its positions ``offset`` past those in ``sql``)."""
+    row_start, row_end = match.span(group + "row")
+    row_start -= offset
+    row_end -= offset
     head = _heads.get((lexer, sql[:row_start]))
     if head is None:
-        head = _head(sql[:row_start], lexer, match)
+        head = _head(sql[:row_start], lexer, match, group)
     prefix, table, columns = head
-    if match.group("more"):
+    if match.group(group + "more"):
         return LiteralInsert(None, table)  # several rows: sent as written, never merged
     row = sql[row_start:row_end]
     # The blanks before a ";" belong to the suffix, as parse_insert has it.
-    suffix_end = match.end("suffix")
     suffix = sql[row_end:suffix_end]
     if suffix:
         suffix, suffix_key = sys.intern(suffix), sys.intern(suffix.rstrip())
@@ -144,11 +161,13 @@ _heads: dict[tuple[str, str], tuple[str, str, int | None]] = {}
 _HEADS_MAX = 1024
 
 
-def _head(text: str, lexer: Lexer, match: re.Match[str]) -> tuple[str, str, int | None]:
+def _head(
+    text: str, lexer: Lexer, match: re.Match[str], group: str
+) -> tuple[str, str, int | None]:
     """The interned text before the row (every row of a table shares one copy, as
     ``parse_insert`` has it), the table unquoted and the number of listed columns."""
-    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group("table")))
-    listed = match.group("columns")
+    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group(group + "table")))
+    listed = match.group(group + "columns")
     columns = None if listed is None else len(_COLUMN_RE[lexer].findall(listed))
     head = (sys.intern(text), table, columns)
     if len(_heads) >= _HEADS_MAX:
