@@ -89,12 +89,19 @@ class Intake:
         self.max_query_size = max_query_size
         self.on_shape = on_shape
 
-    def shape(self, sql: Any, allow_multiple: bool, verbatim: bool = False) -> Shape:
+    def shape(
+        self, sql: Any, allow_multiple: bool, verbatim: bool = False, item: Any = None
+    ) -> Shape:
         """The analysed statement; raises ``ArgumentError`` for one that can never run.
-        ``verbatim``: it comes without parameters (see ``analyze``)."""
-        shape = analyze(sql, self.style, self.lexer, allow_multiple=allow_multiple,
-                        transactional_ddl=self.transactional_ddl,
-                        verbatim=verbatim)  # fmt: skip
+        ``verbatim``: it comes without parameters (see ``analyze``); ``item``: the item it
+        came as (a ``LiteralStatement`` is read already)."""
+        shape = None
+        if type(item) is LiteralStatement:
+            shape = literal_shape(item.sql, self.style, self.lexer, item.found)
+        if shape is None:
+            shape = analyze(sql, self.style, self.lexer, allow_multiple=allow_multiple,
+                            transactional_ddl=self.transactional_ddl,
+                            verbatim=verbatim)  # fmt: skip
         if shape.control:
             raise ArgumentError(
                 "transaction control statements are not batched: the batcher opens and ends "
@@ -161,7 +168,7 @@ class Intake:
                 # The general path: any statement, every check spelled out.
                 sql, params = self._split(item)
                 try:
-                    shape = self.shape(sql, allow_multiple, params is None)
+                    shape = self.shape(sql, allow_multiple, params is None, item)
                     bound = shape.bind(params)
                 except ArgumentError as exc:
                     raise Refusal(sql if isinstance(sql, str) else repr(sql), params,
