@@ -25,8 +25,9 @@ and does not pay for importing the builder.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from twinsql._lazy import lazy_names
 
 if TYPE_CHECKING:
     from twinsql.sql.compiler import (
@@ -168,15 +169,4 @@ _LAZY: dict[str, str] = {
 }
 
 if not TYPE_CHECKING:  # for type checkers, an unknown name stays an error
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'twinsql.sql' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # imported once: the next look-up finds it here
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
