@@ -3,9 +3,11 @@
 A dump is mostly ``INSERT INTO name [(columns)] VALUES (literal, …)`` — one row of plain
 literals (``sqlite3 .dump``, ``pg_dump --inserts``) or many (``mariadb-dump``).  Reading
 each through the shared tokenizer and ``parse_insert`` costs tens of microseconds; a
-single regex per lexer that accepts only that exact form costs one.  ``literal_insert``
-returns ``None`` for anything it does not accept — a comment, a cast, a function call, an
-``E'…'`` string, a placeholder — and the caller then reads the statement the full way.
+single regex per lexer that accepts only that exact form costs one (``literal_insert`` for
+a statement; ``literal_insert_statement`` for the script reader, which finds a dump's
+INSERTs in its text with it and hands what it found on, ``literal_insert_found``).  What
+it does not accept — a comment, a cast, a function call, an ``E'…'`` string, a
+placeholder — is None, and the caller then reads the statement the full way.
 
 What it accepts it must read exactly as the full way does (``parse_insert`` for one row;
 for several rows, an INSERT sent as written): a test holds the two readings equal on the
@@ -52,6 +54,9 @@ def _grammar(string: str, name: str, value_keyword: str) -> tuple[str, str]:
     """The INSERT up to its first row's end (named groups: table, columns, row), and the
     rows after it."""
     value = f"(?:{string}|{_NUMBER}|{_CONSTANT}|{_HEX})"
+    # Values and rows repeat possessively (*+): nothing before them can be read another
+    # way, and the regex engine then keeps no state per row to backtrack into (a greedy
+    # repeat over mariadb-dump's megabyte of rows grew it by pages, costing seconds).
     row = rf"\(\s*{value}(?:\s*,\s*{value})*+\s*\)"
     table = rf"(?P<table>{name}(?:\s*\.\s*{name})?)"
     columns = rf"(?:\s*\((?P<columns>\s*{name}(?:\s*,\s*{name})*)\s*\))?"
