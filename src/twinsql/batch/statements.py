@@ -269,13 +269,12 @@ def literal_shape(
         found = literal_insert(sql, lexer)
         if found is None:
             return None
-    template, table = found
+    template, table = found.template, found.table
     text_size = len(sql) if sql.isascii() else len(sql.encode("utf-8"))
     key: object = sql
     base = text_size
     if template is not None:
-        row = template.row_text(style)
-        base = (len(row) if row.isascii() else len(row.encode("utf-8"))) + 2
+        base = found.row_bytes + 2  # ", " and the row: all it adds to a multi-row INSERT
         key = template.key
     compiled = CompiledSQL(
         text=sql, style=style, count=0, names=None, is_read_only=False, source=sql

@@ -36,6 +36,7 @@ class LiteralInsert(NamedTuple):
 
     template: InsertTemplate | None
     table: str
+    row_bytes: int = 0  # the one row's length in UTF-8 bytes (0 for several rows)
 
 
 # A string literal as each lexer reads it (unrolled loops: linear time on any input).
@@ -74,16 +75,22 @@ _GRAMMARS = {
 # pair costs milliseconds to compile.
 _PATTERNS: dict[str, re.Pattern[str]] = {}  # one statement: the whole text, an optional ";"
 _STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}  # in a script
+# The numbers of the groups row, more, table and columns in each, per lexer (looked up
+# once; a pattern is no dict key here: hashing one hashes its whole compiled code).
+_Groups = tuple[int, int, int, int]
+_PATTERN_GROUPS: dict[str, _Groups] = {}
+_STATEMENT_GROUPS: dict[str, _Groups] = {}
 
 
 def _compile(lexer: Lexer) -> re.Pattern[str]:
     head, more = _grammar(*_GRAMMARS[lexer])
-    head = head.replace("(?P<", "(?P<s_")
-    _STATEMENTS[lexer] = (re.compile(rf"\s*({head}(?P<s_more>{more}))\s*;"),
-                          re.compile(rf"\s*{head}{more}"))  # fmt: skip
-    _PATTERNS[lexer] = pattern = re.compile(
-        rf"{head.replace('(?P<s_', '(?P<')}(?P<more>{more})(?P<suffix>\s*);?\s*\Z"
-    )
+    statement = re.compile(rf"\s*({head}(?P<more>{more}))\s*;")
+    _STATEMENTS[lexer] = (statement, re.compile(rf"\s*{head}{more}"))
+    pattern = re.compile(rf"{head}(?P<more>{more})(?P<suffix>\s*);?\s*\Z")
+    for compiled, groups in ((statement, _STATEMENT_GROUPS), (pattern, _PATTERN_GROUPS)):
+        index = compiled.groupindex
+        groups[lexer] = (index["row"], index["more"], index["table"], index["columns"])
+    _PATTERNS[lexer] = pattern
     return pattern
 
 
@@ -113,7 +120,7 @@ def literal_insert(sql: str, lexer: Lexer) -> LiteralInsert | None:
     match = (_PATTERNS.get(lexer) or _compile(lexer)).match(sql)
     if match is None:
         return None
-    return _read(sql, lexer, match, "", 0, match.end("suffix"))
+    return _read(sql, lexer, match, _PATTERN_GROUPS[lexer], 0, match.end("suffix"))
 
 
 def literal_insert_found(sql: str, lexer: Lexer, found: re.Match[str]) -> LiteralInsert:
@@ -121,22 +128,24 @@ def literal_insert_found(sql: str, lexer: Lexer, found: re.Match[str]) -> Litera
     ``literal_insert_statement`` that found ``sql`` (its group 1) in a script: the
     statement is not read a second time."""
     start = found.start(1)
-    return _read(sql, lexer, found, "s_", start, found.end(1) - start)
+    return _read(sql, lexer, found, _STATEMENT_GROUPS[lexer], start, found.end(1) - start)
 
 
 def _read(
-    sql: str, lexer: Lexer, match: re.Match[str], group: str, offset: int, suffix_end: int
+    sql: str, lexer: Lexer, match: re.Match[str], groups: _Groups, offset: int, suffix_end: int
 ) -> LiteralInsert:
-    """The ``LiteralInsert`` of a match of one of the patterns (its groups named with the
-    ``group`` prefix, its positions ``offset`` past those in ``sql``)."""
-    row_start, row_end = match.span(group + "row")
+    """The ``LiteralInsert`` of a match of one of the patterns (``groups``: the numbers of
+    its groups; its positions ``offset`` past those in ``sql``)."""
+    row_group, more_group, _, _ = groups
+    row_start, row_end = match.span(row_group)
     row_start -= offset
     row_end -= offset
-    head = _heads.get((lexer, sql[:row_start]))
+    heads = _HEADS[lexer]
+    head = heads.get(sql[:row_start])
     if head is None:
-        head = _head(sql[:row_start], lexer, match, group)
+        head = _head(sql[:row_start], lexer, match, groups)
     prefix, table, columns = head
-    if match.group(group + "more"):
+    if match.group(more_group):
         return LiteralInsert(None, table)  # several rows: sent as written, never merged
     row = sql[row_start:row_end]
     # The blanks before a ";" belong to the suffix, as parse_insert has it.
@@ -155,29 +164,33 @@ def _read(
         (prefix, suffix_key),
         {"qmark": rendered, "format": rendered, "numeric": rendered}, {},
     )  # fmt: skip
-    return LiteralInsert(template, table)
+    return LiteralInsert(template, table, len(row) if row.isascii() else len(row.encode()))
 
 
 _template = builder(InsertTemplate)
 _NO_SUFFIX = sys.intern("")
 # What the text before the row says, per distinct text: a dump repeats it for every row of
 # a table. Emptied when full (a script of ever-new prefixes only loses the saving).
-_heads: dict[tuple[str, str], tuple[str, str, int | None]] = {}
+_HEADS: dict[str, dict[str, tuple[str, str, int | None]]] = {
+    "sqlite": {}, "postgresql": {}, "mysql": {}
+}  # fmt: skip
 _HEADS_MAX = 1024
 
 
 def _head(
-    text: str, lexer: Lexer, match: re.Match[str], group: str
+    text: str, lexer: Lexer, match: re.Match[str], groups: _Groups
 ) -> tuple[str, str, int | None]:
     """The interned text before the row (every row of a table shares one copy, as
     ``parse_insert`` has it), the table unquoted and the number of listed columns."""
-    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group(group + "table")))
-    listed = match.group(group + "columns")
+    _, _, table_group, columns_group = groups
+    table = ".".join(_unquoted(part) for part in _NAME_RE.findall(match.group(table_group)))
+    listed = match.group(columns_group)
     columns = None if listed is None else len(_COLUMN_RE[lexer].findall(listed))
     head = (sys.intern(text), table, columns)
-    if len(_heads) >= _HEADS_MAX:
-        _heads.clear()
-    _heads[(lexer, text)] = head
+    heads = _HEADS[lexer]
+    if len(heads) >= _HEADS_MAX:
+        heads.clear()
+    heads[text] = head
     return head
 
 
