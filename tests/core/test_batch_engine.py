@@ -18,6 +18,7 @@ from twinsql.batch.engine import (
     Commit,
     CopyRefused,
     Done,
+    EngineSettings,
     Failed,
     Ok,
     Refresh,
@@ -59,12 +60,12 @@ def make(
                     max_params=1000, max_query_size=None)  # fmt: skip
     assert intake.feed(iter(statements), None, False)
     options = (Limits(batch_bytes, 1000), PlanOptions(style=style, copy=copy, copy_min_rows=3))  # type: ignore[arg-type]
-    engine = BatchEngine(
-        ledger=ledger, queue=queue, mode=mode, isolate=isolate, options=lambda: options,
-        collect=False, metadata=None, attempt=1, batch_number=0, results=None,
-        on_commit=lambda: None, progress=None, copy_refused=set(), session_log=log,
-        seen=seen,
+    settings = EngineSettings(
+        ledger=ledger, queue=queue, mode=mode, isolate=isolate, metadata=None, attempt=1,
+        results=None, on_commit=lambda: None, progress=None, copy_refused=set(),
+        session_log=log, seen=seen,
     )  # fmt: skip
+    engine = BatchEngine(settings, options=lambda: options, collect=False, batch_number=0)
     return engine, ledger, queue
 
 
@@ -294,12 +295,12 @@ def test_a_rolled_back_session_statement_is_not_replayed() -> None:
 
 def test_a_dry_run_only_collects() -> None:
     engine, ledger, queue = make(rows(3))
-    engine = BatchEngine(
-        ledger=ledger, queue=queue, mode="per_batch", isolate=False,
-        options=lambda: (Limits(10**6, 1000), PlanOptions(style="qmark")), collect=True,
-        metadata={"job": 1}, attempt=1, batch_number=0, results=None, on_commit=lambda: None,
-        progress=None, copy_refused=set(),
+    settings = EngineSettings(
+        ledger=ledger, queue=queue, mode="per_batch", isolate=False, metadata={"job": 1},
+        attempt=1, results=None, on_commit=lambda: None, progress=None, copy_refused=set(),
     )  # fmt: skip
+    options = (Limits(10**6, 1000), PlanOptions(style="qmark"))
+    engine = BatchEngine(settings, options=lambda: options, collect=True, batch_number=0)
     action = engine.start_dry_run()
     collected = []
     while isinstance(action, Collect):

@@ -31,6 +31,7 @@ the user-facing account); the runner is the short loop that performs the actions
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from twinsql import errors
@@ -66,6 +67,7 @@ __all__ = [
     "Commit",
     "CopyRefused",
     "Done",
+    "EngineSettings",
     "Failed",
     "Ok",
     "Refresh",
@@ -113,56 +115,70 @@ class _Failed(Exception):
 _Steps = Generator[Action, Any, None]
 
 
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """What a batcher gives the engine of each flush attempt: its ledger and queue, its
+    transaction mode (``isolate``: reject a failing statement and go on), the collectors'
+    metadata, the attempt's number, where per-statement results go, what to call after each
+    COMMIT and on progress, the texts whose COPY its server refused, the size below which
+    a partial batch waits for more (``keep_below``), and the session statements applied so
+    far with the version of them each connection has (``session_log``, ``seen``)."""
+
+    ledger: Ledger
+    queue: StatementQueue
+    mode: str
+    isolate: bool
+    metadata: dict[str, Any] | None
+    attempt: int
+    results: dict[int, Any] | None
+    on_commit: Callable[[], None]
+    progress: Callable[[LedgerCounts], None] | None
+    copy_refused: set[str]
+    keep_below: int = 0
+    session_log: SessionLog | None = None
+    seen: MutableMapping[object, int] | None = None
+
+
 class BatchEngine:
     """The decisions of one flush attempt (see the module docstring). ``options`` gives the
     limits and planning options of the session as it stands (it is asked again after a
-    ``Refresh``); ``key`` identifies the session's connection for replay; ``broken`` says
-    whether the connection is unusable."""
+    ``Refresh``); ``collect``: a collector takes each batch's statements; ``batch_number``:
+    the batches started before this attempt. ``key`` identifies the session's connection
+    for replay; ``broken`` says whether the connection is unusable."""
 
     def __init__(
         self,
+        settings: EngineSettings,
         *,
-        ledger: Ledger,
-        queue: StatementQueue,
-        mode: str,
-        isolate: bool,
         options: Callable[[], tuple[Limits, PlanOptions]],
         collect: bool,
-        metadata: dict[str, Any] | None,
-        attempt: int,
         batch_number: int,
-        results: dict[int, Any] | None,
-        on_commit: Callable[[], None],
-        progress: Callable[[LedgerCounts], None] | None,
-        copy_refused: set[str],
-        keep_below: int = 0,
-        session_log: SessionLog | None = None,
-        seen: MutableMapping[object, int] | None = None,
     ) -> None:
-        self.ledger = ledger
-        self.queue = queue
-        self.mode = mode
-        self.isolate = isolate
+        self.ledger = settings.ledger
+        self.queue = settings.queue
+        self.mode = settings.mode
+        self.isolate = settings.isolate
         self._options = options
         self._collecting = collect
-        self.metadata = metadata
-        self.attempt = attempt
+        self.metadata = settings.metadata
+        self.attempt = settings.attempt
         self.batches = batch_number  # batches started so far (numbering for collectors)
         self.batch_statements = 0  # how many statements the batch started last holds
-        self.results = results
-        self._on_commit = on_commit
-        self._progress = progress
+        self.results = settings.results
+        self._on_commit = settings.on_commit
+        self._progress = settings.progress
         # Stop once the queue holds less than a batch of this many bytes (a partial batch
         # waits for more; see StatementQueue.holds_batch).
-        self.keep_below = keep_below
+        self.keep_below = settings.keep_below
         # The batcher's statement texts whose COPY its server refused: the same set the
         # batcher hands the planner as PlanOptions.copy_refused.
-        self._copy_refused = copy_refused
+        self._copy_refused = settings.copy_refused
         self._limits: Limits | None = None
         self._plan: PlanOptions | None = None
         # The batcher's applied session statements, and the version of them each
         # connection has (see batch.session).
-        self._log = session_log if session_log is not None else SessionLog()
+        log, seen = settings.session_log, settings.seen
+        self._log = log if log is not None else SessionLog()
         self._seen: MutableMapping[object, int] = seen if seen is not None else {}
         # What a statement that ran may have changed in the session: re-read, re-plan.
         self._stale_mode = self._stale_tables = False

@@ -36,7 +36,7 @@ is read again (MySQL's ``sql_mode``) and what follows is planned with it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -51,6 +51,7 @@ from twinsql.batch.engine import (
     Commit,
     CopyRefused,
     Done,
+    EngineSettings,
     Failed,
     Ok,
     Refresh,
@@ -61,10 +62,7 @@ from twinsql.batch.engine import (
     Stop,
     UnknownOutcome,
 )
-from twinsql.batch.ledger import Ledger, LedgerCounts
 from twinsql.batch.plan import Limits, PlanOptions
-from twinsql.batch.queue import StatementQueue
-from twinsql.batch.session import SessionLog
 from twinsql.connection.observe import Observer
 from twinsql.drivers.base import CopyUnsupported
 
@@ -76,33 +74,15 @@ class AsyncBatchRunner:
 
     def __init__(
         self,
+        settings: EngineSettings,
         *,
-        ledger: Ledger,
-        queue: StatementQueue,
-        mode: str,
-        isolate: bool,
         options: Callable[[AsyncBatchSession | None], tuple[Limits, PlanOptions]],
         collector: AsyncQueryCollector | None,
-        metadata: dict[str, Any] | None,
-        attempt: int,
         batch_number: int,
-        results: dict[int, Any] | None,
-        on_commit: Callable[[], None],
-        progress: Callable[[LedgerCounts], None] | None,
-        copy_refused: set[str],
-        keep_below: int = 0,
-        session_log: SessionLog | None = None,
-        seen: MutableMapping[object, int] | None = None,
     ) -> None:
         self.collector = collector
         self._options = options
-        self._engine_args: dict[str, Any] = dict(
-            ledger=ledger, queue=queue, mode=mode, isolate=isolate,
-            collect=collector is not None, metadata=metadata, attempt=attempt,
-            results=results, on_commit=on_commit, progress=progress,
-            copy_refused=copy_refused, keep_below=keep_below, session_log=session_log,
-            seen=seen,
-        )  # fmt: skip
+        self._settings = settings
         self.batches = batch_number  # batches started so far (numbering for collectors)
 
     async def run_session(self, session: AsyncBatchSession) -> None:
@@ -139,7 +119,8 @@ class AsyncBatchRunner:
             self.batches = engine.batches
 
     def _engine(self, options: Callable[[], tuple[Limits, PlanOptions]]) -> BatchEngine:
-        return BatchEngine(options=options, batch_number=self.batches, **self._engine_args)
+        return BatchEngine(self._settings, options=options, collect=self.collector is not None,
+                           batch_number=self.batches)  # fmt: skip
 
     async def _perform(self, session: AsyncBatchSession, action: Action) -> Any:
         """Do what the engine asked; its result (a unit's rows or count) or its error."""

@@ -49,6 +49,7 @@ from twinsql.batch._sync.collector import QueryCollector
 from twinsql.batch._sync.generic import GenericAdapter, adapter_for
 from twinsql.batch._sync.runner import BatchRunner, Stop, UnknownOutcome
 from twinsql.batch.attempts import Attempts, settle_verdicts
+from twinsql.batch.engine import EngineSettings
 from twinsql.batch.intake import Intake, Refusal, split_item
 from twinsql.batch.ledger import (
     BatchIncomplete,
@@ -482,15 +483,16 @@ class SQLBatcher:
         options = self._singles_options if results is not None else self._options
         attempts = Attempts(self.retry, self.circuit_breaker)
         while self._queue.holds_batch(budget):
-            runner = BatchRunner(
+            settings = EngineSettings(
                 ledger=self._ledger, queue=self._queue, mode=self.transaction,
-                isolate=self.isolate_errors,
-                options=options,
-                collector=collector if collector is not None else self.collector,
-                metadata=metadata, attempt=attempts.attempt, batch_number=self._batches,
+                isolate=self.isolate_errors, metadata=metadata, attempt=attempts.attempt,
                 results=results, on_commit=attempts.committed, progress=self.progress,
-                keep_below=budget, copy_refused=self._copy_refused,
+                copy_refused=self._copy_refused, keep_below=budget,
                 session_log=self._session_log, seen=self._seen,
+            )  # fmt: skip
+            runner = BatchRunner(
+                settings, options=options, batch_number=self._batches,
+                collector=collector if collector is not None else self.collector,
             )  # fmt: skip
             if self.dry_run:
                 try:
