@@ -78,9 +78,8 @@ if TYPE_CHECKING:
         AsyncDatabaseTransaction,
         AsyncPinnedConnection,
         connect_async,
-        execute_async,
-        execute_scalar_async,
     )
+    from twinsql.connection._async.oneshot import execute_async, execute_scalar_async
     from twinsql.connection._async.retry import run_in_transaction_async
     from twinsql.connection._async.transaction import AsyncTransaction
     from twinsql.connection._sync.connection import Connection
@@ -89,9 +88,8 @@ if TYPE_CHECKING:
         DatabaseTransaction,
         PinnedConnection,
         connect,
-        execute,
-        execute_scalar,
     )
+    from twinsql.connection._sync.oneshot import execute, execute_scalar
     from twinsql.connection._sync.retry import run_in_transaction
     from twinsql.connection._sync.transaction import Transaction
     from twinsql.connection.options import DatabaseOptions, PoolStats
@@ -192,10 +190,10 @@ _LAZY: dict[str, str] = {
     "create_all_async": "twinsql.orm._async.schema",
     "drop_all": "twinsql.orm._sync.schema",
     "drop_all_async": "twinsql.orm._async.schema",
-    "execute": "twinsql.connection._sync.database",
-    "execute_async": "twinsql.connection._async.database",
-    "execute_scalar": "twinsql.connection._sync.database",
-    "execute_scalar_async": "twinsql.connection._async.database",
+    "execute": "twinsql.connection._sync.oneshot",
+    "execute_async": "twinsql.connection._async.oneshot",
+    "execute_scalar": "twinsql.connection._sync.oneshot",
+    "execute_scalar_async": "twinsql.connection._async.oneshot",
     "migrate": "twinsql.migrations._sync.runner",
     "migrate_async": "twinsql.migrations._async.runner",
     "parse_url": "twinsql.connection.url",

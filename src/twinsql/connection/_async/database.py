@@ -78,8 +78,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDatabase",
     "connect_async",
-    "execute_async",
-    "execute_scalar_async",
 ]
 
 _database_ids = itertools.count(1)
@@ -591,19 +589,3 @@ def connect_async(url: str | DatabaseURL | None = None, **options: Any) -> Async
     """Create a database for ``url`` (or ``DATABASE_URL``). No I/O happens here; usable
     directly or as a context manager that closes it."""
     return AsyncDatabase(url, **options)
-
-
-async def execute_async(
-    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
-) -> list[Row]:
-    """One-shot: open a database, run one statement, close it, return the rows."""
-    async with AsyncDatabase(url, pool_size=1, max_overflow=0, **options) as db:
-        return await db.execute(sql, params)
-
-
-async def execute_scalar_async(
-    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
-) -> Any:
-    """One-shot: open a database, run one statement, close it, return the first value."""
-    async with AsyncDatabase(url, pool_size=1, max_overflow=0, **options) as db:
-        return await db.execute_scalar(sql, params)

@@ -78,8 +78,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Database",
     "connect",
-    "execute",
-    "execute_scalar",
 ]
 
 _database_ids = itertools.count(1)
@@ -591,19 +589,3 @@ def connect(url: str | DatabaseURL | None = None, **options: Any) -> Database:
     """Create a database for ``url`` (or ``DATABASE_URL``). No I/O happens here; usable
     directly or as a context manager that closes it."""
     return Database(url, **options)
-
-
-def execute(
-    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
-) -> list[Row]:
-    """One-shot: open a database, run one statement, close it, return the rows."""
-    with Database(url, pool_size=1, max_overflow=0, **options) as db:
-        return db.execute(sql, params)
-
-
-def execute_scalar(
-    url: str | DatabaseURL | None, sql: str, params: Params = None, **options: Any
-) -> Any:
-    """One-shot: open a database, run one statement, close it, return the first value."""
-    with Database(url, pool_size=1, max_overflow=0, **options) as db:
-        return db.execute_scalar(sql, params)
