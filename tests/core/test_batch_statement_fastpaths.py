@@ -99,3 +99,24 @@ def test_the_last_statement_of_a_run_of_distinct_texts_can_be_taken_out() -> Non
     _intake(queue).feed(iter(SCRIPT[:2]), None, False)
     assert queue.remove(1) == (SCRIPT[1], None)
     assert [entry[0] for entry in _queued(queue)] == [0]
+
+
+def test_each_literal_insert_given_as_text_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A literal INSERT that starts a new run (the next table's first row) is read once,
+    not once by the fast loop and again by the general path."""
+    import twinsql.batch.intake as intake
+    import twinsql.batch.statements as statements
+
+    reads: list[str] = []
+
+    def counted(sql: str, lexer: Lexer) -> Any:
+        reads.append(sql)
+        return literal_insert(sql, lexer)
+
+    for module in (intake, statements):  # the two readers of a text
+        monkeypatch.setattr(module, "literal_insert", counted)
+    script = [f"INSERT INTO t{i // 2 % 3} VALUES ({i}, 'a')" for i in range(12)]
+    queue = StatementQueue()
+    assert _intake(queue).feed(iter(script), None, False) is True
+    assert reads == script
+    assert [entry[1] for entry in _queued(queue)] == script

@@ -27,6 +27,7 @@ from twinsql.batch.statements import (
 )
 from twinsql.errors import ArgumentError
 from twinsql.sql.lexer import Lexer
+from twinsql.sql.literal_insert import literal_insert
 from twinsql.sql.placeholders import ParamStyle
 from twinsql.sql.sizes import NOMINAL_SIZE, other_value_size, values_size
 
@@ -197,18 +198,22 @@ class Intake:
                         run.shapes = [run.shape] * len(run.sizes)
                     shapes_append, bound_append = run.shapes.append, run.bound.append
                     params_append, sizes_append = run.params.append, run.sizes.append
-                    literal, style, lexer = literal_shape, self.style, self.lexer
+                    literal, read = literal_shape, literal_insert
+                    style, lexer = self.style, self.lexer
                     on_shape, str_, read_, no_values = self.on_shape, str, LiteralStatement, ()
                     for item in items:
-                        if type(item) is read_:
-                            row = literal(item.sql, style, lexer, item.found)
-                        elif type(item) is str_:
-                            row = literal(item, style, lexer)
-                        else:
+                        if type(item) is str_:
+                            found = read(item, lexer)
+                            if found is None:
+                                pending = item  # not such an INSERT: the general path
+                                break
+                            item = read_(item, found)  # read once, whichever path takes it
+                        elif type(item) is not read_:
                             pending = item
                             break
+                        row = literal(item.sql, style, lexer, item.found)
                         if row is None or row.key != key or row.base > cap:
-                            pending = item  # the general path reads (or refuses) it
+                            pending = item  # the general path takes (or refuses) it
                             break
                         if on_shape is not None:
                             on_shape(row)
