@@ -140,11 +140,14 @@ def postgresql_kind(row: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if kind == "str":
         return kind, {"max_length": row.get("character_maximum_length")}
     if kind == "decimal":
-        return kind, {
-            "max_digits": row.get("numeric_precision"),
-            "decimal_places": row.get("numeric_scale"),
-        }
+        return kind, _decimal_options(row)
     return kind, {}
+
+
+def _decimal_options(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A decimal column's precision and scale, from its ``information_schema.columns`` row
+    (the same columns on PostgreSQL and MySQL)."""
+    return {"max_digits": row.get("numeric_precision"), "decimal_places": row.get("numeric_scale")}
 
 
 _MYSQL_KINDS = {
@@ -199,10 +202,7 @@ def mysql_kind(row: Mapping[str, Any], json_columns: frozenset[str]) -> tuple[st
     if kind == "str" and data_type in ("char", "varchar"):
         return kind, {"max_length": row.get("character_maximum_length")}
     if kind == "decimal":
-        return kind, {
-            "max_digits": row.get("numeric_precision"),
-            "decimal_places": row.get("numeric_scale"),
-        }
+        return kind, _decimal_options(row)
     return kind, {}
 
 
