@@ -50,6 +50,18 @@ def peak_rss_mb(url: str, dump: Path) -> float:
     return int(report.read_text().split()[-1]) / 1024
 
 
+def mariadb_target() -> Iterator[str]:
+    """A new database on the MariaDB server to load into, dropped after."""
+    with my_database() as name:
+        yield my_url(name)
+
+
+def postgresql_target() -> Iterator[str]:
+    """A new database on the PostgreSQL server to load into, dropped after."""
+    with pg_database() as name:
+        yield pg_url(name)
+
+
 def check(make: Callable[[int, Path], tuple[Path, Callable[[], Iterator[str]]]],
           tmp_path: Path) -> None:  # fmt: skip
     peaks = []
@@ -98,12 +110,7 @@ def test_mariadb_dump_of_huge_multi_row_inserts(tmp_path: Path) -> None:
                     f"'2024-01-01' + interval seq minute FROM seq_1_to_{rows}"
                 )
             run_tool(my_dump_argv(source), dump)
-
-        def target() -> Iterator[str]:
-            with my_database() as name:
-                yield my_url(name)
-
-        return dump, target
+        return dump, mariadb_target
 
     check(make, tmp_path)
 
@@ -124,12 +131,7 @@ def test_mariadb_dump_of_dense_numeric_rows(tmp_path: Path) -> None:
                     f"(seq mod 1000) / 4 FROM seq_1_to_{4 * rows}"
                 )  # four rows of about 25 bytes for one of the other dumps' 100
             run_tool(my_dump_argv(source), dump)
-
-        def target() -> Iterator[str]:
-            with my_database() as name:
-                yield my_url(name)
-
-        return dump, target
+        return dump, mariadb_target
 
     check(make, tmp_path)
 
@@ -149,12 +151,7 @@ def test_pg_dump_inserts_of_single_row_inserts(tmp_path: Path) -> None:
                     f"FROM generate_series(1, {rows}) g".encode()
                 )
             run_tool([*pg_dump_argv(source), "--inserts"], dump)
-
-        def target() -> Iterator[str]:
-            with pg_database() as name:
-                yield pg_url(name)
-
-        return dump, target
+        return dump, postgresql_target
 
     check(make, tmp_path)
 
@@ -171,12 +168,7 @@ def test_pg_dump_of_big_copy_blocks(tmp_path: Path) -> None:
                     f"FROM generate_series(1, {rows}) g".encode()
                 )
             run_tool(pg_dump_argv(source), dump)
-
-        def target() -> Iterator[str]:
-            with pg_database() as name:
-                yield pg_url(name)
-
-        return dump, target
+        return dump, postgresql_target
 
     check(make, tmp_path)
 
